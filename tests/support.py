@@ -1,0 +1,113 @@
+"""Helpers shared by tests in both runtimes (CPython and the MicroPython unix port).
+
+Tests are plain ``test_*`` functions using ``assert``. They import only this module
+and ``mpalloc``; everything here works on both runtimes.
+"""
+
+import sys
+
+IS_MICROPYTHON = sys.implementation.name == "micropython"
+
+# Set by the runner before the test module is imported:
+# "cpython", "unix" (viper kernels), "unix-pure" (pure twins), "unix-mpy" (x64 .mpy).
+RUNTIME = "micropython" if IS_MICROPYTHON else "cpython"
+
+try:
+    import micropython
+
+    _heap_lock = micropython.heap_lock
+    _heap_unlock = micropython.heap_unlock
+except (ImportError, AttributeError):
+    _heap_lock = None
+    _heap_unlock = None
+
+
+class SkipTest(Exception):
+    """Raised on MicroPython to mark a test as skipped (the runner reports it)."""
+
+
+def skip(reason):
+    """Skip the calling test on this runtime; counted as skipped by pytest."""
+    if IS_MICROPYTHON:
+        raise SkipTest(reason)
+    import pytest
+
+    pytest.skip(reason)
+
+
+def expected_kernel():
+    """The kernel name ("viper" or "py") the modules must have picked on this runtime."""
+    return "viper" if RUNTIME in ("unix", "unix-mpy") else "py"
+
+
+def no_alloc(fn, *args):
+    """Call ``fn(*args)`` with the heap locked; fail if it allocates. Returns its result.
+
+    Skips the test where the runtime has no ``heap_lock`` (CPython, CircuitPython).
+    Call it from inside a test function: binding a new global under the lock allocates.
+    """
+    if _heap_lock is None:
+        skip("no micropython.heap_lock on this runtime")
+    import gc
+
+    n = len(args)
+    if n > 6:
+        raise ValueError("no_alloc takes at most 6 arguments for fn")
+    gc.collect()
+    _heap_lock()
+    try:
+        return _call(fn, args, n)
+    except MemoryError as e:
+        # Build the AssertionError unlocked (that allocates); finally re-balances.
+        _heap_unlock()
+        err = AssertionError("allocated under heap_lock: %r" % (e,))
+        _heap_lock()
+        raise err
+    finally:
+        _heap_unlock()
+
+
+def _call(fn, a, n):
+    # fn(*a) would allocate on MicroPython (star-args build a heap array).
+    if n == 0:
+        return fn()
+    if n == 1:
+        return fn(a[0])
+    if n == 2:
+        return fn(a[0], a[1])
+    if n == 3:
+        return fn(a[0], a[1], a[2])
+    if n == 4:
+        return fn(a[0], a[1], a[2], a[3])
+    if n == 5:
+        return fn(a[0], a[1], a[2], a[3], a[4])
+    return fn(a[0], a[1], a[2], a[3], a[4], a[5])
+
+
+def raises(exc_type, fn, *args, **kwargs):
+    """Assert that ``fn(*args, **kwargs)`` raises ``exc_type``; return the exception."""
+    try:
+        fn(*args, **kwargs)
+    except exc_type as e:
+        return e
+    raise AssertionError("%s not raised by %r%r" % (exc_type.__name__, fn, args))
+
+
+def message(exc):
+    """The text of an exception, on both runtimes."""
+    return str(exc.args[0]) if exc.args else ""
+
+
+def has_numbers(exc, *numbers):
+    """Assert the exception message mentions each of ``numbers``; return the message."""
+    text = message(exc)
+    for n in numbers:
+        assert str(n) in text, "%r not in message %r" % (n, text)
+    return text
+
+
+def start_thread(fn, *args):
+    """Start ``fn(*args)`` on a new thread (``_thread`` on both runtimes)."""
+    import _thread
+
+    _thread.start_new_thread(fn, args)

@@ -1,0 +1,41 @@
+import random
+
+from mpalloc import _mem_py
+from support import RUNTIME, expected_kernel, no_alloc
+
+try:
+    from mpalloc import _mem_viper
+except (SyntaxError, ImportError, ValueError):
+    _mem_viper = None
+
+
+def kernels():
+    return [k for k in (_mem_py, _mem_viper) if k is not None]
+
+
+def test_viper_kernel_present_where_expected():
+    assert (_mem_viper is not None) == (expected_kernel() == "viper"), RUNTIME
+
+
+def test_copy_matches_reference_all_alignments():
+    rnd = random.Random(1) if hasattr(random, "Random") else random
+    if not hasattr(random, "Random"):
+        random.seed(1)
+    src = bytearray(rnd.getrandbits(8) for _ in range(80))
+    for k in kernels():
+        for soff in range(9):
+            for doff in range(9):
+                for n in (0, 1, 3, 4, 5, 8, 17, 64):
+                    dst = bytearray(80)
+                    k.copy(dst, doff, src, soff, n)
+                    want = bytearray(80)
+                    want[doff:doff + n] = src[soff:soff + n]
+                    assert dst == want, (k.NAME, soff, doff, n)
+
+
+def test_copy_no_alloc():
+    src = bytearray(range(64))
+    dst = bytearray(64)
+    for k in kernels():
+        no_alloc(k.copy, dst, 3, src, 7, 40)
+        assert dst[3:43] == src[7:47]
