@@ -28,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "tests")
 LIB = os.path.join(ROOT, "lib")
 BUILD = os.path.join(ROOT, "build")
+pytest_plugins = ("pytester",)  # tests/test_host_harness.py runs the harness on itself
 MP_RUNTIMES = ("unix", "unix-pure", "unix-mpy")
 MP_TIMEOUT = 900  # seconds for one test file on one runtime
 MP_HEAP = "16M"

@@ -1,0 +1,56 @@
+"""The four-runtime harness itself: failures and import errors on MicroPython fail loudly."""
+
+import os
+import shutil
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def make_project(pytester):
+    """A copy of the harness (conftest, support, runner, build, lib) in a temp dir."""
+    base = pytester.path
+    for rel in ("tests/conftest.py", "tests/support.py", "tools/mptest.py", "tools/build"):
+        os.makedirs(base / os.path.dirname(rel), exist_ok=True)
+        shutil.copy(os.path.join(ROOT, rel), base / rel)
+    shutil.copytree(os.path.join(ROOT, "lib"), base / "lib")
+    shutil.copytree(os.path.join(ROOT, "boards"), base / "boards")
+    (base / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
+    return base / "tests"
+
+
+def test_items_for_all_four_runtimes(pytester):
+    tests = make_project(pytester)
+    (tests / "test_ok.py").write_text("def test_a():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest_subprocess("-v")
+    result.assert_outcomes(passed=4)
+    for rt in ("cpython", "unix", "unix-pure", "unix-mpy"):
+        result.stdout.fnmatch_lines(["*test_a[[]%s[]] PASSED*" % rt])
+
+
+def test_micropython_failure_shows_its_traceback(pytester):
+    tests = make_project(pytester)
+    (tests / "test_mp_only_fail.py").write_text(
+        "import sys\n\n\ndef test_b():\n"
+        "    assert sys.implementation.name != 'micropython', 'boom on mp'\n")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=3)
+    result.stdout.fnmatch_lines(["*MicroPython (unix) traceback:*", "*boom on mp*"])
+
+
+def test_import_error_on_micropython_fails_every_item(pytester):
+    tests = make_project(pytester)
+    (tests / "test_bad_import.py").write_text(
+        "import sys\nif sys.implementation.name == 'micropython':\n"
+        "    import no_such_module_here\n\n\ndef test_c():\n    pass\n\n\ndef test_d():\n"
+        "    pass\n")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=2, failed=6)
+    result.stdout.fnmatch_lines(["*no_such_module_here*"])
+
+
+def test_skip_is_reported_as_skip(pytester):
+    tests = make_project(pytester)
+    (tests / "test_sk.py").write_text(
+        "from support import no_alloc\n\n\ndef test_e():\n    no_alloc(len, 'x')\n")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=3, skipped=1)
