@@ -106,6 +106,16 @@ def has_numbers(exc, *numbers):
     return text
 
 
+def rng(seed):
+    """A seeded generator with getrandbits/randrange/randint/choice on both runtimes."""
+    import random
+
+    if hasattr(random, "Random"):
+        return random.Random(seed)
+    random.seed(seed)  # MicroPython: one module-level generator
+    return random
+
+
 def start_thread(fn, *args):
     """Start ``fn(*args)`` on a new thread (``_thread`` on both runtimes)."""
     import _thread

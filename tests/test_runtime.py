@@ -1,0 +1,29 @@
+"""Each runtime really runs what its label says (no silent fallback)."""
+
+import mpalloc
+from mpalloc import errors
+from support import IS_MICROPYTHON, RUNTIME, expected_kernel
+
+
+def test_library_source_matches_runtime():
+    path = errors.__file__
+    if RUNTIME == "unix-mpy":
+        assert path.endswith(".mpy"), path
+    else:
+        assert path.endswith(".py"), path
+    assert IS_MICROPYTHON == (RUNTIME != "cpython")
+
+
+def test_kernels_match_runtime():
+    from mpalloc import _mem_py
+
+    try:
+        from mpalloc import _mem_viper as k
+    except (SyntaxError, ImportError, ValueError):
+        k = _mem_py
+    assert k.NAME == expected_kernel(), (RUNTIME, k.NAME)
+
+
+def test_version_is_a_string():
+    parts = mpalloc.__version__.split(".")
+    assert len(parts) == 3 and all(p.isdigit() for p in parts), mpalloc.__version__
