@@ -1,0 +1,167 @@
+"""Pure-Python kernel for ``mpalloc.ring.ByteRing`` (twin of ``_ring_viper``).
+
+Same functions, same results as the viper kernel; used on firmware without a
+native emitter (most CircuitPython boards) and on CPython.
+
+Layout (built by ``init``): ``self._d`` a bytearray of ``size = capacity + 1``
+bytes (one slot always stays empty), ``self._n`` = size, and three int
+attributes: ``self._w`` (producer index, written only by the producer),
+``self._r`` (consumer index, written only by the consumer) and ``self._drop``
+(bytes refused because the ring was full; producer; mod 2**30). Rebinding an
+existing instance attribute is one pointer store and allocates nothing.
+"""
+
+from mpalloc._mem_py import copy as _copy
+
+NAME = "py"
+
+_BA = bytearray
+_BY = bytes
+
+
+def init(self, capacity):
+    """Allocate the storage for ``capacity`` bytes (constructor only)."""
+    self._d = bytearray(capacity + 1)
+    self._n = capacity + 1
+    self._w = 0
+    self._r = 0
+    self._drop = 0
+
+
+def put(self, b):
+    """Producer: append byte ``b & 0xFF``; False when full (``dropped`` += 1).
+
+    O(1), no allocation, IRQ-safe.
+    """
+    w = self._w
+    nw = w + 1
+    if nw == self._n:
+        nw = 0
+    if nw == self._r:
+        self._drop = (self._drop + 1) & 0x3FFFFFFF
+        return False
+    self._d[w] = b & 0xFF
+    self._w = nw
+    return True
+
+
+def get(self):
+    """Consumer: remove and return the oldest byte, or -1 when empty.
+
+    O(1), no allocation, IRQ-safe.
+    """
+    r = self._r
+    if r == self._w:
+        return -1
+    v = self._d[r]
+    r += 1
+    if r == self._n:
+        r = 0
+    self._r = r
+    return v
+
+
+def peek(self):
+    """Consumer: the oldest byte without removing it, or -1. O(1), no allocation, IRQ-safe."""
+    r = self._r
+    if r == self._w:
+        return -1
+    return self._d[r]
+
+
+def any(self):
+    """Bytes waiting (also ``len(ring)``). O(1), no allocation, IRQ-safe."""
+    n = self._w - self._r
+    if n < 0:
+        n += self._n
+    return n
+
+
+def space(self):
+    """Bytes that fit now: capacity - any(). O(1), no allocation, IRQ-safe."""
+    n = self._r - self._w - 1
+    if n < 0:
+        n += self._n
+    return n
+
+
+def dropped(self):
+    """Bytes refused because the ring was full, mod 2**30. O(1), no allocation, IRQ-safe."""
+    return self._drop
+
+
+def clear(self):
+    """Consumer: discard the bytes waiting (``dropped`` is kept). O(1), no allocation, IRQ-safe."""
+    self._r = self._w
+
+
+def write(self, buf):
+    """Producer: append up to len(buf) bytes; return how many fit.
+
+    The refused tail counts in ``dropped``. No allocation, IRQ-safe (pure Python:
+    slow in a hard IRQ). O(len(buf)): C slice copy for a whole bytes/bytearray
+    that fits before the wrap point, else one Python step per byte.
+    """
+    if buf is not self._wl:
+        self._wchk(buf)  # new buffer object: check its type once (cold path)
+    n = len(buf)
+    w = self._w
+    size = self._n
+    free = self._r - w - 1
+    if free < 0:
+        free += size
+    k = n if n <= free else free
+    d = self._d
+    t = type(buf)
+    if k == n and w + n <= size and (t is _BA or t is _BY):
+        # Whole source, no wrap: C slice assignment (no allocation: same length).
+        d[w:w + n] = buf
+        w += n
+    else:
+        i = 0
+        while i < k:
+            c = k - i
+            room = size - w
+            if c > room:
+                c = room
+            _copy(d, w, buf, i, c)
+            i += c
+            w += c
+            if w == size:
+                w = 0
+    if w == size:
+        w = 0
+    if k < n:
+        self._drop = (self._drop + n - k) & 0x3FFFFFFF
+    self._w = w
+    return k
+
+
+def readinto(self, buf):
+    """Consumer: move min(len(buf), any()) bytes into buf[0:]; return that count.
+
+    No allocation, IRQ-safe. O(count), one Python step per byte.
+    """
+    if buf is not self._rl:
+        self._rchk(buf)  # new buffer object: check its type once (cold path)
+    n = len(buf)
+    r = self._r
+    size = self._n
+    avail = self._w - r
+    if avail < 0:
+        avail += size
+    k = n if n <= avail else avail
+    d = self._d
+    i = 0
+    while i < k:
+        c = k - i
+        room = size - r
+        if c > room:
+            c = room
+        _copy(buf, i, d, r, c)
+        i += c
+        r += c
+        if r == size:
+            r = 0
+    self._r = r
+    return k

@@ -1,0 +1,342 @@
+"""Viper kernel for ``mpalloc.ring.ByteRing`` (twin of ``_ring_py``).
+
+Each function takes the ring as its first argument and is bound directly as a
+ByteRing method, so a call is one Python-level layer.
+
+Layout (built by ``init``): one bytearray ``self._m`` of ``16 + size`` bytes,
+``size = capacity + 1`` (one slot always stays empty, so ``w == r`` means empty
+and the ring still holds exactly ``capacity`` bytes)::
+
+    word 0  w        producer index (written only by the producer)
+    word 1  r        consumer index (written only by the consumer)
+    word 2  dropped  bytes refused because the ring was full (producer; mod 2**30)
+    word 3  size     capacity + 1 (constant)
+    byte 16 ...      data, ``size`` bytes
+
+``self._a`` holds the address of ``self._m``'s storage as an int, so a call
+reads one attribute and needs no buffer-protocol lookup; ``self._m`` keeps the
+storage alive (MicroPython's GC never moves it). Data is written before the
+index that publishes it, so one producer and one consumer need no lock.
+
+Copies mostly run here, not in C memcpy: in viper/native code a slice store
+``m[a:b] = buf`` allocates the slice object (only the bytecode VM avoids that)
+and viper passes native ints as slice bounds unboxed; a right-hand slice would
+allocate anyway. So only a large write (512+ bytes of bytes/bytearray that fit
+before the wrap point) goes through the bytecode helper ``_store``. Other blocks
+move 16 bytes per step when source and destination share word alignment, else
+8 bytes per step by merging aligned source words (little-endian; every source
+word read overlaps the source range, so no read crosses into another
+word-aligned region).
+"""
+
+import sys
+
+import micropython
+
+if sys.byteorder != "little":
+    raise ImportError("_ring_viper assumes a little-endian CPU; using _ring_py")
+
+NAME = "viper"
+
+_len = len
+_type = type
+_BA = bytearray
+_BY = bytes
+
+
+def _store(m, lo, hi, buf):
+    # Bytecode on purpose: the VM builds this slice on the C stack (native code
+    # would allocate it), so the store is a C memcpy without allocation. The call
+    # costs ~140 ns, so write() uses it only from 512 bytes, where the word loop
+    # is slower; bytes/bytearray only (len == byte count on both sides).
+    m[lo:hi] = buf
+
+
+@micropython.viper
+def _addr(buf) -> int:
+    return int(ptr8(buf))
+
+
+def init(self, capacity):
+    """Allocate the storage for ``capacity`` bytes (constructor only)."""
+    size = capacity + 1
+    m = bytearray(16 + size)
+    a = _addr(m)
+    if a & 3:  # heap blocks are word-aligned; the header is read with ptr32
+        raise MemoryError("ByteRing storage at 0x%x is not word-aligned" % a)
+    self._m = m  # keeps the storage alive
+    self._a = a
+    _set_size(self, size)
+
+
+@micropython.viper
+def _set_size(self, size: int):
+    h = ptr32(int(self._a))
+    h[0] = 0
+    h[1] = 0
+    h[2] = 0
+    h[3] = size
+
+
+@micropython.viper
+def put(self, b: int) -> bool:
+    """Producer: append byte ``b & 0xFF``; False when full (``dropped`` += 1).
+
+    O(1), no allocation, IRQ-safe.
+    """
+    a = int(self._a)
+    h = ptr32(a)
+    w = h[0]
+    nw = w + 1
+    if nw == h[3]:
+        nw = 0
+    if nw == h[1]:
+        h[2] = (h[2] + 1) & 0x3FFFFFFF
+        return False
+    d = ptr8(a + 16)
+    d[w] = b
+    h[0] = nw
+    return True
+
+
+@micropython.viper
+def get(self) -> int:
+    """Consumer: remove and return the oldest byte, or -1 when empty.
+
+    O(1), no allocation, IRQ-safe.
+    """
+    a = int(self._a)
+    h = ptr32(a)
+    r = h[1]
+    if r == h[0]:
+        return -1
+    d = ptr8(a + 16)
+    v = d[r]
+    r += 1
+    if r == h[3]:
+        r = 0
+    h[1] = r
+    return v
+
+
+@micropython.viper
+def peek(self) -> int:
+    """Consumer: the oldest byte without removing it, or -1. O(1), no allocation, IRQ-safe."""
+    a = int(self._a)
+    h = ptr32(a)
+    r = h[1]
+    if r == h[0]:
+        return -1
+    d = ptr8(a + 16)
+    return d[r]
+
+
+@micropython.viper
+def any(self) -> int:
+    """Bytes waiting (also ``len(ring)``). O(1), no allocation, IRQ-safe."""
+    h = ptr32(int(self._a))
+    n = int(h[0]) - int(h[1])
+    if n < 0:
+        n += int(h[3])
+    return n
+
+
+@micropython.viper
+def space(self) -> int:
+    """Bytes that fit now: capacity - any(). O(1), no allocation, IRQ-safe."""
+    h = ptr32(int(self._a))
+    n = int(h[1]) - int(h[0]) - 1
+    if n < 0:
+        n += int(h[3])
+    return n
+
+
+@micropython.viper
+def dropped(self) -> int:
+    """Bytes refused because the ring was full, mod 2**30. O(1), no allocation, IRQ-safe."""
+    h = ptr32(int(self._a))
+    return int(h[2])
+
+
+@micropython.viper
+def clear(self):
+    """Consumer: discard the bytes waiting (``dropped`` is kept). O(1), no allocation, IRQ-safe."""
+    h = ptr32(int(self._a))
+    h[1] = h[0]
+
+
+@micropython.viper
+def write(self, buf) -> int:
+    """Producer: append up to len(buf) bytes; return how many fit.
+
+    The refused tail (len(buf) - returned) counts in ``dropped``. No allocation,
+    IRQ-safe; O(len(buf)), 8-16 bytes per step. TypeError (before any change)
+    unless buf is bytes, bytearray, memoryview or array.
+    """
+    if buf is not self._wl:
+        self._wchk(buf)  # a new buffer object: check its type once (cold path)
+    n = int(_len(buf))
+    sa = int(ptr8(buf))
+    a = int(self._a)
+    h = ptr32(a)
+    w = int(h[0])
+    size = int(h[3])
+    free = int(h[1]) - w - 1
+    if free < 0:
+        free += size
+    k = n
+    if k > free:
+        k = free
+    left = k
+    if k >= 512 and k == n and w + k <= size:
+        t = _type(buf)
+        if t is _BA or t is _BY:
+            # Large, whole and before the wrap point: C memcpy via _store.
+            _store(self._m, 16 + w, 16 + w + k, buf)
+            left = 0
+            w += k
+            if w == size:
+                w = 0
+    while left > 0:
+        c = size - w  # room before the wrap point
+        if c > left:
+            c = left
+        left -= c
+        da = a + 16 + w
+        w += c
+        if w == size:
+            w = 0
+        # Copy c bytes from address sa to address da (advances sa, da).
+        if c >= 16:
+            while da & 3:
+                ptr8(da)[0] = ptr8(sa)[0]
+                da += 1
+                sa += 1
+                c -= 1
+            off = sa & 3
+            if off == 0:
+                e = da + (c & -16)
+                while da < e:
+                    dw = ptr32(da)
+                    sw = ptr32(sa)
+                    dw[0] = sw[0]
+                    dw[1] = sw[1]
+                    dw[2] = sw[2]
+                    dw[3] = sw[3]
+                    da += 16
+                    sa += 16
+                c &= 15
+            else:
+                sh = off << 3
+                up = 32 - sh
+                mask = (1 << up) - 1
+                s0 = sa - off
+                lo = (int(ptr32(s0)[0]) >> sh) & mask
+                e = da + (c & -8)
+                while da < e:
+                    sw = ptr32(s0)
+                    dw = ptr32(da)
+                    hi = int(sw[1])
+                    dw[0] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    hi = int(sw[2])
+                    dw[1] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    da += 8
+                    s0 += 8
+                sa = s0 + off
+                c &= 7
+        d = ptr8(da)
+        s = ptr8(sa)
+        j = 0
+        while j < c:
+            d[j] = s[j]
+            j += 1
+        da += c
+        sa += c
+    if k < n:
+        h[2] = (int(h[2]) + n - k) & 0x3FFFFFFF
+    h[0] = w  # publish only after the data is in place
+    return k
+
+
+@micropython.viper
+def readinto(self, buf) -> int:
+    """Consumer: move min(len(buf), any()) bytes into buf[0:]; return that count.
+
+    No allocation, IRQ-safe; O(count), 8-16 bytes per step. TypeError (before
+    any change) unless buf is a bytearray, writable memoryview or array.
+    """
+    if buf is not self._rl:
+        self._rchk(buf)  # a new buffer object: check its type once (cold path)
+    n = int(_len(buf))
+    da = int(ptr8(buf))
+    a = int(self._a)
+    h = ptr32(a)
+    r = int(h[1])
+    size = int(h[3])
+    k = int(h[0]) - r
+    if k < 0:
+        k += size
+    if k > n:
+        k = n
+    left = k
+    while left > 0:
+        c = size - r  # bytes before the wrap point
+        if c > left:
+            c = left
+        left -= c
+        sa = a + 16 + r
+        r += c
+        if r == size:
+            r = 0
+        # Copy c bytes from address sa to address da (advances sa, da).
+        if c >= 16:
+            while da & 3:
+                ptr8(da)[0] = ptr8(sa)[0]
+                da += 1
+                sa += 1
+                c -= 1
+            off = sa & 3
+            if off == 0:
+                e = da + (c & -16)
+                while da < e:
+                    dw = ptr32(da)
+                    sw = ptr32(sa)
+                    dw[0] = sw[0]
+                    dw[1] = sw[1]
+                    dw[2] = sw[2]
+                    dw[3] = sw[3]
+                    da += 16
+                    sa += 16
+                c &= 15
+            else:
+                sh = off << 3
+                up = 32 - sh
+                mask = (1 << up) - 1
+                s0 = sa - off
+                lo = (int(ptr32(s0)[0]) >> sh) & mask
+                e = da + (c & -8)
+                while da < e:
+                    sw = ptr32(s0)
+                    dw = ptr32(da)
+                    hi = int(sw[1])
+                    dw[0] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    hi = int(sw[2])
+                    dw[1] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    da += 8
+                    s0 += 8
+                sa = s0 + off
+                c &= 7
+        d = ptr8(da)
+        s = ptr8(sa)
+        j = 0
+        while j < c:
+            d[j] = s[j]
+            j += 1
+        da += c
+        sa += c
+    h[1] = r  # free the slots only after the data is copied out
+    return k

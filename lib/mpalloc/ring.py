@@ -1,0 +1,204 @@
+"""Lock-free single-producer single-consumer byte ring (the UART RX queue).
+
+    from mpalloc.ring import ByteRing
+
+    rx = ByteRing(256)            # allocates once: 256 bytes + a 16-byte header
+
+    def on_uart(uart):            # producer, e.g. a UART IRQ handler
+        rx.put(uart_byte)         # or rx.write(chunk); False / short count when full
+
+    n = rx.readinto(buf)          # consumer, main loop
+
+``KERNEL`` names the kernel in use: ``"viper"`` (``_ring_viper``) where the native
+emitter exists, else ``"py"`` (``_ring_py``, the pure twin: same behaviour).
+
+Internal hook for tests and ``tools/bench``: ``_with_kernel(kmod)`` returns a
+ByteRing subclass whose methods run on kernel module ``kmod`` (``_ring_viper``
+or ``_ring_py``), to compare the twins side by side.
+"""
+
+try:
+    from mpalloc import _ring_viper as _k
+except (SyntaxError, ImportError, ValueError):
+    from mpalloc import _ring_py as _k
+
+try:
+    import io as _io
+
+    _NULL = _io.BytesIO()  # empty stream: readinto(buf) copies nothing, rejects read-only buf
+except (ImportError, AttributeError):
+    _NULL = None
+
+from array import array as _array
+
+KERNEL = _k.NAME
+
+_EMPTY = bytearray(0)
+
+MAX_CAPACITY = 1 << 29
+"""Largest capacity accepted: every index stays below 2**30 (a small int)."""
+
+_KERNEL_METHODS = ("put", "get", "peek", "write", "readinto", "any", "space", "clear")
+
+
+class ByteRing:
+    """Fixed-capacity FIFO of bytes; one producer and one consumer, no lock.
+
+    Holds exactly ``capacity`` bytes. The storage is allocated by the constructor;
+    nothing else allocates except ``read()`` (and raising on a wrong buffer type).
+
+    Who updates what (like ``Buffer`` in micropython-lib ``usb/device/core.py``):
+
+    - The **producer** (one context, e.g. an IRQ handler) calls ``put``/``write``.
+      It writes the data bytes first, then publishes them by storing the write
+      index; it alone updates the write index and ``dropped``.
+    - The **consumer** (one other context, e.g. the main loop) calls ``get``,
+      ``peek``, ``readinto``, ``read`` and ``clear``. It copies the bytes out, then
+      frees them by storing the read index; it alone updates the read index.
+    - ``any``, ``space``, ``len`` read both indices; they are exact for the side
+      calling them (the other side can only make the answer more favourable:
+      more bytes waiting for the consumer, more space for the producer).
+
+    One slot stays empty (``capacity + 1`` storage bytes), so ``write == read``
+    means empty and no shared count is needed. With several producers or several
+    consumers, guard each side with a lock / ``machine.disable_irq()``.
+
+    Methods (IRQ = may run in a hard IRQ handler: no allocation, returns a status):
+
+    ==================  ======  =========================================  =========
+    method              side    returns                                    cost
+    ==================  ======  =========================================  =========
+    ``put(b)``          prod.   True, or False when full (``dropped`` +1)  O(1), IRQ
+    ``write(buf)``      prod.   bytes accepted (partial when nearly full;  O(n), IRQ
+                                the refused tail counts in ``dropped``)
+    ``get()``           cons.   next byte, or -1 when empty                O(1), IRQ
+    ``peek()``          cons.   next byte without removing it, or -1       O(1), IRQ
+    ``readinto(buf)``   cons.   bytes copied: min(len(buf), any())         O(n), IRQ
+    ``any()``, ``len``  either  bytes waiting                              O(1), IRQ
+    ``space()``         either  bytes that fit: capacity - any()           O(1), IRQ
+    ``clear()``         cons.   None; discards the bytes waiting           O(1), IRQ
+    ``read(n=-1)``      cons.   bytes (allocates)                          O(n)
+    ==================  ======  =========================================  =========
+
+    ``put(b)`` stores ``b & 0xFF`` (MicroPython bytearray semantics). Buffers are
+    byte buffers: ``write`` takes bytes, bytearray, memoryview or array,
+    ``readinto`` a bytearray, writable memoryview or array; ``len(buf)`` is the
+    byte count (use typecode ``'B'``). Any other type raises TypeError before
+    the ring changes (misuse, not an IRQ-time condition).
+
+    ``write``/``readinto`` remember the last buffer object each has checked (one
+    attribute per side, so a reused buffer skips the type check); that buffer stays
+    referenced until another one is passed.
+
+    ``dropped``: bytes refused because the ring was full, wrapping modulo 2**30.
+    Producer-owned diagnostics: the consumer never resets it (``clear()`` does not).
+    """
+
+    KERNEL = KERNEL
+
+    put = _k.put
+    get = _k.get
+    peek = _k.peek
+    write = _k.write
+    readinto = _k.readinto
+    any = _k.any
+    space = _k.space
+    clear = _k.clear
+    __len__ = _k.any
+    _init = _k.init
+    _dropped = _k.dropped
+
+    def __init__(self, capacity):
+        """Allocate a ring holding ``capacity`` bytes (1..MAX_CAPACITY)."""
+        if not isinstance(capacity, int) or isinstance(capacity, bool):
+            raise TypeError("ByteRing capacity must be an int, got %s; pass the number of "
+                            "bytes the queue must hold, e.g. ByteRing(256)"
+                            % type(capacity).__name__)
+        if capacity < 1 or capacity > MAX_CAPACITY:
+            raise ValueError("ByteRing capacity must be 1..%d, got %d; pass the number of "
+                             "bytes the queue must hold, e.g. ByteRing(256)"
+                             % (MAX_CAPACITY, capacity))
+        self.capacity = capacity
+        self._wl = self._rl = _EMPTY  # last buffer checked by write / readinto
+        self._init(capacity)
+
+    def __getattr__(self, name):
+        # ``dropped``: bytes refused because the ring was full (mod 2**30); no
+        # allocation, IRQ-safe. Served here rather than by a property because on
+        # MicroPython a property (any data descriptor) in the class makes every
+        # instance attribute lookup search the class first, slowing each kernel
+        # call's ``self._a`` by ~5 ns; __getattr__ only runs when lookup fails.
+        if name == "dropped":
+            return self._dropped()
+        raise AttributeError("'ByteRing' object has no attribute '%s'" % name)
+
+    def read(self, n=-1):
+        """Remove and return up to ``n`` waiting bytes (all of them when ``n < 0``).
+
+        Consumer side. Allocates (a bytearray and the returned bytes): not IRQ-safe.
+        O(n). Returns ``b""`` when empty.
+        """
+        if not isinstance(n, int):
+            raise TypeError("ByteRing.read(n) needs an int, got %s; use read() for all "
+                            "%d waiting bytes" % (type(n).__name__, self.any()))
+        avail = self.any()
+        if n < 0 or n > avail:
+            n = avail
+        buf = bytearray(n)
+        self.readinto(buf)
+        return bytes(buf)
+
+    def __repr__(self):
+        return "<ByteRing %d/%d bytes, dropped %d, kernel %s>" % (
+            self.any(), self.capacity, self.dropped, self.KERNEL)
+
+    # Cold path of write/readinto, run when a buffer object is seen for the first
+    # time in a row: check its type once, then remember it (self._wl / self._rl; the
+    # last buffer stays referenced). No allocation unless it raises.
+    def _wchk(self, buf):
+        t = type(buf)
+        if t is bytearray or t is bytes or t is memoryview or t is _array:
+            self._wl = buf  # producer-owned
+            return
+        self._badbuf("write", buf)
+
+    def _rchk(self, buf):
+        t = type(buf)
+        if t is bytearray or t is _array:
+            self._rl = buf  # consumer-owned
+            return
+        if t is memoryview:
+            try:
+                if _NULL is not None:
+                    _NULL.readinto(buf)  # copies nothing; TypeError when read-only
+                self._rl = buf
+                return
+            except TypeError:
+                pass
+        self._badbuf("readinto", buf)
+
+    def _badbuf(self, name, buf):
+        try:
+            n = len(buf)
+        except TypeError:
+            n = "no len"
+        if name == "readinto":
+            want = "a writable byte buffer (bytearray, writable memoryview, array)"
+        else:
+            want = "a byte buffer (bytes, bytearray, memoryview, array)"
+        raise TypeError("ByteRing.%s needs %s, got %s (len %s); %d bytes waiting, %d free, "
+                        "ring unchanged" % (name, want, type(buf).__name__, n,
+                                            self.any(), self.space()))
+
+
+def _with_kernel(kmod):
+    """Internal (tests, tools/bench): a ByteRing subclass running on kernel ``kmod``.
+
+    ``kmod`` is ``mpalloc._ring_viper`` or ``mpalloc._ring_py``; the class has the
+    same API and the same per-call cost as ByteRing (kernel functions bound directly).
+    """
+    ns = {"KERNEL": kmod.NAME, "__len__": kmod.any, "_init": kmod.init,
+          "_dropped": kmod.dropped}
+    for name in _KERNEL_METHODS:
+        ns[name] = getattr(kmod, name)
+    return type("ByteRing_" + kmod.NAME, (ByteRing,), ns)
