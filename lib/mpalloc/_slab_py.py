@@ -1,0 +1,184 @@
+"""Pure-Python kernel of ``mpalloc.slab`` (twin of ``_slab_viper``: same functions, same
+results). Chosen where viper is unavailable (CPython, firmware without a native emitter).
+
+Every function takes the ``Slab`` as ``self`` (they are bound as class attributes, one
+call layer) and works on ``self._m``, an ``array('I')`` of ``_H`` header words followed
+by one metadata word per slot. The layout is described in ``slab.py``. No function
+allocates or raises for int arguments that fit a machine word; all values stay below
+2**30.
+"""
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+NAME = "py"
+
+# Header word indices (keep in step with _slab_py and slab.py).
+_HINT = const(0)  # next-fit start: always a run boundary (a head or a free block)
+_FREE = const(1)  # free blocks
+_LIVE = const(2)  # live allocations
+_ALLOCS = const(3)  # successful allocations (wraps at 2**30)
+_FREES = const(4)  # successful frees (wraps at 2**30)
+_FAILS = const(5)  # refused try_alloc requests (wraps at 2**30)
+_PEAK = const(6)  # peak blocks in use
+_BS = const(7)  # block size in bytes
+_ONE = const(8)  # largest n served by one block: min(block size, _LEN)
+_SLOTS = const(9)  # slot count
+_H = const(10)  # header words; slot s's word is at _H + s
+
+_LEN = const(0x3FFFF)  # low 18 bits of a slot word: requested length (0 = not a head)
+_M30 = const(0x3FFFFFFF)
+
+
+def _find(self, k):
+    # First run of k free blocks, next-fit from the hint; -1 if none. O(slots).
+    m = self._m
+    nslots = m[_SLOTS]
+    bs = m[_BS]
+    hint = m[_HINT]
+    # Pass 1: hint .. end. The hint is a boundary, so stepping head to head stays aligned.
+    i = hint
+    run = 0
+    start = 0
+    while i < nslots:
+        ln = m[_H + i] & _LEN
+        if ln == 0:
+            if run == 0:
+                start = i
+            run += 1
+            if run == k:
+                return start
+            i += 1
+        else:
+            run = 0
+            i += (ln + bs - 1) // bs
+    # Pass 2: 0 .. hint, finishing a free run that starts before the hint.
+    i = 0
+    run = 0
+    while i < nslots:
+        if run == 0 and i >= hint:
+            break
+        ln = m[_H + i] & _LEN
+        if ln == 0:
+            if run == 0:
+                start = i
+            run += 1
+            if run == k:
+                return start
+            i += 1
+        else:
+            run = 0
+            i += (ln + bs - 1) // bs
+    return -1
+
+
+def try_alloc(self, n):
+    m = self._m
+    if n <= m[_ONE]:
+        if n <= 0:
+            m[_FAILS] = (m[_FAILS] + 1) & _M30
+            return 0
+        k = 1
+    else:
+        if n > _LEN:
+            m[_FAILS] = (m[_FAILS] + 1) & _M30
+            return 0
+        bs = m[_BS]
+        k = (n + bs - 1) // bs
+    free = m[_FREE]
+    if k > free:
+        m[_FAILS] = (m[_FAILS] + 1) & _M30
+        return 0
+    s = m[_HINT]
+    if k != 1 or (m[_H + s] & _LEN) != 0:
+        s = _find(self, k)
+        if s < 0:
+            m[_FAILS] = (m[_FAILS] + 1) & _M30
+            return 0
+    tag = m[_H + s] >> 18
+    m[_H + s] = (tag << 18) | n
+    free -= k
+    m[_FREE] = free
+    used = m[_SLOTS] - free
+    if used > m[_PEAK]:
+        m[_PEAK] = used
+    m[_LIVE] = m[_LIVE] + 1
+    m[_ALLOCS] = (m[_ALLOCS] + 1) & _M30
+    nxt = s + k
+    if nxt >= m[_SLOTS]:
+        nxt = 0
+    m[_HINT] = nxt
+    return (tag << 18) | (s + 1)
+
+
+def try_free(self, h):
+    if (h >> 30) != 0:
+        return False
+    m = self._m
+    s = (h & _LEN) - 1
+    if s < 0 or s >= m[_SLOTS]:
+        return False
+    w = m[_H + s]
+    ln = w & _LEN
+    if ln == 0 or ((w ^ h) >> 18) != 0:
+        return False
+    m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
+    if ln <= m[_ONE]:
+        m[_FREE] = m[_FREE] + 1
+    else:
+        bs = m[_BS]
+        m[_FREE] = m[_FREE] + (ln + bs - 1) // bs
+    m[_LIVE] = m[_LIVE] - 1
+    m[_FREES] = (m[_FREES] + 1) & _M30
+    m[_HINT] = s
+    return True
+
+
+def size(self, h):
+    if (h >> 30) != 0:
+        return -1
+    m = self._m
+    s = (h & _LEN) - 1
+    if s < 0 or s >= m[_SLOTS]:
+        return -1
+    w = m[_H + s]
+    ln = w & _LEN
+    if ln == 0 or ((w ^ h) >> 18) != 0:
+        return -1
+    return ln
+
+
+def valid(self, h):
+    if (h >> 30) != 0:
+        return False
+    m = self._m
+    s = (h & _LEN) - 1
+    if s < 0 or s >= m[_SLOTS]:
+        return False
+    w = m[_H + s]
+    return (w & _LEN) != 0 and ((w ^ h) >> 18) == 0
+
+
+def largest_run(self):
+    m = self._m
+    nslots = m[_SLOTS]
+    bs = m[_BS]
+    best = 0
+    run = 0
+    i = 0
+    while i < nslots:
+        ln = m[_H + i] & _LEN
+        if ln == 0:
+            run += 1
+            if run > best:
+                best = run
+            i += 1
+        else:
+            run = 0
+            i += (ln + bs - 1) // bs
+    return best

@@ -1,0 +1,397 @@
+"""Generation-tracked slab allocator: ``size`` bytes in ``slots`` equal blocks.
+
+    from mpalloc.slab import Slab
+    slab = Slab(1024, 32)          # 32 blocks of 32 bytes, allocated once
+    h = slab.alloc(20)             # int handle (AllocError when full)
+    slab.write(h, b"hello")        # no-alloc copy in; returns bytes copied
+    slab.readinto(h, buf)          # no-alloc copy out; -1 if h is stale
+    slab.free(h)                   # StaleHandleError on a stale/double/foreign handle
+    h = slab.try_alloc(20)         # IRQ-safe: 0 when there is no room
+
+Layout. ``self._m`` is one ``array('I')``: ten header words (next-fit hint, free
+blocks, live allocations, counters, block size, slot count) then one 32-bit word per
+slot: ``tag << 18 | length``. ``length`` (18 bits) is the requested byte count of an
+allocation whose run *starts* at that slot; 0 marks a free block or the interior of a
+run (interior blocks look free to handle checks, and the run scan jumps from head to
+head, so it never lands inside a run). ``tag`` (12 bits) is the slot's generation plus
+the slab's salt, bumped at every free. Every word stays below 2**30 (a small int).
+Data lives in one ``bytearray(slots * block_size)``; block ``s`` starts at
+``s * block_size``.
+
+Handles. ``handle = tag << 18 | (slot + 1)``: below 2**30, never 0, at most 262,143
+slots. A handle is valid while its slot heads a live allocation with the same tag; a
+freed handle stays invalid until its slot has been reused 4096 times (the tag wraps).
+
+Cost. Single-block ``try_alloc``/``try_free`` are O(1) in the usual case: the next-fit
+hint is set to the freed slot at free and just past the new run after an allocation,
+so it always sits on a run boundary. Multi-block runs (and a full-ish slab) scan head
+to head: O(slots) worst case. The viper kernel (``KERNEL == "viper"``) is used where the
+native emitter exists, the pure twin elsewhere; both give identical results.
+"""
+
+from array import array
+
+from mpalloc.errors import AllocError, StaleHandleError
+
+try:
+    from mpalloc import _slab_viper as _k
+except (SyntaxError, ImportError, ValueError):
+    from mpalloc import _slab_py as _k
+
+try:
+    from mpalloc import _mem_viper as _mem
+except (SyntaxError, ImportError, ValueError):
+    from mpalloc import _mem_py as _mem
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+KERNEL = _k.NAME
+
+# Header word indices (same as the kernels).
+_HINT = const(0)
+_FREE = const(1)
+_LIVE = const(2)
+_ALLOCS = const(3)
+_FREES = const(4)
+_FAILS = const(5)
+_PEAK = const(6)
+_BS = const(7)
+_ONE = const(8)
+_SLOTS = const(9)
+_H = const(10)
+
+MAX_SLOTS = const(0x3FFFF)  # 262,143: the 18-bit slot field of a handle
+MAX_ALLOC = const(0x3FFFF)  # 262,143 bytes: the 18-bit length field of a slot word
+_LEN = const(0x3FFFF)
+_HLIMIT = const(0x40000000)  # handles are below 2**30
+
+_len = len
+_copy = _mem.copy
+_WRITE_TYPES = (bytes, bytearray, memoryview, array)
+_READ_TYPES = (bytearray, memoryview, array)
+
+# Salt source: an odd step walks all 4096 values, so slabs made one after another get
+# different salts; the starting point comes from the clock at import.
+_salt_next = 0
+try:
+    from time import ticks_us as _ticks
+except ImportError:
+    from time import perf_counter_ns as _ticks
+try:
+    _salt_next = _ticks() & 0xFFF
+except Exception:  # a clock that cannot be read still leaves a working salt
+    pass
+
+
+def _new_salt():
+    global _salt_next
+    _salt_next = (_salt_next + 0x9E5) & 0xFFF
+    return _salt_next
+
+
+def _words(n):
+    """A zeroed ``array('I')`` of ``n`` words."""
+    a = array("I", bytearray(4 * n))  # MicroPython copies the raw bytes: n words
+    if _len(a) != n:  # CPython makes one word per byte
+        a = array("I", [0]) * n
+    return a
+
+
+def _critical():
+    """(disable, enable) for a critical section, or (None, lock) where threads stand in."""
+    try:
+        import machine
+
+        if hasattr(machine, "disable_irq"):
+            return machine.disable_irq, machine.enable_irq
+    except ImportError:
+        pass
+    import _thread
+
+    return None, _thread.allocate_lock()
+
+
+class Slab:
+    """Generation-tracked slab: ``size`` bytes split into ``slots`` blocks of
+    ``block_size = size // slots`` bytes; requests larger than a block take a run of
+    contiguous blocks.
+
+    ``Slab(size, slots, *, irq_safe=False)`` allocates everything once: a bytearray of
+    ``slots * block_size`` bytes plus 4 bytes of metadata per slot and a 40-byte header.
+    ``size`` below 2**30; ``1 <= slots <= min(size, 262143)``. One allocation holds at
+    most 262,143 bytes (``MAX_ALLOC``).
+
+    Handles are ints ``0 < h < 2**30`` (see the module docstring). A freed handle stays
+    invalid until its slot is reused 4096 times. Each slab has a 12-bit salt added to
+    every generation, so a handle from another slab is rejected unless it happens to
+    equal a live handle of this one: for an arbitrary foreign handle that chance is
+    about ``live_allocations / (slots * 4096)``. Slabs created one after another get
+    salts 2533 apart (mod 4096), so young handles of one slab do not collide with young
+    handles of the next.
+
+    ``irq_safe=True`` guards ``alloc``/``free``/``try_alloc``/``try_free`` with a critical
+    section: ``machine.disable_irq()``/``enable_irq()`` where the port has them (boards),
+    else a ``_thread`` lock (the unix port and CPython, where threads stand in for
+    IRQs). The guarded ``try_*`` still allocate nothing. ``write``/``readinto``/``get``
+    are never guarded: do not free a handle while another context copies through it.
+
+    Counters in ``stats()`` wrap at 2**30. ``_salt`` (private) fixes the salt, for tests
+    that compare two slabs handle for handle.
+    """
+
+    KERNEL = _k.NAME
+
+    # Kernel functions bound as methods: one call layer. ``_try_alloc``/``_try_free``
+    # stay reachable when ``irq_safe`` shadows ``try_alloc``/``try_free`` per instance.
+    try_alloc = _k.try_alloc
+    try_free = _k.try_free
+    valid = _k.valid
+    size = _k.size
+    _try_alloc = _k.try_alloc
+    _try_free = _k.try_free
+    _largest_run = _k.largest_run
+
+    def __init__(self, size, slots, *, irq_safe=False, _salt=None):
+        if type(size) is not int or type(slots) is not int:
+            raise TypeError("Slab(size, slots): ints required, got %s and %s"
+                            % (type(size).__name__, type(slots).__name__))
+        if size < 1 or size >= _HLIMIT:
+            raise ValueError("Slab size %d out of range: use 1 <= size < %d"
+                             % (size, _HLIMIT))
+        if slots < 1 or slots > MAX_SLOTS:
+            raise ValueError("Slab slots %d out of range: use 1 <= slots <= %d"
+                             % (slots, MAX_SLOTS))
+        if slots > size:
+            raise ValueError("Slab slots %d > size %d leaves 0-byte blocks: use at most "
+                             "%d slots or a larger size" % (slots, size, size))
+        salt = _new_salt() if _salt is None else (_salt & 0xFFF)
+        bs = size // slots
+        self.block_size = bs
+        self.slots = slots
+        self.irq_safe = bool(irq_safe)
+        self._salt = salt
+        m = _words(_H + slots)
+        for i in range(_H, _H + slots):
+            m[i] = salt << 18
+        m[_HINT] = 0
+        m[_FREE] = slots
+        m[_BS] = bs
+        m[_ONE] = bs if bs < _LEN else _LEN
+        m[_SLOTS] = slots
+        self._m = m
+        self._data = bytearray(slots * bs)
+        self._mv = memoryview(self._data)
+        if irq_safe:
+            disable, other = _critical()
+            if disable is not None:
+                self._disable = disable
+                self._enable = other
+                self.try_alloc = self._irq_try_alloc
+                self.try_free = self._irq_try_free
+            else:
+                self._acquire = other.acquire
+                self._release = other.release
+                self.try_alloc = self._lock_try_alloc
+                self.try_free = self._lock_try_free
+
+    # try_alloc / try_free / valid / size are the kernel functions (class attributes);
+    # their documentation lives here because a viper function carries no docstring.
+    #
+    # try_alloc(n) -> handle or 0.  IRQ-safe, no-alloc. O(1) for a one-block request in
+    #     the usual case, O(slots) worst case. 0 for n < 1, n > MAX_ALLOC, or no room
+    #     (counted in stats()["failures"]).
+    # try_free(h) -> bool.  IRQ-safe, no-alloc, O(1). False (state unchanged) for a
+    #     stale, double, forged or foreign handle.
+    # valid(h) -> bool.  IRQ-safe, no-alloc, O(1).
+    # size(h) -> int.  IRQ-safe, no-alloc, O(1): the requested length, -1 when stale.
+    # h must be an int; one beyond the machine word raises OverflowError in viper.
+
+    def _irq_try_alloc(self, n):
+        st = self._disable()
+        try:
+            return self._try_alloc(n)
+        finally:
+            self._enable(st)
+
+    def _irq_try_free(self, h):
+        st = self._disable()
+        try:
+            return self._try_free(h)
+        finally:
+            self._enable(st)
+
+    def _lock_try_alloc(self, n):
+        self._acquire()
+        try:
+            return self._try_alloc(n)
+        finally:
+            self._release()
+
+    def _lock_try_free(self, h):
+        self._acquire()
+        try:
+            return self._try_free(h)
+        finally:
+            self._release()
+
+    def alloc(self, n):
+        """Allocate ``n`` bytes; return a handle. Raises ``AllocError`` when no run of
+        ``ceil(n / block_size)`` free blocks exists (state unchanged apart from the
+        failures counter), ``ValueError`` for n < 1 or n > MAX_ALLOC, ``TypeError`` for
+        a non-int. Allocates only the exception. Not IRQ-safe (use try_alloc); guarded
+        when irq_safe. Cost as try_alloc.
+        """
+        if type(n) is not int:
+            raise TypeError("Slab.alloc(n): n must be an int, got %s" % type(n).__name__)
+        if n < 1:
+            raise ValueError("Slab.alloc(%d): n must be >= 1" % n)
+        if n > MAX_ALLOC:
+            raise ValueError("Slab.alloc(%d): one allocation holds at most %d bytes; "
+                             "split the data" % (n, MAX_ALLOC))
+        h = self.try_alloc(n)
+        if h:
+            return h
+        bs = self.block_size
+        need = (n + bs - 1) // bs
+        m = self._m
+        free = m[_FREE]
+        run = self._largest_run()
+        if need > self.slots:
+            raise AllocError("Slab.alloc(%d): needs %d blocks of %d bytes but the slab has "
+                             "%d blocks (%d bytes); %d blocks free, largest free run %d; "
+                             "use a larger slab or split the data"
+                             % (n, need, bs, self.slots, self.slots * bs, free, run))
+        raise AllocError("Slab.alloc(%d): needs %d contiguous blocks of %d bytes; %d of %d "
+                         "blocks free, largest free run %d; free some handles or use a "
+                         "larger slab" % (n, need, bs, free, self.slots, run))
+
+    def free(self, h):
+        """Free handle ``h``. Raises ``StaleHandleError`` naming the handle, its slot and
+        why when ``h`` is stale, double-freed, forged or foreign (state unchanged), and
+        ``TypeError`` for a non-int. Allocates only the exception. O(1). Not IRQ-safe
+        (use try_free); guarded when irq_safe.
+        """
+        if type(h) is not int:
+            raise TypeError("Slab.free(h): h must be an int handle, got %s"
+                            % type(h).__name__)
+        if 0 < h < _HLIMIT and self.try_free(h):
+            return
+        raise StaleHandleError(self._why(h))
+
+    def _why(self, h):
+        if h <= 0 or h >= _HLIMIT:
+            return ("handle %d is not a slab handle (handles are 0 < h < %d); "
+                    "pass the value alloc returned" % (h, _HLIMIT))
+        slot = (h & _LEN) - 1
+        tag = h >> 18
+        if slot < 0 or slot >= self.slots:
+            return ("handle %d names slot %d but the slab has %d slots: forged or from "
+                    "another slab" % (h, slot, self.slots))
+        w = self._m[_H + slot]
+        if w & _LEN == 0:
+            return ("handle %d (slot %d, generation tag %d): slot is free: double free, "
+                    "or a stale/foreign handle" % (h, slot, tag))
+        return ("handle %d (slot %d, generation tag %d): slot now holds tag %d: stale "
+                "(freed and reused) or from another slab" % (h, slot, tag, w >> 18))
+
+    def get(self, h):
+        """A memoryview of exactly the requested length for ``h``, or None when stale.
+        Allocates the view (one memoryview slice). O(1). Not IRQ-safe. The view is only
+        meaningful until ``h`` is freed.
+        """
+        n = self.size(h)
+        if n < 0:
+            return None
+        off = ((h & _LEN) - 1) * self.block_size
+        return self._mv[off:off + n]
+
+    def write(self, h, buf):
+        """Copy ``buf`` into the allocation from its start, like a stream write: copies
+        ``min(len(buf), size(h))`` bytes and returns that count, -1 when ``h`` is stale.
+        ``buf``: bytes, bytearray, memoryview or array (else TypeError) holding bytes;
+        with a wider typecode the copy stays inside the allocation but its contents are
+        unspecified (and the twins may differ). No-alloc; O(len): C memcpy (slice
+        assignment) when all of buf fits, else the copy kernel. Safe in an IRQ for a
+        valid buffer type, but not guarded.
+        """
+        if type(buf) not in _WRITE_TYPES:
+            raise TypeError("Slab.write: buf must be bytes, bytearray, memoryview or "
+                            "array, got %s" % type(buf).__name__)
+        n = self.size(h)
+        if n < 0:
+            return -1
+        off = ((h & _LEN) - 1) * self.block_size
+        lb = _len(buf)
+        if lb <= n:
+            self._data[off:off + lb] = buf
+            return lb
+        _copy(self._data, off, buf, 0, n)
+        return n
+
+    def readinto(self, h, buf):
+        """Copy the allocation into ``buf`` from its start, like a stream readinto:
+        copies ``min(len(buf), size(h))`` bytes, returns that count, -1 when ``h`` is
+        stale. ``buf``: bytearray, writable memoryview or array of bytes (bytes, str and
+        read-only views raise TypeError; ``len(buf)`` counts items, so a wider typecode
+        gets unspecified contents but no overrun). No-alloc; O(len) via the copy kernel.
+        Safe in an IRQ for a valid buffer type, but not guarded.
+        """
+        t = type(buf)
+        if t not in _READ_TYPES:
+            raise TypeError("Slab.readinto: buf must be a bytearray, writable memoryview "
+                            "or array, got %s" % t.__name__)
+        lb = _len(buf)
+        if t is memoryview and lb:
+            buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
+        n = self.size(h)
+        if n < 0:
+            return -1
+        if lb < n:
+            n = lb
+        _copy(buf, 0, self._data, ((h & _LEN) - 1) * self.block_size, n)
+        return n
+
+    def stats(self):
+        """Counters as a new dict (allocates; O(slots) for largest_free_run):
+        allocs, frees, failures (refused requests), in_use (live allocations),
+        blocks_in_use, peak (peak blocks in use), free_blocks, largest_free_run.
+        """
+        m = self._m
+        return {
+            "allocs": m[_ALLOCS],
+            "frees": m[_FREES],
+            "failures": m[_FAILS],
+            "in_use": m[_LIVE],
+            "blocks_in_use": self.slots - m[_FREE],
+            "peak": m[_PEAK],
+            "free_blocks": m[_FREE],
+            "largest_free_run": self._largest_run(),
+        }
+
+    def __repr__(self):
+        m = self._m
+        return "<Slab %d x %d bytes, %d live, %d blocks free, kernel %s>" % (
+            self.slots, self.block_size, m[_LIVE], m[_FREE], self.KERNEL)
+
+
+def _with_kernel(kmod):
+    """A Slab subclass bound to kernel module ``kmod`` (``_slab_viper`` or ``_slab_py``);
+    for benchmarks and twin tests."""
+
+    class _KSlab(Slab):
+        KERNEL = kmod.NAME
+        try_alloc = kmod.try_alloc
+        try_free = kmod.try_free
+        valid = kmod.valid
+        size = kmod.size
+        _try_alloc = kmod.try_alloc
+        _try_free = kmod.try_free
+        _largest_run = kmod.largest_run
+
+    return _KSlab
