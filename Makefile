@@ -19,7 +19,7 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -v $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(MICROPYTHON) -X heapsize=4M examples/uart_rx_demo.py

@@ -142,15 +142,19 @@ def build_cases():
     add("empty_loop", 0, "empty `for _ in range(n)` loop", t_empty, None, None,
         note="loop overhead alone; every row includes it once per iteration")
 
+    # Targets are cost ratios (case time / baseline time), as the issue states them.
     add("ring_put_get", 1, "ByteRing(1024) put+get, 1 B", t_put_get, ByteRing(1024), None,
-        baseline="ringio_1")
+        baseline="ringio_1", target=1.0)
     add("ringio_1", 1, "RingIO(1024) write+readinto, 1 B", t_write_readinto, RingIO(1024),
         (one_src, one_dst), note="1-byte bytearrays; RingIO has no single-byte put/get")
     add("deque_1", 1, "deque(maxlen=1024) append+popleft, 1 int", t_deque_byte,
         deque((), 1024), None, baseline="ringio_1")
 
     add("ring_128", 2, "ByteRing(1024) write+readinto, 128 B", t_write_readinto,
-        ByteRing(1024), (src, dst), baseline="ringio_128")
+        ByteRing(1024), (src, dst), baseline="ringio_128", target=2.5,
+        note="ByteRing always runs its own kernel (it must count dropped bytes of a partial "
+             "write, which RingIO's C write cannot report); 2.5x is the issue's own-kernel "
+             "target")
     add("ringio_128", 2, "RingIO(1024) write+readinto, 128 B", t_write_readinto,
         RingIO(1024), (src, dst))
     add("deque_128", 2, "deque of 128 B chunks: append(bytes(src)) + dst[:]=popleft()",
@@ -158,12 +162,12 @@ def build_cases():
         note="pragmatic pure-Python queue of chunks (a byte-wise deque would be silly); "
              "allocates one bytes object per op")
     add("ring_128_big", 2, "ByteRing(131072) write+readinto, 128 B", t_write_readinto,
-        ByteRing(big), (src, dst), baseline="ringio_128",
+        ByteRing(big), (src, dst), baseline="ringio_128", target=2.5,
         note="capacity RingIO cannot hold (%s); baseline is RingIO(1024)"
              % ringio_limit_note(big))
 
     add("slab_48", 3, "Slab(4096, 64) try_alloc(48)+try_free", t_slab, Slab(*slab_args),
-        None, baseline="bytearray_64")
+        None, baseline="bytearray_64", target=1.0)
     add("bytearray_64", 3, "bytearray(64)", t_bytearray, None, None,
         note="heap allocation, dropped at once; includes the collections it causes")
 
@@ -188,7 +192,7 @@ def build_cases():
                 pure_id = "%s_%s_py" % (stem[1:], suffix)
                 add(cid, 4, "%s [%s kernel]" % (label, kind), fn if obj is not None else None,
                     obj, b, baseline=pure_id if kind == "viper" else None,
-                    target=2.0 if kind == "viper" else None,
+                    target=0.5 if kind == "viper" else None,  # >= 2x faster
                     note=why or "")
     return cases
 
@@ -271,15 +275,32 @@ def lat_slab(out, start, k, s):
     return cols
 
 
+def lat_floor(out, start, k):
+    """Time k empty timed windows: the floor set by the timer and the host scheduler."""
+    cols = 0
+    last = gc.mem_alloc()
+    for i in range(start, start + k):
+        t0 = ticks_us()
+        t1 = ticks_us()
+        out[i] = ticks_diff(t1, t0)
+        m = gc.mem_alloc()
+        if m < last:
+            cols += 1
+        last = m
+    return cols
+
+
 def latency(total, rounds):
     k = total // rounds
     total = k * rounds
     s = slab.Slab(64 * 64, 64)
     heap_us = [0] * total
     slab_us = [0] * total
+    floor_us = [0] * total
     heap_worst = []
     slab_worst = []
-    heap_cols = slab_cols = 0
+    floor_worst = []
+    heap_cols = slab_cols = floor_cols = 0
     live = [(i, i) for i in range(LIVE)]
     gc.collect()
     progress("latency: %d live tuples, gc.threshold(%d), %d x %d single ops each"
@@ -292,8 +313,10 @@ def latency(total, rounds):
             start = r * k
             heap_cols += lat_heap(heap_us, start, k)
             slab_cols += lat_slab(slab_us, start, k, s)
+            floor_cols += lat_floor(floor_us, start, k)
             heap_worst.append(max(heap_us[start:start + k]))
             slab_worst.append(max(slab_us[start:start + k]))
+            floor_worst.append(max(floor_us[start:start + k]))
     finally:
         gc.threshold(-1)
     emit("latency", {
@@ -304,6 +327,8 @@ def latency(total, rounds):
         "slab": {"label": "Slab(4096, 64) try_alloc(48)+try_free, one at a time",
                  "kernel": slab.KERNEL, "us": slab_us, "round_worst_us": slab_worst,
                  "collections": slab_cols},
+        "floor": {"label": "empty timed window (timer + host scheduler jitter)",
+                  "us": floor_us, "round_worst_us": floor_worst, "collections": floor_cols},
     })
     del live
 
