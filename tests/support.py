@@ -67,6 +67,35 @@ def no_alloc(fn, *args):
         _heap_unlock()
 
 
+def no_heap_use(fn, *args):
+    """Call ``fn(*args)`` once with the heap unlocked; fail if it allocated anything, even
+    memory freed before it returned. Returns its result.
+
+    Stricter than ``no_alloc``: a Python function whose locals and stack exceed ~11 words
+    gets its call frame from the heap (freed on return), which a locked heap hides by
+    falling back to the C stack. Counted with ``micropython.mem_total()``; skips where
+    that is missing (CPython, builds without memory statistics).
+    """
+    try:
+        import micropython
+
+        total = micropython.mem_total
+    except (ImportError, AttributeError):
+        skip("no micropython.mem_total on this runtime")
+    n = len(args)
+    if n > 6:
+        raise ValueError("no_heap_use takes at most 6 arguments for fn")
+    # Past 2**30 cumulative bytes mem_total() returns a big int, which itself allocates:
+    # measure that overhead and take it off.
+    first = total()
+    before = total()
+    overhead = before - first
+    result = _call(fn, args, n)
+    used = total() - before - overhead
+    assert used == 0, "%d heap bytes allocated during the call" % used
+    return result
+
+
 def _call(fn, a, n):
     # fn(*a) would allocate on MicroPython (star-args build a heap array).
     if n == 0:

@@ -24,3 +24,29 @@ def test_no_alloc_passes_and_returns():
 def test_heap_usable_after_failed_no_alloc():
     raises(AssertionError, no_alloc, allocate)
     assert len(bytearray(32)) == 32
+
+
+def call_with_big_frame(a, b, c, d):
+    # Enough locals and stack to exceed MicroPython's on-stack frame limit (~11 words).
+    e = a + 1
+    f = b + 1
+    g = c + 1
+    h = d + 1
+    i = a + b
+    j = c + d
+    k = e + f
+    m = g + h
+    return a + b + c + d + e + f + g + h + i + j + k + m
+
+
+def test_no_heap_use_catches_a_heap_frame():
+    from support import no_heap_use
+
+    if not IS_MICROPYTHON:
+        no_heap_use(plain_arith, 1, 2)  # skips: CPython has no mem_total
+    no_heap_use(plain_arith, 1, 2)
+    raises(AssertionError, no_heap_use, allocate)
+    # The frame of a big function comes from the heap (freed on return): no_alloc cannot
+    # see it (a locked heap makes MicroPython use the C stack), no_heap_use does.
+    no_alloc(call_with_big_frame, 1, 2, 3, 4)
+    raises(AssertionError, no_heap_use, call_with_big_frame, 1, 2, 3, 4)
