@@ -8,5 +8,9 @@ def copy(dst, doff, src, soff, n):
 
     No allocation; caller checks bounds. O(n), one Python step per byte.
     """
-    for i in range(n):
-        dst[doff + i] = src[soff + i]
+    # Arguments reused as loop state: a frame over ~11 words would come from the heap.
+    soff -= doff
+    n += doff
+    while doff < n:
+        dst[doff] = src[doff + soff]
+        doff += 1

@@ -102,39 +102,37 @@ def write(self, buf):
     slow in a hard IRQ). O(len(buf)): C slice copy for a whole bytes/bytearray
     that fits before the wrap point, else one Python step per byte.
     """
+    # Few locals on purpose (here and in readinto): a frame over ~11 words would come
+    # from the heap on every call. At most two segments: before and after the wrap.
     if buf is not self._wl:
         self._wchk(buf)  # new buffer object: check its type once (cold path)
-    n = len(buf)
-    w = self._w
-    size = self._n
-    free = self._r - w - 1
-    if free < 0:
-        free += size
-    k = n if n <= free else free
-    d = self._d
-    t = type(buf)
-    if k == n and w + n <= size and (t is _BA or t is _BY):
-        # Whole source, no wrap: C slice assignment (no allocation: same length).
-        d[w:w + n] = buf
-        w += n
+    k = self._r - self._w - 1  # free space
+    if k < 0:
+        k += self._n
+    if len(buf) <= k:
+        k = len(buf)
+        if self._w + k <= self._n and (type(buf) is _BA or type(buf) is _BY):
+            # Whole source, no wrap: C slice assignment (no allocation: same length).
+            self._d[self._w:self._w + k] = buf
+            _advance_w(self, k)
+            return k
     else:
-        i = 0
-        while i < k:
-            c = k - i
-            room = size - w
-            if c > room:
-                c = room
-            _copy(d, w, buf, i, c)
-            i += c
-            w += c
-            if w == size:
-                w = 0
-    if w == size:
-        w = 0
-    if k < n:
-        self._drop = (self._drop + n - k) & 0x3FFFFFFF
-    self._w = w
+        self._drop = (self._drop + len(buf) - k) & 0x3FFFFFFF
+    c = self._n - self._w  # room before the wrap point
+    if k <= c:
+        _copy(self._d, self._w, buf, 0, k)
+    else:
+        _copy(self._d, self._w, buf, 0, c)
+        _copy(self._d, 0, buf, c, k - c)
+    _advance_w(self, k)
     return k
+
+
+def _advance_w(self, k):
+    w = self._w + k
+    if w >= self._n:
+        w -= self._n
+    self._w = w
 
 
 def readinto(self, buf):
@@ -144,24 +142,21 @@ def readinto(self, buf):
     """
     if buf is not self._rl:
         self._rchk(buf)  # new buffer object: check its type once (cold path)
-    n = len(buf)
+    k = self._w - self._r  # bytes waiting
+    if k < 0:
+        k += self._n
+    if len(buf) < k:
+        k = len(buf)
     r = self._r
-    size = self._n
-    avail = self._w - r
-    if avail < 0:
-        avail += size
-    k = n if n <= avail else avail
-    d = self._d
-    i = 0
-    while i < k:
-        c = k - i
-        room = size - r
-        if c > room:
-            c = room
-        _copy(buf, i, d, r, c)
-        i += c
-        r += c
-        if r == size:
+    c = self._n - r  # bytes before the wrap point
+    if k <= c:
+        _copy(buf, 0, self._d, r, k)
+        r += k
+        if r == self._n:
             r = 0
+    else:
+        _copy(buf, 0, self._d, r, c)
+        r = k - c
+        _copy(buf, c, self._d, 0, r)
     self._r = r
     return k

@@ -35,85 +35,69 @@ _LEN = const(0x3FFFF)  # low 18 bits of a slot word: requested length (0 = not a
 _M30 = const(0x3FFFFFFF)
 
 
+# Functions here keep few locals on purpose: a frame over ~11 words would come from the
+# heap on every call (MicroPython falls back to the C stack only when the heap is locked).
+
+
+def _scan(m, i, k, stop):
+    # First run of k free blocks from slot i (a run boundary), stepping head to head;
+    # a run may only start before ``stop``. -1 if none.
+    run = 0
+    while i < m[_SLOTS]:
+        if run == 0 and i >= stop:
+            return -1
+        if m[_H + i] & _LEN:
+            run = 0
+            i += ((m[_H + i] & _LEN) + m[_BS] - 1) // m[_BS]
+        else:
+            run += 1
+            if run == k:
+                return i - k + 1
+            i += 1
+    return -1
+
+
 def _find(self, k):
     # First run of k free blocks, next-fit from the hint; -1 if none. O(slots).
+    # Pass 1: hint .. end; pass 2: 0 .. hint, finishing a run that starts before the hint.
     m = self._m
-    nslots = m[_SLOTS]
-    bs = m[_BS]
-    hint = m[_HINT]
-    # Pass 1: hint .. end. The hint is a boundary, so stepping head to head stays aligned.
-    i = hint
-    run = 0
-    start = 0
-    while i < nslots:
-        ln = m[_H + i] & _LEN
-        if ln == 0:
-            if run == 0:
-                start = i
-            run += 1
-            if run == k:
-                return start
-            i += 1
-        else:
-            run = 0
-            i += (ln + bs - 1) // bs
-    # Pass 2: 0 .. hint, finishing a free run that starts before the hint.
-    i = 0
-    run = 0
-    while i < nslots:
-        if run == 0 and i >= hint:
-            break
-        ln = m[_H + i] & _LEN
-        if ln == 0:
-            if run == 0:
-                start = i
-            run += 1
-            if run == k:
-                return start
-            i += 1
-        else:
-            run = 0
-            i += (ln + bs - 1) // bs
-    return -1
+    s = _scan(m, m[_HINT], k, m[_SLOTS])
+    if s < 0:
+        s = _scan(m, 0, k, m[_HINT])
+    return s
+
+
+def _fail(m):
+    m[_FAILS] = (m[_FAILS] + 1) & _M30
+    return 0
 
 
 def try_alloc(self, n):
     m = self._m
     if n <= m[_ONE]:
         if n <= 0:
-            m[_FAILS] = (m[_FAILS] + 1) & _M30
-            return 0
+            return _fail(m)
         k = 1
+    elif n > _LEN:
+        return _fail(m)
     else:
-        if n > _LEN:
-            m[_FAILS] = (m[_FAILS] + 1) & _M30
-            return 0
-        bs = m[_BS]
-        k = (n + bs - 1) // bs
-    free = m[_FREE]
-    if k > free:
-        m[_FAILS] = (m[_FAILS] + 1) & _M30
-        return 0
+        k = (n + m[_BS] - 1) // m[_BS]
+    if k > m[_FREE]:
+        return _fail(m)
     s = m[_HINT]
-    if k != 1 or (m[_H + s] & _LEN) != 0:
+    if k != 1 or m[_H + s] & _LEN:
         s = _find(self, k)
         if s < 0:
-            m[_FAILS] = (m[_FAILS] + 1) & _M30
-            return 0
-    tag = m[_H + s] >> 18
-    m[_H + s] = (tag << 18) | n
-    free -= k
-    m[_FREE] = free
-    used = m[_SLOTS] - free
-    if used > m[_PEAK]:
-        m[_PEAK] = used
-    m[_LIVE] = m[_LIVE] + 1
+            return _fail(m)
+    m[_H + s] |= n  # a free slot's length field is 0: the word becomes tag << 18 | n
+    m[_FREE] -= k
+    if m[_SLOTS] - m[_FREE] > m[_PEAK]:
+        m[_PEAK] = m[_SLOTS] - m[_FREE]
+    m[_LIVE] += 1
     m[_ALLOCS] = (m[_ALLOCS] + 1) & _M30
-    nxt = s + k
-    if nxt >= m[_SLOTS]:
-        nxt = 0
-    m[_HINT] = nxt
-    return (tag << 18) | (s + 1)
+    k += s  # next-fit hint: just past the new run
+    m[_HINT] = k if k < m[_SLOTS] else 0
+    return m[_H + s] - n + s + 1  # tag << 18 | (slot + 1)
 
 
 def try_free(self, h):

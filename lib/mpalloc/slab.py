@@ -320,18 +320,20 @@ class Slab:
         assignment) when all of buf fits, else the copy kernel. Safe in an IRQ for a
         valid buffer type, but not guarded.
         """
+        # Few locals on purpose (h is reused for the offset, n for the count): a frame
+        # over ~11 words would come from the heap on every call.
         if type(buf) not in _WRITE_TYPES:
             raise TypeError("Slab.write: buf must be bytes, bytearray, memoryview or "
                             "array, got %s" % type(buf).__name__)
         n = self.size(h)
         if n < 0:
             return -1
-        off = ((h & _LEN) - 1) * self.block_size
-        lb = _len(buf)
-        if lb <= n:
-            self._data[off:off + lb] = buf
-            return lb
-        _copy(self._data, off, buf, 0, n)
+        h = ((h & _LEN) - 1) * self.block_size
+        if _len(buf) <= n:
+            n = _len(buf)
+            self._data[h:h + n] = buf
+            return n
+        _copy(self._data, h, buf, 0, n)
         return n
 
     def readinto(self, h, buf):
@@ -342,18 +344,17 @@ class Slab:
         gets unspecified contents but no overrun). No-alloc; O(len) via the copy kernel.
         Safe in an IRQ for a valid buffer type, but not guarded.
         """
-        t = type(buf)
-        if t not in _READ_TYPES:
+        # Few locals on purpose: a frame over ~11 words would come from the heap.
+        if type(buf) not in _READ_TYPES:
             raise TypeError("Slab.readinto: buf must be a bytearray, writable memoryview "
-                            "or array, got %s" % t.__name__)
-        lb = _len(buf)
-        if t is memoryview and lb:
+                            "or array, got %s" % type(buf).__name__)
+        if type(buf) is memoryview and _len(buf):
             buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
         n = self.size(h)
         if n < 0:
             return -1
-        if lb < n:
-            n = lb
+        if _len(buf) < n:
+            n = _len(buf)
         _copy(buf, 0, self._data, ((h & _LEN) - 1) * self.block_size, n)
         return n
 
