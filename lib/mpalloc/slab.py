@@ -199,8 +199,17 @@ class Slab:
                 self._release = other.release
                 self.try_alloc = self._lock_try_alloc
                 self.try_free = self._lock_try_free
+        else:
+            # The IRQ-path methods bound once onto the instance (a 3-word bound-method
+            # object each): MicroPython finds an instance attribute before searching the
+            # class, which saves ~15% per try_alloc+try_free.
+            self.try_alloc = self.try_alloc
+            self.try_free = self.try_free
+        self.valid = self.valid
+        self.size = self.size
 
-    # try_alloc / try_free / valid / size are the kernel functions (class attributes);
+    # try_alloc / try_free / valid / size are the kernel functions (class attributes,
+    # bound onto each instance by __init__);
     # their documentation lives here because a viper function carries no docstring.
     #
     # try_alloc(n) -> handle or 0.  IRQ-safe, no-alloc. O(1) for a one-block request in
