@@ -1,0 +1,182 @@
+"""Pure-Python kernel of ``mpalloc.pool`` (twin of ``_pool_viper``: same functions,
+same results). Used where the native emitter is missing (CPython, most CircuitPython
+boards, firmware built without it). Layout: see ``pool.py``. No allocation; every value
+stays below 2**30. Functions stay small: a large frame would come from the heap.
+"""
+
+NAME = "py"
+
+# Header indices (keep in step with _pool_viper and pool.py).
+_ON = 0
+_OCAP = 1
+_OACQ = 2
+_OFAIL = 3
+_OPEAK = 4
+_OMODE = 5
+_ORESET = 7
+_OH = 8
+_BSTRAT = 0
+_BCOUNT = 1
+_BNFREE = 2
+_BHEAD = 3
+_BTAIL = 4
+_BALLOC = 5
+_BFREE = 6
+_BFAIL = 7
+_BPEAK = 8
+_BH = 10
+_NIL = 0x1FFFFFFF
+_FREE = 0x20000000
+_M30 = 0x3FFFFFFF
+
+
+def o_take(self):
+    m = self._m
+    n = m[_ON] - 1
+    if n < 0:
+        return -1
+    m[_ON] = n
+    i = m[_OH + n]
+    cap = m[_OCAP]
+    m[_OH + cap + i] = 1
+    m[_OACQ] = (m[_OACQ] + 1) & _M30
+    if cap - n > m[_OPEAK]:
+        m[_OPEAK] = cap - n
+    return i
+
+
+def o_acquire(self):
+    i = o_take(self)
+    if i < 0:
+        return self._exhausted()
+    return self._objs[i]
+
+
+def o_try_acquire(self):
+    i = o_take(self)
+    if i < 0:
+        m = self._m
+        m[_OFAIL] = (m[_OFAIL] + 1) & _M30
+        return None
+    return self._objs[i]
+
+
+def o_slot(self, obj):
+    mode = self._m[_OMODE]
+    try:
+        i = self._slot[id(obj) if mode == 1 else obj]
+    except (KeyError, TypeError):  # foreign, or an unhashable foreign object
+        return -1
+    if mode == 2 and self._objs[i] is not obj:
+        return -1
+    return i
+
+
+def o_release(self, obj):
+    i = o_slot(self, obj)
+    m = self._m
+    if i < 0 or m[_OH + m[_OCAP] + i] != 1:
+        return self._bad_release(obj, i)
+    if m[_ORESET]:
+        self._reset(obj)
+        m = self._m  # the hook may have grown the pool (new array)
+    m[_OH + m[_OCAP] + i] = 0
+    n = m[_ON]
+    m[_OH + n] = i
+    m[_ON] = n + 1
+
+
+def o_give(self, i):
+    m = self._m
+    cap = m[_OCAP]
+    if i < 0 or i >= cap or m[_OH + cap + i] == 0:
+        return False
+    m[_OH + cap + i] = 0
+    n = m[_ON]
+    m[_OH + n] = i
+    m[_ON] = n + 1
+    return True
+
+
+def _b_bit(m):
+    # Bitmap strategy: take the lowest free block (caller checked one is free).
+    k = m[_BHEAD]
+    w = m[_BH + k]
+    while w == 0:
+        k += 1
+        w = m[_BH + k]
+    m[_BHEAD] = k
+    b = 0
+    while not w & (1 << b):
+        b += 1
+    m[_BH + k] = w ^ (1 << b)
+    return (k << 4) + b
+
+
+def b_try_alloc(self):
+    m = self._m
+    nf = m[_BNFREE]
+    if nf == 0:
+        m[_BFAIL] = (m[_BFAIL] + 1) & _M30
+        return -1
+    if m[_BSTRAT] == 2:
+        i = _b_bit(m)
+    else:
+        i = m[_BHEAD]
+        nxt = m[_BH + i] & _NIL
+        m[_BHEAD] = nxt
+        if nxt == _NIL:
+            m[_BTAIL] = _NIL
+        m[_BH + i] = 0
+    nf -= 1
+    m[_BNFREE] = nf
+    m[_BALLOC] = (m[_BALLOC] + 1) & _M30
+    if m[_BCOUNT] - nf > m[_BPEAK]:
+        m[_BPEAK] = m[_BCOUNT] - nf
+    return i
+
+
+def _b_put(m, s, i):
+    # Link free block i back (lifo: on top; fifo: at the tail); i was in use.
+    if s == 0:
+        m[_BH + i] = _FREE | m[_BHEAD]
+        m[_BHEAD] = i
+        return
+    m[_BH + i] = _FREE | _NIL
+    t = m[_BTAIL]
+    if t == _NIL:
+        m[_BHEAD] = i
+    else:
+        m[_BH + t] = _FREE | i
+    m[_BTAIL] = i
+
+
+def b_try_free(self, i):
+    m = self._m
+    if i < 0 or i >= m[_BCOUNT]:
+        return False
+    s = m[_BSTRAT]
+    if s == 2:
+        k = i >> 4
+        w = m[_BH + k]
+        if w & (1 << (i & 15)):
+            return False
+        m[_BH + k] = w | (1 << (i & 15))
+        if k < m[_BHEAD]:
+            m[_BHEAD] = k
+    else:
+        if m[_BH + i] != 0:
+            return False
+        _b_put(m, s, i)
+    m[_BNFREE] += 1
+    m[_BFREE] = (m[_BFREE] + 1) & _M30
+    return True
+
+
+def b_used(self, i):
+    m = self._m
+    if i < 0 or i >= m[_BCOUNT]:
+        return False
+    if m[_BSTRAT] == 2:
+        return not m[_BH + (i >> 4)] & (1 << (i & 15))
+    return m[_BH + i] == 0

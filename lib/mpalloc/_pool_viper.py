@@ -1,0 +1,229 @@
+"""Viper kernel of ``mpalloc.pool`` (twin of ``_pool_py``: same functions, same results).
+
+``o_*`` functions take an ``ObjectPool`` as ``self`` and ``b_*`` functions a
+``BlockPool``; they are bound as class attributes (one call layer). Both keep their
+state in ``self._m``, an ``array('I')`` whose layout is described in ``pool.py``. No
+function allocates (the ObjectPool ones call back into Python only on their cold
+paths: growth, errors, the user's reset hook); every value stays below 2**30.
+"""
+
+import micropython
+from micropython import const
+
+NAME = "viper"
+
+_M30 = const(0x3FFFFFFF)
+
+# ObjectPool header (keep in step with _pool_py and pool.py).
+_ON = const(0)  # free objects (top of the free stack)
+_OCAP = const(1)  # capacity: the stack is m[_OH:_OH+cap], flags m[_OH+cap:_OH+2*cap]
+_OACQ = const(2)  # successful acquisitions (wraps at 2**30)
+_OFAIL = const(3)  # refused acquisitions
+_OPEAK = const(4)  # peak objects in use
+_OMODE = const(5)  # 0: keyed by object, 1: keyed by id(), 2: by object + identity check
+_ORESET = const(7)  # 1: a reset hook is set
+_OH = const(8)
+
+# BlockPool header.
+_BSTRAT = const(0)  # 0 lifo, 1 fifo, 2 bitmap
+_BCOUNT = const(1)
+_BNFREE = const(2)
+_BHEAD = const(3)  # lifo: top; fifo: head; bitmap: lowest word that may hold a free bit
+_BTAIL = const(4)  # fifo tail
+_BALLOC = const(5)
+_BFREE = const(6)
+_BFAIL = const(7)
+_BPEAK = const(8)
+_BH = const(10)
+_NIL = const(0x1FFFFFFF)
+_FREE = const(0x20000000)
+
+
+@micropython.viper
+def o_take(self) -> int:
+    # Pop a free slot and mark it in use; -1 when none is free (not counted).
+    m = ptr32(self._m)
+    n = int(m[_ON]) - 1
+    if n < 0:
+        return -1
+    m[_ON] = n
+    i = int(m[_OH + n])
+    cap = int(m[_OCAP])
+    m[_OH + cap + i] = 1
+    m[_OACQ] = (int(m[_OACQ]) + 1) & _M30
+    if cap - n > int(m[_OPEAK]):
+        m[_OPEAK] = cap - n
+    return i
+
+
+@micropython.viper
+def o_acquire(self):
+    m = ptr32(self._m)
+    n = int(m[_ON]) - 1
+    if n < 0:
+        return self._exhausted()
+    m[_ON] = n
+    i = int(m[_OH + n])
+    cap = int(m[_OCAP])
+    m[_OH + cap + i] = 1
+    m[_OACQ] = (int(m[_OACQ]) + 1) & _M30
+    if cap - n > int(m[_OPEAK]):
+        m[_OPEAK] = cap - n
+    return self._objs[i]
+
+
+@micropython.viper
+def o_try_acquire(self):
+    m = ptr32(self._m)
+    n = int(m[_ON]) - 1
+    if n < 0:
+        m[_OFAIL] = (int(m[_OFAIL]) + 1) & _M30
+        return None
+    m[_ON] = n
+    i = int(m[_OH + n])
+    cap = int(m[_OCAP])
+    m[_OH + cap + i] = 1
+    m[_OACQ] = (int(m[_OACQ]) + 1) & _M30
+    if cap - n > int(m[_OPEAK]):
+        m[_OPEAK] = cap - n
+    return self._objs[i]
+
+
+@micropython.viper
+def o_slot(self, obj) -> int:
+    # The slot holding ``obj``, or -1 for a foreign (or unhashable foreign) object.
+    mode = int(ptr32(self._m)[_OMODE])
+    i = -1
+    try:
+        if mode == 1:
+            i = int(self._slot[id(obj)])
+        else:
+            i = int(self._slot[obj])
+            if mode == 2 and self._objs[i] is not obj:
+                i = -1
+    except (KeyError, TypeError):  # foreign, or an unhashable foreign object
+        i = -1
+    return i
+
+
+@micropython.viper
+def o_release(self, obj):
+    m = ptr32(self._m)
+    mode = int(m[_OMODE])
+    i = -1
+    try:  # o_slot inlined: a subscript is cheaper than dict.get (no method lookup)
+        if mode == 1:
+            i = int(self._slot[id(obj)])
+        else:
+            i = int(self._slot[obj])
+            if mode == 2 and self._objs[i] is not obj:
+                i = -1
+    except (KeyError, TypeError):
+        i = -1
+    cap = int(m[_OCAP])
+    if i < 0 or int(m[_OH + cap + i]) != 1:
+        return self._bad_release(obj, i)
+    if m[_ORESET]:
+        self._reset(obj)
+        m = ptr32(self._m)  # the hook may have grown the pool (new array)
+        cap = int(m[_OCAP])
+    m[_OH + cap + i] = 0
+    n = int(m[_ON])
+    m[_OH + n] = i
+    m[_ON] = n + 1
+    return None
+
+
+@micropython.viper
+def o_give(self, i: int) -> bool:
+    # Return slot i (no checks beyond range/in-use, no reset): batch release and undo.
+    m = ptr32(self._m)
+    cap = int(m[_OCAP])
+    if i < 0 or i >= cap or int(m[_OH + cap + i]) == 0:
+        return False
+    m[_OH + cap + i] = 0
+    n = int(m[_ON])
+    m[_OH + n] = i
+    m[_ON] = n + 1
+    return True
+
+
+@micropython.viper
+def b_try_alloc(self) -> int:
+    m = ptr32(self._m)
+    nf = int(m[_BNFREE])
+    if nf == 0:
+        m[_BFAIL] = (int(m[_BFAIL]) + 1) & _M30
+        return -1
+    s = int(m[_BSTRAT])
+    i = 0
+    if s == 2:
+        k = int(m[_BHEAD])
+        w = int(m[_BH + k])
+        while w == 0:  # nf > 0: a free bit exists at or after the hint
+            k += 1
+            w = int(m[_BH + k])
+        m[_BHEAD] = k
+        b = 0
+        while (w & (1 << b)) == 0:
+            b += 1
+        m[_BH + k] = w ^ (1 << b)
+        i = (k << 4) + b
+    else:
+        i = int(m[_BHEAD])
+        nxt = int(m[_BH + i]) & _NIL
+        m[_BHEAD] = nxt
+        if nxt == _NIL:
+            m[_BTAIL] = _NIL
+        m[_BH + i] = 0
+    nf -= 1
+    m[_BNFREE] = nf
+    m[_BALLOC] = (int(m[_BALLOC]) + 1) & _M30
+    u = int(m[_BCOUNT]) - nf
+    if u > int(m[_BPEAK]):
+        m[_BPEAK] = u
+    return i
+
+
+@micropython.viper
+def b_try_free(self, i: int) -> bool:
+    m = ptr32(self._m)
+    if i < 0 or i >= int(m[_BCOUNT]):
+        return False
+    s = int(m[_BSTRAT])
+    if s == 2:
+        k = i >> 4
+        bit = 1 << (i & 15)
+        w = int(m[_BH + k])
+        if w & bit:
+            return False
+        m[_BH + k] = w | bit
+        if k < int(m[_BHEAD]):
+            m[_BHEAD] = k
+    else:
+        if int(m[_BH + i]) != 0:
+            return False
+        if s == 0:
+            m[_BH + i] = _FREE | int(m[_BHEAD])
+            m[_BHEAD] = i
+        else:
+            m[_BH + i] = _FREE | _NIL
+            t = int(m[_BTAIL])
+            if t == _NIL:
+                m[_BHEAD] = i
+            else:
+                m[_BH + t] = _FREE | i
+            m[_BTAIL] = i
+    m[_BNFREE] = int(m[_BNFREE]) + 1
+    m[_BFREE] = (int(m[_BFREE]) + 1) & _M30
+    return True
+
+
+@micropython.viper
+def b_used(self, i: int) -> bool:
+    m = ptr32(self._m)
+    if i < 0 or i >= int(m[_BCOUNT]):
+        return False
+    if int(m[_BSTRAT]) == 2:
+        return (int(m[_BH + (i >> 4)]) & (1 << (i & 15))) == 0
+    return int(m[_BH + i]) == 0

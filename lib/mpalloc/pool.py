@@ -1,0 +1,770 @@
+"""Object pools and fixed-size block pools: reuse instead of allocating.
+
+    from mpalloc.pool import ObjectPool, BlockPool
+    pool = ObjectPool(Particle, 64, reset=Particle.clear)   # 64 objects made now
+    p = pool.acquire()             # AllocError when all 64 are out (and not growable)
+    pool.release(p)                # ValueError on a double release or a foreign object
+    with pool.borrow() as p: ...   # released on exit, also on exception
+
+    blocks = BlockPool(64, 32)     # 32 blocks of 64 bytes in one bytearray
+    i = blocks.try_alloc()         # IRQ-safe: block index, -1 when none is free
+    blocks.write(i, b"hello")      # no-alloc copy in; readinto(i, buf) copies out
+    blocks.try_free(i)             # IRQ-safe: False on a double free / bad index
+
+ObjectPool state. ``self._objs`` lists the objects by slot; ``self._slot`` maps each
+object (or its ``id()``, see below) to its slot; ``self._m`` is an ``array('I')``: eight
+header words (free count, capacity, acquisitions, failures, peak, key mode,
+growths, reset flag) then a stack
+of the free slots (``capacity`` words) then one in-use flag word per slot. ``acquire``
+pops the stack, ``release`` finds the slot with one dict lookup and checks the flag:
+double and foreign releases are caught in O(1), with no list scan.
+
+Keys. Objects that hash by identity (plain class instances) are the dict keys
+themselves: no hashing code runs. Unhashable objects (``bytearray``, ``list``, ``dict``)
+are keyed by ``id()``: a small int on MicroPython (32-bit boards and 64-bit unix alike),
+so the lookup allocates nothing. Objects that hash by value (``bytes``, tuples, classes
+defining ``__hash__``/``__eq__``) are keyed by themselves plus an identity check, or by
+``id()`` when two of them compare equal; their hash must not change while they are
+pooled (Python's own rule for hashable objects).
+
+BlockPool state. ``self._m`` is one ``array('I')``: ten header words then, for "lifo"
+and "fifo", one word per block (0 = in use, else ``FREE | next free block``: an intrusive
+free list: a stack for lifo, a queue with a tail for fifo); for "bitmap", one word per
+16 blocks (bit set = free). Data lives in one ``bytearray(count * block_size)``.
+Every metadata word stays below 2**30.
+
+The viper kernel (``KERNEL == "viper"``) runs where the native emitter exists, the pure
+twin elsewhere; both give identical results.
+"""
+
+from array import array
+
+from mpalloc.errors import AllocError
+
+try:
+    from mpalloc import _pool_viper as _k
+except (SyntaxError, ImportError, ValueError):
+    from mpalloc import _pool_py as _k
+
+try:
+    from mpalloc import _mem_viper as _mem
+except (SyntaxError, ImportError, ValueError):
+    from mpalloc import _mem_py as _mem
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+KERNEL = _k.NAME
+
+_ON = const(0)
+_OCAP = const(1)
+_OACQ = const(2)
+_OFAIL = const(3)
+_OPEAK = const(4)
+_OMODE = const(5)
+_OGROW = const(6)
+_ORESET = const(7)
+_OH = const(8)
+
+_BSTRAT = const(0)
+_BCOUNT = const(1)
+_BNFREE = const(2)
+_BHEAD = const(3)
+_BTAIL = const(4)
+_BALLOC = const(5)
+_BFREE = const(6)
+_BFAIL = const(7)
+_BPEAK = const(8)
+_BBS = const(9)
+_BH = const(10)
+_NIL = const(0x1FFFFFFF)
+_FREE = const(0x20000000)
+_M30 = const(0x3FFFFFFF)
+
+MAX_BLOCKS = const(0x1FFFFFFE)
+STRATEGIES = ("lifo", "fifo", "bitmap")
+
+_len = len
+_id = id
+_copy = _mem.copy
+_WRITE_TYPES = (bytes, bytearray, memoryview, array)
+_READ_TYPES = (bytearray, memoryview, array)
+
+
+def _words(n):
+    """A zeroed ``array('I')`` of ``n`` words."""
+    a = array("I", bytearray(4 * n))  # MicroPython copies the raw bytes: n words
+    if _len(a) != n:  # CPython makes one word per byte
+        a = array("I", [0]) * n
+    return a
+
+
+def _lock():
+    try:
+        import _thread
+    except ImportError:  # no threads (CircuitPython, some boards): nothing to guard
+        return None
+    return _thread.allocate_lock()
+
+
+def _key_mode(o):
+    """0: hashes by identity (key = object), 1: unhashable (key = id), 2: by value."""
+    try:
+        h = hash(o)
+    except TypeError:
+        return 1
+    if h == _id(o):  # MicroPython's identity hash
+        return 0
+    oh = getattr(object, "__hash__", None)  # None on MicroPython: h == id(o) decided
+    t = type(o)
+    if (oh is not None and getattr(t, "__hash__", None) is oh
+            and getattr(t, "__eq__", None) is object.__eq__):  # CPython
+        return 0
+    return 2
+
+
+def _index(objs, mode):
+    """{key: slot} for ``objs`` under key mode ``mode``; None if two keys collide."""
+    d = {}
+    for i in range(_len(objs)):
+        o = objs[i]
+        d[_id(o) if mode == 1 else o] = i
+    return d if _len(d) == _len(objs) else None
+
+
+class _Borrow:
+    # One per slot, made on the slot's first borrow and reused: ``with`` allocates
+    # nothing after warm-up.
+    def __init__(self, pool, obj):
+        self._p = pool
+        self._o = obj
+
+    def __enter__(self):
+        return self._o
+
+    def __exit__(self, a, b, c):
+        self._p.release(self._o)
+        return False
+
+
+class ObjectPool:
+    """A pool of ``capacity`` objects made by ``factory()`` in the constructor.
+
+    ``ObjectPool(factory, capacity, *, reset=None, max_capacity=None, growth=2.0,
+    locked=False)``. ``reset(obj)`` runs in ``release`` before the object is available
+    again (if it raises, the object stays in use and the error propagates).
+    ``max_capacity`` > ``capacity`` lets ``acquire`` grow the pool when it is empty:
+    ``growth`` is an int step (objects added) or a float factor (> 1.0); growth
+    allocates the new objects and metadata, ``try_acquire`` never grows. ``locked=True``
+    guards every method with a ``_thread`` lock (where ``_thread`` exists; the lock is
+    held while ``reset`` and ``factory`` run, so they must not call the pool).
+
+    Cost (viper kernel): ``acquire`` + ``release`` cost less than constructing a small
+    class instance (see docs/pool.md). Memory: per object one list slot, one dict entry,
+    two metadata words.
+    """
+
+    KERNEL = _k.NAME
+
+    acquire = _k.o_acquire
+    try_acquire = _k.o_try_acquire
+    release = _k.o_release
+    _acquire = _k.o_acquire
+    _try_acquire = _k.o_try_acquire
+    _release = _k.o_release
+    _take = _k.o_take
+    _slot_of = _k.o_slot
+    _give = _k.o_give
+
+    # acquire() -> obj.  O(1), no-alloc unless the pool grows. Raises AllocError when
+    #     empty and not growable (counted in stats()["failures"]).
+    # try_acquire() -> obj or None.  O(1), never allocates nor grows; IRQ-safe when the
+    #     pool is not locked (a lock cannot be taken in an IRQ).
+    # release(obj).  O(1), no-alloc: one dict lookup (plus id() for unhashable objects).
+    #     Raises ValueError on a double release or a foreign object, state unchanged.
+
+    def __init__(self, factory, capacity, *, reset=None, max_capacity=None, growth=2.0,
+                 locked=False):
+        if not callable(factory):
+            raise TypeError("ObjectPool(factory, capacity): factory must be callable, "
+                            "got %s" % type(factory).__name__)
+        if type(capacity) is not int or capacity < 1 or capacity > MAX_BLOCKS:
+            raise ValueError("ObjectPool capacity %r out of range: use an int, 1 <= "
+                             "capacity <= %d" % (capacity, MAX_BLOCKS))
+        if max_capacity is None:
+            max_capacity = capacity
+        if type(max_capacity) is not int or not capacity <= max_capacity <= MAX_BLOCKS:
+            raise ValueError("ObjectPool max_capacity %r: use an int with capacity (%d) "
+                             "<= max_capacity <= %d" % (max_capacity, capacity, MAX_BLOCKS))
+        if not ((type(growth) is int and growth >= 1)
+                or (type(growth) is float and growth > 1.0)):
+            raise ValueError("ObjectPool growth %r: use an int step >= 1 or a float "
+                             "factor > 1.0" % (growth,))
+        if reset is not None and not callable(reset):
+            raise TypeError("ObjectPool reset must be callable or None, got %s"
+                            % type(reset).__name__)
+        self._factory = factory
+        self._reset = reset
+        self.max_capacity = max_capacity
+        self.growth = growth
+        self._objs = []
+        self._slot = {}
+        self._bw = []
+        self._m = _words(_OH)
+        self._lk = None
+        self._add(capacity)
+        self._m[_ORESET] = 1 if reset is not None else 0
+        if locked:
+            lk = _lock()
+            if lk is not None:
+                self._lk = lk
+                self._la = lk.acquire
+                self._lr = lk.release
+                self.acquire = self._l_acquire
+                self.try_acquire = self._l_try_acquire
+                self.release = self._l_release
+
+    # ---- construction and growth (allocate) ------------------------------------------
+
+    def _add(self, k):
+        """Make ``k`` more objects and commit them all, or nothing (factory errors and
+        duplicate objects leave the pool as it was)."""
+        old = self._objs
+        new = [self._factory() for _ in range(k)]
+        objs = old + new
+        mode = self._m[_OMODE]
+        for o in new:
+            mm = _key_mode(o)
+            if mm == 1 or (mm == 2 and mode == 0):
+                mode = mm
+        d = None
+        if mode != 1:
+            d = _index(objs, mode)
+            if d is None:
+                mode = 1
+        if d is None:
+            d = _index(objs, 1)
+            if d is None:
+                raise ValueError("ObjectPool: factory %r returned the same object twice; "
+                                 "it must return a new object on every call"
+                                 % (self._factory,))
+        cap = _len(objs)
+        oc = _len(old)
+        om = self._m
+        m = _words(_OH + 2 * cap)
+        for j in range(_OH):
+            m[j] = om[j]
+        m[_OCAP] = cap
+        m[_OMODE] = mode
+        n = om[_ON]
+        for j in range(n):  # old free slots stay at the bottom of the stack
+            m[_OH + j] = om[_OH + j]
+        for j in range(oc, cap):  # new slots on top: taken first
+            m[_OH + n + j - oc] = j
+        m[_ON] = n + cap - oc
+        for j in range(oc):
+            m[_OH + cap + j] = om[_OH + oc + j]
+        self._objs = objs
+        self._slot = d
+        self._bw = self._bw + [None] * k
+        self._m = m
+
+    def _grow_by(self):
+        cap = self._m[_OCAP]
+        g = self.growth
+        k = g if type(g) is int else int(cap * g) - cap
+        if k < 1:
+            k = 1
+        return min(k, self.max_capacity - cap)
+
+    def grow(self, k=None):
+        """Add ``k`` objects (default: one growth step) up to ``max_capacity``; returns
+        the number added (0 at the limit). Allocates (the objects and new metadata);
+        all or nothing if ``factory`` raises. Not IRQ-safe.
+        """
+        lk = self._lk
+        if lk:
+            lk.acquire()
+        try:
+            room = self.max_capacity - self._m[_OCAP]
+            if k is None:
+                k = self._grow_by()
+            elif type(k) is not int or k < 0:
+                raise ValueError("ObjectPool.grow(%r): k must be an int >= 0" % (k,))
+            if k > room:
+                raise AllocError("ObjectPool.grow(%d): capacity %d + %d exceeds "
+                                 "max_capacity %d; grow by at most %d"
+                                 % (k, self._m[_OCAP], k, self.max_capacity, room))
+            if k:
+                self._add(k)
+                self._m[_OGROW] += 1
+            return k
+        finally:
+            if lk:
+                lk.release()
+
+    def _exhausted(self):
+        # Cold path of acquire: grow one step, or count the failure and raise.
+        k = self._grow_by()
+        if k:
+            self._add(k)
+            m = self._m
+            m[_OGROW] += 1
+            return self._objs[self._take()]
+        m = self._m
+        m[_OFAIL] = (m[_OFAIL] + 1) & _M30
+        cap = m[_OCAP]
+        raise AllocError("ObjectPool.acquire: all %d objects are in use (capacity %d, "
+                         "max_capacity %d); release objects, or pass a larger "
+                         "capacity/max_capacity" % (cap, cap, self.max_capacity))
+
+    def _bad_release(self, obj, i):
+        m = self._m
+        cap = m[_OCAP]
+        inuse = cap - m[_ON]
+        if i < 0:
+            raise ValueError("ObjectPool.release: %s object %s is not from this pool "
+                             "(capacity %d, %d in use); release objects only to the pool "
+                             "that handed them out"
+                             % (type(obj).__name__, hex(_id(obj)), cap, inuse))
+        raise ValueError("ObjectPool.release: %s object in slot %d is not in use: "
+                         "released twice (capacity %d, %d in use); drop references "
+                         "after release" % (type(obj).__name__, i, cap, inuse))
+
+    # ---- locked variant: instance attributes shadow the kernel methods ---------------
+
+    def _l_acquire(self):
+        self._la()
+        try:
+            return self._acquire()
+        finally:
+            self._lr()
+
+    def _l_try_acquire(self):
+        self._la()
+        try:
+            return self._try_acquire()
+        finally:
+            self._lr()
+
+    def _l_release(self, obj):
+        self._la()
+        try:
+            return self._release(obj)
+        finally:
+            self._lr()
+
+    # ---- batch, borrow, queries ------------------------------------------------------
+
+    def acquire_many(self, n):
+        """Acquire ``n`` objects as a new list (allocates the list), all or none: when
+        fewer than ``n`` are available, even after growing to ``max_capacity``, raises
+        ``AllocError`` and nothing is taken (the pool is not grown either). O(n).
+        """
+        if type(n) is not int or n < 0:
+            raise ValueError("ObjectPool.acquire_many(%r): n must be an int >= 0" % (n,))
+        lk = self._lk
+        if lk:
+            lk.acquire()
+        try:
+            m = self._m
+            avail = m[_ON]
+            cap = m[_OCAP]
+            if n > avail + self.max_capacity - cap:
+                m[_OFAIL] = (m[_OFAIL] + 1) & _M30
+                raise AllocError("ObjectPool.acquire_many(%d): only %d of %d objects are "
+                                 "available (%d in use, max_capacity %d); nothing was "
+                                 "taken" % (n, avail, cap, cap - avail, self.max_capacity))
+            while n > self._m[_ON]:
+                k = self._grow_by()
+                if k < n - self._m[_ON]:
+                    k = min(n - self._m[_ON], self.max_capacity - self._m[_OCAP])
+                self._add(k)
+                self._m[_OGROW] += 1
+            objs = self._objs
+            return [objs[self._take()] for _ in range(n)]
+        finally:
+            if lk:
+                lk.release()
+
+    def release_many(self, objs):
+        """Release every object of ``objs``, all or none: if any is foreign, not in use
+        or listed twice, raises ``ValueError`` before anything is released. ``reset``
+        runs for each; if it raises, the objects before it are released and the rest
+        stay in use. O(len(objs)); allocates a small list.
+        """
+        lk = self._lk
+        if lk:
+            lk.acquire()
+        try:
+            m = self._m
+            base = _OH + m[_OCAP]
+            slots = []
+            err = None
+            for o in objs:
+                i = self._slot_of(o)
+                if i < 0 or m[base + i] != 1:
+                    err = (o, i)
+                    break
+                m[base + i] = 2  # seen in this batch: a second listing fails the check
+                slots.append(i)
+            for i in slots:
+                m[base + i] = 1
+            if err:
+                self._bad_release(err[0], err[1])
+            r = self._reset
+            for i in slots:
+                if r:
+                    r(self._objs[i])
+                self._give(i)
+        finally:
+            if lk:
+                lk.release()
+
+    def borrow(self):
+        """Context manager: ``with pool.borrow() as obj:`` acquires (as ``acquire``:
+        AllocError when exhausted) and releases on exit, also on exception. Allocates a
+        small helper on each slot's first borrow only; then no-alloc, O(1). Interleaved
+        borrows (coroutines, threads with ``locked=True``) are fine.
+        """
+        obj = self.acquire()
+        i = self._slot_of(obj)
+        b = self._bw[i]
+        if b is None:
+            b = self._bw[i] = _Borrow(self, obj)
+        return b
+
+    def available(self):
+        """Objects ready to acquire now (without growing). O(1), no-alloc."""
+        return self._m[_ON]
+
+    def in_use(self):
+        """Objects acquired and not yet released. O(1), no-alloc."""
+        m = self._m
+        return m[_OCAP] - m[_ON]
+
+    def capacity(self):
+        """Objects the pool holds now (grows up to ``max_capacity``). O(1), no-alloc."""
+        return self._m[_OCAP]
+
+    def owns(self, obj):
+        """True if ``obj`` belongs to this pool (in use or not). O(1), no-alloc."""
+        return self._slot_of(obj) >= 0
+
+    def stats(self):
+        """Counters as a new dict (allocates): allocations (successful acquires),
+        releases, failures (refused acquires), in_use, peak, available, capacity,
+        max_capacity, grows, utilisation (in_use / capacity, a float). Counters wrap at
+        2**30.
+        """
+        m = self._m
+        cap = m[_OCAP]
+        inuse = cap - m[_ON]
+        return {
+            "allocations": m[_OACQ],
+            "releases": (m[_OACQ] - inuse) & _M30,
+            "failures": m[_OFAIL],
+            "in_use": inuse,
+            "peak": m[_OPEAK],
+            "available": m[_ON],
+            "capacity": cap,
+            "max_capacity": self.max_capacity,
+            "grows": m[_OGROW],
+            "utilisation": inuse / cap,
+        }
+
+    def __repr__(self):
+        m = self._m
+        return "<ObjectPool %d/%d in use, max %d, kernel %s>" % (
+            m[_OCAP] - m[_ON], m[_OCAP], self.max_capacity, self.KERNEL)
+
+
+class BlockPool:
+    """``count`` blocks of ``block_size`` bytes in one bytearray; blocks are ints.
+
+    ``BlockPool(block_size, count, *, strategy="lifo", poison=None)``:
+
+    - ``"lifo"``: the block freed last is reused first (cache-warm, O(1)).
+    - ``"fifo"``: freed blocks queue up and are reused last (spreads reuse, delays the
+      reuse of a freed block so a use-after-free shows up; O(1)).
+    - ``"bitmap"``: the lowest free block (keeps the used blocks compact at the
+      start; metadata 1 bit per block; alloc O(count/16) worst case, usually O(1)).
+
+    ``poison`` (a byte value 0..255, off by default): ``try_free`` fills the block
+    with it and the next allocation of that block checks it is untouched. ``alloc``
+    raises ValueError when a freed block was written (the block is re-poisoned and
+    stays free); ``try_alloc`` cannot raise: it counts the hit (``stats()``
+    ``poison_hits``, ``last_poison_hit``) and hands the block out. Poisoning costs
+    O(block_size) per alloc and free (C speed).
+
+    Double frees and bad indices are caught in every strategy: ``try_free`` returns
+    False and ``free`` raises ValueError, state unchanged. Metadata: 40 bytes plus 4
+    bytes per block (lifo/fifo) or 4 bytes per 16 blocks (bitmap).
+    """
+
+    KERNEL = _k.NAME
+
+    try_alloc = _k.b_try_alloc
+    try_free = _k.b_try_free
+    used = _k.b_used
+    _try_alloc = _k.b_try_alloc
+    _try_free = _k.b_try_free
+
+    # try_alloc() -> index or -1.  IRQ-safe, no-alloc, O(1) (bitmap: see above); a
+    #     refusal is counted in stats()["failures"].
+    # try_free(i) -> bool.  IRQ-safe, no-alloc, O(1). False (state unchanged) for a
+    #     double free or an index out of range.
+    # used(i) -> bool.  IRQ-safe, no-alloc, O(1): i is allocated.
+    # i must be an int; one beyond the machine word raises OverflowError in viper.
+
+    def __init__(self, block_size, count, *, strategy="lifo", poison=None):
+        if type(block_size) is not int or type(count) is not int:
+            raise TypeError("BlockPool(block_size, count): ints required, got %s and %s"
+                            % (type(block_size).__name__, type(count).__name__))
+        if count < 1 or count > MAX_BLOCKS:
+            raise ValueError("BlockPool count %d out of range: use 1 <= count <= %d"
+                             % (count, MAX_BLOCKS))
+        if block_size < 1 or block_size * count > _M30:
+            raise ValueError("BlockPool block_size %d x count %d: use block_size >= 1 and "
+                             "block_size * count <= %d" % (block_size, count, _M30))
+        if strategy not in STRATEGIES:
+            raise ValueError("BlockPool strategy %r: use one of %s" % (strategy, STRATEGIES))
+        if poison is not None and (type(poison) is not int or not 0 <= poison <= 255):
+            raise ValueError("BlockPool poison %r: use a byte value 0..255 or None"
+                             % (poison,))
+        s = STRATEGIES.index(strategy)
+        self.block_size = block_size
+        self.count = count
+        self.strategy = strategy
+        if s == 2:
+            nw = (count + 15) >> 4
+            m = _words(_BH + nw)
+            for k in range(nw):
+                m[_BH + k] = 0xFFFF
+            if count & 15:
+                m[_BH + nw - 1] = (1 << (count & 15)) - 1
+            m[_BHEAD] = 0
+        else:
+            m = _words(_BH + count)
+            for i in range(count - 1):
+                m[_BH + i] = _FREE | (i + 1)
+            m[_BH + count - 1] = _FREE | _NIL
+            m[_BHEAD] = 0
+            m[_BTAIL] = count - 1
+        m[_BSTRAT] = s
+        m[_BCOUNT] = count
+        m[_BNFREE] = count
+        m[_BBS] = block_size
+        self._m = m
+        self._data = bytearray(block_size * count)
+        self._mv = memoryview(self._data)
+        self.poison = poison
+        if poison is not None:
+            self._pat = bytes((poison,)) * block_size
+            self._hits = 0
+            self._last_hit = -1
+            for i in range(count):
+                self._data[i * block_size:(i + 1) * block_size] = self._pat
+            self.try_alloc = self._p_try_alloc
+            self.try_free = self._p_try_free
+
+    # ---- poisoning (instance attributes shadow try_alloc / try_free) ----------------
+
+    def _p_try_alloc(self):
+        i = self._try_alloc()
+        if i >= 0:
+            bs = self.block_size
+            off = i * bs
+            if self._data.find(self._pat, off, off + bs) != off:
+                self._hits = (self._hits + 1) & _M30
+                self._last_hit = i
+        return i
+
+    def _p_try_free(self, i):
+        if self._try_free(i):
+            bs = self.block_size
+            self._data[i * bs:i * bs + bs] = self._pat
+            return True
+        return False
+
+    def _poison_error(self):
+        # alloc() under poisoning: the next block was written after free. Undo the
+        # allocation (re-poison, free, counters back) and raise.
+        i = self._last_hit
+        bs = self.block_size
+        off = i * bs
+        j = 0
+        while self._data[off + j] == self.poison:
+            j += 1
+        got = self._data[off + j]
+        m = self._m
+        peak = m[_BPEAK]
+        self._p_try_free(i)
+        m[_BPEAK] = peak
+        m[_BALLOC] = (m[_BALLOC] - 1) & _M30
+        m[_BFREE] = (m[_BFREE] - 1) & _M30
+        raise ValueError("BlockPool.alloc: block %d was written after it was freed (byte "
+                         "%d is 0x%02x, poison 0x%02x): a use after free; the block was "
+                         "re-poisoned and stays free" % (i, j, got, self.poison))
+
+    # ---- raising API -------------------------------------------------------------------
+
+    def alloc(self):
+        """Allocate a block; return its index. Raises ``AllocError`` when all blocks
+        are in use (state unchanged apart from the failures counter), ``ValueError``
+        when poisoning finds the block was written after free. Allocates only the
+        exception. Not IRQ-safe (use try_alloc). O(1) (bitmap: see the class).
+        """
+        if self.poison is None:
+            i = self.try_alloc()
+        else:
+            hits = self._hits
+            i = self.try_alloc()
+            if i >= 0 and self._hits != hits:
+                self._poison_error()
+        if i >= 0:
+            return i
+        n = self.count
+        raise AllocError("BlockPool.alloc: all %d blocks of %d bytes are in use (capacity "
+                         "%d, in use %d); free blocks or use a larger pool"
+                         % (n, self.block_size, n, n))
+
+    def free(self, i):
+        """Free block ``i``. Raises ``ValueError`` on a double free or an index out of
+        range (state unchanged), ``TypeError`` for a non-int. Allocates only the
+        exception. Not IRQ-safe (use try_free). O(1) (poison: O(block_size)).
+        """
+        if type(i) is not int:
+            raise TypeError("BlockPool.free(i): i must be an int block index, got %s"
+                            % type(i).__name__)
+        if self.try_free(i):
+            return
+        self._check(i, "free")
+
+    def _check(self, i, what):
+        n = self.count
+        if i < 0 or i >= n:
+            raise ValueError("BlockPool.%s(%d): index out of range: the pool has %d blocks "
+                             "(0..%d)" % (what, i, n, n - 1))
+        raise ValueError("BlockPool.%s(%d): block %d is not allocated (%d of %d in use): "
+                         "a double free or a use after free" % (
+                             what, i, i, n - self._m[_BNFREE], n))
+
+    def view(self, i):
+        """A memoryview of block ``i``'s ``block_size`` bytes. Allocates the view.
+        Raises ``ValueError`` when ``i`` is out of range or not allocated. O(1). The
+        view stays valid memory after free: do not use it then.
+        """
+        if type(i) is not int:
+            raise TypeError("BlockPool.view(i): i must be an int, got %s" % type(i).__name__)
+        if not self.used(i):
+            self._check(i, "view")
+        bs = self.block_size
+        return self._mv[i * bs:i * bs + bs]
+
+    def write(self, i, buf):
+        """Copy ``buf`` into block ``i`` from its start: ``min(len(buf), block_size)``
+        bytes; returns that count, -1 when ``i`` is not allocated. ``buf``: bytes,
+        bytearray, memoryview or array of bytes (else TypeError). No-alloc, O(len);
+        safe in an IRQ for a valid buffer type.
+        """
+        if type(buf) not in _WRITE_TYPES:
+            raise TypeError("BlockPool.write: buf must be bytes, bytearray, memoryview or "
+                            "array, got %s" % type(buf).__name__)
+        if not self.used(i):
+            return -1
+        bs = self.block_size
+        off = i * bs
+        lb = _len(buf)
+        if lb <= bs:
+            self._data[off:off + lb] = buf
+            return lb
+        _copy(self._data, off, buf, 0, bs)
+        return bs
+
+    def readinto(self, i, buf):
+        """Copy block ``i`` into ``buf``: ``min(len(buf), block_size)`` bytes; returns
+        that count, -1 when ``i`` is not allocated. ``buf``: bytearray, writable
+        memoryview or array (else TypeError). No-alloc, O(len); safe in an IRQ for a
+        valid buffer type.
+        """
+        t = type(buf)
+        if t not in _READ_TYPES:
+            raise TypeError("BlockPool.readinto: buf must be a bytearray, writable "
+                            "memoryview or array, got %s" % t.__name__)
+        lb = _len(buf)
+        if t is memoryview and lb:
+            buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
+        if not self.used(i):
+            return -1
+        bs = self.block_size
+        n = lb if lb < bs else bs
+        _copy(buf, 0, self._data, i * bs, n)
+        return n
+
+    def available(self):
+        """Free blocks. O(1), no-alloc, IRQ-safe."""
+        return self._m[_BNFREE]
+
+    def in_use(self):
+        """Allocated blocks. O(1), no-alloc, IRQ-safe."""
+        return self.count - self._m[_BNFREE]
+
+    def stats(self):
+        """Counters as a new dict (allocates): allocations, releases, failures (refused
+        try_alloc/alloc), in_use, peak, available, capacity, utilisation (in_use /
+        count, a float), and with poisoning poison_hits and last_poison_hit (-1: none).
+        Counters wrap at 2**30.
+        """
+        m = self._m
+        n = self.count
+        d = {
+            "allocations": m[_BALLOC],
+            "releases": m[_BFREE],
+            "failures": m[_BFAIL],
+            "in_use": n - m[_BNFREE],
+            "peak": m[_BPEAK],
+            "available": m[_BNFREE],
+            "capacity": n,
+            "utilisation": (n - m[_BNFREE]) / n,
+        }
+        if self.poison is not None:
+            d["poison_hits"] = self._hits
+            d["last_poison_hit"] = self._last_hit
+        return d
+
+    def __repr__(self):
+        return "<BlockPool %d x %d bytes, %s, %d in use, kernel %s>" % (
+            self.count, self.block_size, self.strategy, self.in_use(), self.KERNEL)
+
+
+def _with_kernel(kmod):
+    """ObjectPool and BlockPool subclasses bound to kernel module ``kmod``
+    (``_pool_viper`` or ``_pool_py``), as a pair; for benchmarks and twin tests."""
+
+    class _KObjectPool(ObjectPool):
+        KERNEL = kmod.NAME
+        acquire = kmod.o_acquire
+        try_acquire = kmod.o_try_acquire
+        release = kmod.o_release
+        _acquire = kmod.o_acquire
+        _try_acquire = kmod.o_try_acquire
+        _release = kmod.o_release
+        _take = kmod.o_take
+        _slot_of = kmod.o_slot
+        _give = kmod.o_give
+
+    class _KBlockPool(BlockPool):
+        KERNEL = kmod.NAME
+        try_alloc = kmod.b_try_alloc
+        try_free = kmod.b_try_free
+        used = kmod.b_used
+        _try_alloc = kmod.b_try_alloc
+        _try_free = kmod.b_try_free
+
+    return _KObjectPool, _KBlockPool
