@@ -541,3 +541,80 @@ def test_two_thread_stress():
     assert _stress(ByteRing, 97, total) == total
     for cls in classes():
         assert _stress(cls, 1021, total // 4) == total // 4
+
+
+# --- write_from (the UART IRQ path: n bytes from uart.readinto, no slice view) -------------
+
+def test_write_from_semantics():
+    for cls in classes():
+        r = cls(10)
+        b = bytearray(b"abcdefghijklmnop")
+        assert r.write_from(b, 3) == 3
+        assert r.write_from(b, 0) == 0 and r.write_from(b, -5) == 0
+        assert r.dropped == 0
+        assert r.write_from(b, 9) == 7  # 2 of those 9 refused: counted
+        assert r.dropped == 2
+        assert r.read() == b"abcabcdefg"
+        assert r.write_from(b, 100) == 10  # n beyond len(buf): all of buf is offered
+        assert r.dropped == 2 + 6
+        assert r.read() == b"abcdefghij"
+        for kind in (bytes, memoryview, lambda x: array("B", x)):
+            assert r.write_from(kind(b"xyz"), 2) == 2
+        assert r.read() == b"xyxyxy"
+        e = raises(TypeError, r.write_from, "text", 2)
+        assert "str" in str(e.args[0])
+        assert len(r) == 0 and r.dropped == 8
+
+
+def test_write_from_across_wrap_matches_write():
+    g = rng(99)
+    src = bytes((i * 11 + 5) & 0xFF for i in range(300))
+    for cls in classes():
+        a = cls(37)
+        b = cls(37)
+        out_a = bytearray(80)
+        out_b = bytearray(80)
+        for _ in range(400):
+            off = g.randrange(0, 200)
+            n = g.randrange(0, 60)
+            ka = a.write(src[off:off + n])
+            kb = b.write_from(src[off:], n)
+            assert ka == kb and a.dropped == b.dropped
+            m = g.randrange(0, 80)
+            ra = a.readinto(memoryview(out_a)[:m])
+            rb = b.readinto(memoryview(out_b)[:m])
+            assert ra == rb and out_a[:ra] == out_b[:rb]
+
+
+def test_no_alloc_write_from():
+    for cls in classes():
+        r = cls(50)
+        chunk = bytearray(range(32))
+        dst = bytearray(64)
+        for start in (0, 30, 45):
+            r.clear()
+            r.write(bytes(start))
+            r.read()
+            assert no_alloc(r.write_from, chunk, 20) == 20
+            assert no_alloc(r.write_from, chunk, 32) == 30  # full: partial, counted
+            assert no_alloc(r.readinto, dst) == 50
+            assert dst[:50] == chunk[:20] + chunk[:30]
+        assert r.dropped == 6
+
+
+def test_twins_agree_write_from():
+    if _ring_viper is None:
+        skip("only the pure kernel imports on " + RUNTIME)
+    g = rng(4242)
+    a = ring._with_kernel(_ring_py)(23)
+    b = ring._with_kernel(_ring_viper)(23)
+    src = bytearray((i * 29 + 3) & 0xFF for i in range(64))
+    out = (bytearray(40), bytearray(40))
+    for step in range(3000):
+        n = g.randrange(-3, 70)
+        assert a.write_from(src, n) == b.write_from(src, n), step
+        m = g.randrange(0, 40)
+        ra = a.readinto(memoryview(out[0])[:m])
+        rb = b.readinto(memoryview(out[1])[:m])
+        assert ra == rb and out[0][:ra] == out[1][:rb], step
+        assert state(a) == state(b), step

@@ -135,6 +135,43 @@ def _advance_w(self, k):
     self._w = w
 
 
+def write_from(self, buf, n):
+    """Producer: append the first ``n`` bytes of buf (all of it when n >= len(buf),
+    nothing when n <= 0); return how many fit. For an IRQ that got ``n`` bytes from
+    ``uart.readinto(buf)``: ``buf[:n]`` would allocate a view. The refused part of
+    those n bytes counts in ``dropped``. No allocation, IRQ-safe; O(n).
+    """
+    m = len(buf)
+    if n >= m:
+        return write(self, buf)
+    if buf is not self._wl:
+        self._wchk(buf)
+    if n <= 0:
+        return 0
+    w = self._w
+    size = self._n
+    free = self._r - w - 1
+    if free < 0:
+        free += size
+    k = n if n <= free else free
+    d = self._d
+    i = 0
+    while i < k:
+        c = k - i
+        room = size - w
+        if c > room:
+            c = room
+        _copy(d, w, buf, i, c)
+        i += c
+        w += c
+        if w == size:
+            w = 0
+    if k < n:
+        self._drop = (self._drop + n - k) & 0x3FFFFFFF
+    self._w = w
+    return k
+
+
 def readinto(self, buf):
     """Consumer: move min(len(buf), any()) bytes into buf[0:]; return that count.
 

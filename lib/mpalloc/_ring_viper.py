@@ -38,6 +38,8 @@ if sys.byteorder != "little":
 
 NAME = "viper"
 
+from mpalloc._mem_viper import copy as _mcopy  # noqa: E402
+
 _len = len
 _type = type
 _BA = bytearray
@@ -254,6 +256,46 @@ def write(self, buf) -> int:
             j += 1
         da += c
         sa += c
+    if k < n:
+        h[2] = (int(h[2]) + n - k) & 0x3FFFFFFF
+    h[0] = w  # publish only after the data is in place
+    return k
+
+
+@micropython.viper
+def write_from(self, buf, n: int) -> int:
+    """Producer: append the first ``n`` bytes of buf (all of it when n >= len(buf),
+    nothing when n <= 0); return how many fit. The refused part of those n bytes
+    counts in ``dropped``. No allocation, IRQ-safe; O(n).
+    """
+    m = int(_len(buf))
+    if n >= m:
+        return int(write(self, buf))
+    if buf is not self._wl:
+        self._wchk(buf)
+    if n <= 0:
+        return 0
+    a = int(self._a)
+    h = ptr32(a)
+    w = int(h[0])
+    size = int(h[3])
+    free = int(h[1]) - w - 1
+    if free < 0:
+        free += size
+    k = n
+    if k > free:
+        k = free
+    i = 0
+    while i < k:
+        c = k - i
+        room = size - w
+        if c > room:
+            c = room
+        _mcopy(self._m, 16 + w, buf, i, c)
+        i += c
+        w += c
+        if w == size:
+            w = 0
     if k < n:
         h[2] = (int(h[2]) + n - k) & 0x3FFFFFFF
     h[0] = w  # publish only after the data is in place

@@ -38,7 +38,7 @@ _EMPTY = bytearray(0)
 MAX_CAPACITY = 1 << 29
 """Largest capacity accepted: every index stays below 2**30 (a small int)."""
 
-_KERNEL_METHODS = ("put", "get", "peek", "write", "readinto", "any", "space", "clear")
+_KERNEL_METHODS = ("put", "get", "peek", "write", "write_from", "readinto", "any", "space", "clear")
 
 
 class ByteRing:
@@ -71,6 +71,7 @@ class ByteRing:
     ``put(b)``          prod.   True, or False when full (``dropped`` +1)  O(1), IRQ
     ``write(buf)``      prod.   bytes accepted (partial when nearly full;  O(n), IRQ
                                 the refused tail counts in ``dropped``)
+    ``write_from(b,n)`` prod.   as write(buf[:n]) without the slice view   O(n), IRQ
     ``get()``           cons.   next byte, or -1 when empty                O(1), IRQ
     ``peek()``          cons.   next byte without removing it, or -1       O(1), IRQ
     ``readinto(buf)``   cons.   bytes copied: min(len(buf), any())         O(n), IRQ
@@ -100,6 +101,7 @@ class ByteRing:
     get = _k.get
     peek = _k.peek
     write = _k.write
+    write_from = _k.write_from
     readinto = _k.readinto
     any = _k.any
     space = _k.space
