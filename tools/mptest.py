@@ -14,6 +14,7 @@ libdir, testsdir, modname, runtime = sys.argv[1:5]
 sys.path.clear()
 sys.path.append(libdir)
 sys.path.append(testsdir)
+sys.path.append(".frozen")  # frozen modules (asyncio), as on a board
 
 import support  # noqa: E402
 

@@ -1,0 +1,96 @@
+"""Soft-IRQ pattern: a hard IRQ queues bytes, micropython.schedule runs the rest later.
+
+A hard interrupt handler may not allocate, so it only moves bytes into a ByteRing and
+asks ``micropython.schedule`` to run a callback soon, in the main context (between two
+bytecodes of whatever the main program runs), where allocating is allowed again. Here
+the callback assembles newline-terminated lines in a ByteBuffer and hands each one on.
+
+Two rules make the hard half allocation-free:
+
+- Pass ``schedule`` a callback bound ONCE (``self._cb = self.drain`` in ``__init__``):
+  writing ``schedule(self.drain, 0)`` in the handler creates a bound-method object at
+  every call, which allocates (and fails in a hard IRQ).
+- Schedule at most once per burst (``pending`` flag): the schedule queue is small
+  (MICROPY_SCHEDULER_DEPTH, 4 by default) and ``schedule`` raises RuntimeError when it is
+  full. The callback clears ``pending`` first, so bytes arriving while it runs schedule
+  it again; if the queue is full anyway, ``pending`` stays clear, the bytes stay in the
+  ring and the next interrupt tries again.
+
+On a board (pyboard, hard UART IRQ)::
+
+    from machine import UART
+    lines = LineAssembler(ByteRing(256), ByteBuffer(global_slab.slab()), print)
+    uart = UART(1, 115200, timeout=0)
+    uart.irq(handler=lines.uart_irq, trigger=UART.IRQ_RXIDLE, hard=True)
+
+tests/test_uart_irq.py runs ``on_bytes`` under heap_lock on the unix port and lets
+the scheduler run ``drain``.
+"""
+
+import micropython
+
+_schedule = micropython.schedule
+
+
+class LineAssembler:
+    """Hard half: ``uart_irq(uart)`` / ``on_bytes(buf, n)`` (no allocation). Soft half:
+    ``drain(_)`` run by micropython.schedule: lines go to ``on_line(bytes)``."""
+
+    def __init__(self, ring, line, on_line, chunk=32):
+        self.rx = ring  # ByteRing (or any queue with write_from/readinto)
+        self.line = line  # ByteBuffer collecting the current line
+        self.on_line = on_line
+        self.pending = False
+        self.lost = 0  # bytes the ring refused (also in ring.dropped)
+        self.too_long = 0  # lines dropped because the ByteBuffer's slab ran out
+        self._cb = self.drain  # bound once: no allocation when scheduling it
+        self._irqbuf = bytearray(chunk)  # hard half: readinto target
+        self._buf = bytearray(chunk)  # soft half: readinto target
+        self._mv = memoryview(self._buf)
+
+    def uart_irq(self, uart):
+        """UART IRQ handler (hard or soft): no allocation, no exception escapes."""
+        buf = self._irqbuf
+        k = uart.any()
+        if k > len(buf):
+            k = len(buf)
+        if k > 0:
+            self.on_bytes(buf, uart.readinto(buf, k))
+
+    def on_bytes(self, buf, n):
+        """Queue the first ``n`` bytes of ``buf`` and schedule ``drain`` once.
+        No allocation; returns the bytes queued."""
+        if not n:
+            return 0
+        got = self.rx.write_from(buf, n)
+        self.lost += n - got
+        if not self.pending:
+            self.pending = True
+            try:
+                _schedule(self._cb, 0)
+            except RuntimeError:  # schedule queue full: the next interrupt retries
+                self.pending = False
+        return got
+
+    def drain(self, _):
+        """Scheduled callback (main context, may allocate): split into lines."""
+        self.pending = False  # first: bytes arriving from now on schedule us again
+        buf, mv, line = self._buf, self._mv, self.line
+        while True:
+            n = self.rx.readinto(buf)
+            if not n:
+                return
+            start = 0
+            for i in range(n):
+                if buf[i] == 10:  # b"\n"
+                    self._append(mv[start:i])
+                    self.on_line(line.to_bytes())
+                    line.clear()
+                    start = i + 1
+            if start < n:
+                self._append(mv[start:n])
+
+    def _append(self, view):
+        if not self.line.try_write(view):
+            self.too_long += 1  # slab exhausted: drop this line, keep going
+            self.line.clear()

@@ -1,0 +1,120 @@
+"""asyncio adapter: an IRQ producer wakes a coroutine through ``asyncio.ThreadSafeFlag``.
+
+    from mpalloc.aio import QueueReader
+
+    rx = QueueReader(ByteRing(512))     # or any queue with write_from/readinto
+    chunk = bytearray(32)
+
+    def on_rx(uart):                    # UART IRQ handler: allocates nothing
+        rx.push(chunk, uart.readinto(chunk))   # write_from + flag.set()
+
+    async def consumer():
+        buf = bytearray(64)
+        while True:
+            n = await rx.readinto(buf)  # sleeps until the IRQ sets the flag
+            ...
+        # or:  async for view in rx:   (a memoryview per chunk: allocates a view)
+
+``ThreadSafeFlag.set()`` may be called from a hard IRQ or another thread (MicroPython);
+it allocates nothing. On CPython, whose asyncio has no ThreadSafeFlag, a small shim
+(an Event set through ``loop.call_soon_threadsafe``) stands in, so code and tests run on
+both. The reader never loses a wake-up: it re-checks the queue after every wait.
+"""
+
+import asyncio
+
+_Flag = getattr(asyncio, "ThreadSafeFlag", None)
+
+if _Flag is None:
+
+    class _Flag:
+        """CPython stand-in for MicroPython's ThreadSafeFlag (set() from any thread)."""
+
+        def __init__(self):
+            self._ev = None
+            self._loop = None
+            self._state = False
+
+        def set(self):
+            self._state = True
+            loop = self._loop
+            if loop is not None:
+                loop.call_soon_threadsafe(self._wake)
+
+        def _wake(self):
+            if self._ev is not None:
+                self._ev.set()
+
+        def clear(self):
+            self._state = False
+
+        async def wait(self):
+            if self._ev is None:
+                self._loop = asyncio.get_running_loop()
+                self._ev = asyncio.Event()
+            while not self._state:
+                self._ev.clear()
+                if self._state:
+                    break
+                await self._ev.wait()
+            self._state = False
+
+
+ThreadSafeFlag = _Flag
+
+
+class QueueReader:
+    """Wraps a byte queue (``ByteRing``, ``ByteDeque``, ``GlobalDeque``: anything with
+    ``readinto(buf)`` and ``write_from(buf, n)``) for one consuming coroutine.
+
+    Producer side (IRQ/thread): ``push(buf, n)`` or ``put(b)``, or the queue's own
+    methods followed by ``set()`` (the flag's bound ``set``, stored once). Consumer side:
+    ``await readinto(buf)`` or ``async for view in reader``. ``chunk`` is the size of
+    the buffer ``async for`` reads into (allocated once by the constructor).
+    """
+
+    def __init__(self, queue, chunk=64):
+        """Allocates the flag and the ``async for`` buffer (``chunk`` bytes)."""
+        self.queue = queue
+        self.flag = ThreadSafeFlag()
+        self.set = self.flag.set  # bound once: calling it in an IRQ allocates nothing
+        self._put = getattr(queue, "push_back", None) or queue.put  # bound once too
+        self._buf = bytearray(chunk)
+        self._mv = memoryview(self._buf)
+
+    def push(self, buf, n):
+        """Producer: queue the first ``n`` bytes of ``buf`` (``n`` None or <= 0 queues
+        nothing) and wake the reader. Returns the bytes queued. No allocation,
+        IRQ-safe when the queue's ``write_from`` is."""
+        if not n:
+            return 0
+        k = self.queue.write_from(buf, n)
+        self.set()
+        return k
+
+    def put(self, b):
+        """Producer: queue one byte (``push_back``/``put``) and wake the reader; False
+        when full. No allocation, IRQ-safe when the queue's method is."""
+        ok = self._put(b)
+        self.set()
+        return ok
+
+    async def readinto(self, buf):
+        """Wait until bytes are queued, then move up to len(buf) of them into ``buf``;
+        returns the count (>= 1, or 0 for an empty ``buf``). Allocates only what
+        asyncio's wait does."""
+        if not len(buf):
+            return 0
+        q = self.queue
+        while True:
+            n = q.readinto(buf)
+            if n:
+                return n
+            await self.flag.wait()
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        n = await self.readinto(self._buf)
+        return self._mv[:n]  # valid until the next iteration (the buffer is reused)

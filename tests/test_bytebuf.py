@@ -1,0 +1,440 @@
+import time
+from array import array
+
+from mpalloc.bytebuf import ByteBuffer, ByteDeque
+from mpalloc.errors import AllocError
+from mpalloc.slab import Slab
+from support import (
+    IS_MICROPYTHON,
+    has_numbers,
+    no_alloc,
+    raises,
+    rng,
+    skip,
+    start_thread,
+)
+
+
+def pattern(n, seed=1):
+    out = bytearray(n)
+    x = seed
+    for i in range(n):
+        x = (x * 1103515245 + 12345) & 0x3FFFFFFF
+        out[i] = (x >> 16) & 0xFF
+    return out
+
+
+class Sink:
+    """A stream: MicroPython form write(buf, off, n); CPython form write(buf)."""
+
+    def __init__(self, size, limit=-1):
+        self.out = bytearray(size)
+        self.n = 0
+        self.limit = limit  # accept at most this many bytes in all (-1: no limit)
+
+    def write(self, buf, off=0, n=-1):
+        if n < 0:
+            n = len(buf) - off
+        if self.limit >= 0 and self.n + n > self.limit:
+            n = self.limit - self.n
+        for i in range(n):
+            self.out[self.n + i] = buf[off + i]
+        self.n += n
+        return n
+
+
+def _len(x):
+    return len(x)
+
+
+# --- ByteBuffer -------------------------------------------------------------------------
+
+def test_buffer_write_read_model():
+    g = rng(5)
+    for size, slots in ((256, 8), (1024, 32), (300, 7)):
+        s = Slab(size, slots)
+        b = ByteBuffer(s)
+        model = bytearray()
+        src = pattern(600)
+        for _step in range(300):
+            op = g.randrange(0, 10)
+            if op < 6:
+                n = g.randrange(0, 3 * s.block_size)
+                off = g.randrange(0, 100)
+                data = src[off:off + n]
+                kind = g.randrange(0, 4)
+                if kind == 1:
+                    data = bytes(data)
+                elif kind == 2:
+                    data = memoryview(data)
+                elif kind == 3:
+                    data = array("B", data)
+                fits = b.try_write(data)
+                assert fits == (len(model) + n <= s.slots * s.block_size or fits)
+                if fits:
+                    model.extend(bytes(data))
+            elif op == 6:
+                buf = bytearray(g.randrange(0, 80))
+                off = g.randrange(0, len(model) + 5)
+                k = b.readinto(buf, off)
+                want = max(0, min(len(buf), len(model) - off))
+                assert k == want and buf[:k] == model[off:off + k]
+            elif op == 7:
+                assert b.to_bytes() == bytes(model)
+            elif op == 8:
+                assert b"".join(bytes(c) for c in b.chunks()) == bytes(model)
+            elif g.randrange(0, 4) == 0:
+                b.clear()
+                model = bytearray()
+                assert s.stats()["in_use"] == 0
+            assert len(b) == len(model)
+            used = (len(model) + s.block_size - 1) // s.block_size
+            assert s.stats()["blocks_in_use"] == used, (len(model), used)
+        b.clear()
+        assert s.stats()["in_use"] == 0
+
+
+def test_buffer_fills_whole_slab_then_refuses():
+    s = Slab(256, 8)
+    b = ByteBuffer(s)
+    assert b.write(pattern(256)) == 256
+    assert len(b) == 256 and s.stats()["free_blocks"] == 0
+    assert b.try_write(b"x") is False
+    assert b.write(b"") == 0
+    assert b.to_bytes() == bytes(pattern(256))
+
+
+def test_buffer_failed_write_is_atomic():
+    s = Slab(320, 10)  # 10 chunks of 32
+    b = ByteBuffer(s)
+    other = ByteBuffer(s)
+    b.write(b"abc")
+    other.write(bytes(32 * 6))  # 6 chunks taken by someone else
+    before = (len(b), b.to_bytes(), s.stats()["in_use"], s.stats()["free_blocks"])
+    # 29 bytes left in b's chunk + 3 free chunks = 125 bytes; ask for 126.
+    e = raises(AllocError, b.write, pattern(126))
+    has_numbers(e, 126, 125, 29, 3)
+    assert (len(b), b.to_bytes(), s.stats()["in_use"], s.stats()["free_blocks"]) == before
+    assert b.try_write(pattern(126)) is False
+    assert (len(b), b.to_bytes(), s.stats()["in_use"], s.stats()["free_blocks"]) == before
+    # exactly what fits still goes in, and the buffer still works
+    assert b.write(pattern(125)) == 125
+    assert b.to_bytes() == b"abc" + bytes(pattern(125))
+    assert s.stats()["free_blocks"] == 0
+    other.clear()
+    b.clear()
+    assert s.stats()["in_use"] == 0
+
+
+def test_buffer_bad_arguments_leave_state_unchanged():
+    s = Slab(256, 8)
+    b = ByteBuffer(s)
+    b.write(b"hello")
+    for bad in ("text", 5, None, [1, 2]):
+        e = raises(TypeError, b.write, bad)
+        assert type(bad).__name__ in str(e.args[0])
+    for bad in (b"bytes", "text", memoryview(b"ro"), None):
+        raises(TypeError, b.readinto, bad)
+    e = raises(ValueError, b.readinto, bytearray(3), -1)
+    has_numbers(e, -1, 5)
+    raises(TypeError, ByteBuffer, bytearray(10))
+    assert b.to_bytes() == b"hello" and s.stats()["in_use"] == 1
+
+
+def test_buffer_write_to_stream_and_short_write():
+    s = Slab(512, 16)
+    b = ByteBuffer(s)
+    data = pattern(300)
+    for i in range(0, 300, 32):
+        b.write(data[i:i + 32])
+    out = Sink(400)
+    assert b.write_to(out) == 300 and out.out[:300] == data
+    short = Sink(400, limit=70)
+    assert b.write_to(short) == 70 and short.out[:70] == data[:70]
+    assert len(b) == 300  # write_to does not consume
+
+
+def test_no_alloc_buffer_methods():
+    if not IS_MICROPYTHON:
+        skip("heap_lock checks need MicroPython")
+    s = Slab(1024, 32)
+    b = ByteBuffer(s)
+    piece = pattern(32)
+    odd = bytes(pattern(45))
+    mv = memoryview(pattern(70))
+    for _ in range(3):
+        assert no_alloc(b.try_write, piece) is True  # whole chunks
+        assert no_alloc(b.try_write, odd) is True  # spans chunks
+        assert no_alloc(b.write, mv) == 70
+    assert no_alloc(b.try_write, bytes(2000)) is False  # refused: no exception object
+    assert no_alloc(_len, b) == 3 * (32 + 45 + 70)
+    dst = bytearray(100)
+    assert no_alloc(b.readinto, dst, 20) == 100
+    assert dst == (bytes(piece) + odd + bytes(mv))[20:120]
+    out = Sink(1000)
+    assert no_alloc(b.write_to, out) == len(b)
+    no_alloc(b.clear)
+    assert len(b) == 0 and s.stats()["in_use"] == 0
+
+
+def test_buffer_append_32_to_4k_allocates_nothing():
+    # The issue's benchmark shape: 4 KB in 32-byte pieces, zero heap allocations.
+    if not IS_MICROPYTHON:
+        skip("heap_lock checks need MicroPython")
+    s = Slab(4096, 128)
+    b = ByteBuffer(s)
+    piece = pattern(32)
+
+    def fill():
+        for _ in range(128):
+            b.write(piece)
+        return len(b)
+
+    for _ in range(3):
+        assert no_alloc(fill) == 4096
+        assert b.to_bytes() == bytes(piece) * 128
+        b.clear()
+
+
+# --- ByteDeque --------------------------------------------------------------------------
+
+def test_deque_fifo_model():
+    g = rng(11)
+    for irq in (False, True):
+        s = Slab(300, 10, irq_safe=irq)
+        d = ByteDeque(s)
+        model = []
+        counter = 0
+        src = pattern(200)
+        for _step in range(2500):
+            op = g.randrange(0, 8)
+            if op == 0:
+                ok = d.push_back(counter)
+                if ok:
+                    model.append(counter & 0xFF)
+                counter += 1
+            elif op == 1:
+                v = d.pop_front()
+                assert v == (model.pop(0) if model else -1)
+            elif op in (2, 3):
+                off = g.randrange(0, 100)
+                n = g.randrange(0, 90)
+                if op == 2:
+                    k = d.write(src[off:off + n])
+                else:
+                    m = g.randrange(-2, n + 3)
+                    k = d.write_from(src[off:off + n], m)
+                    n = max(0, min(m, n))
+                model.extend(src[off:off + k])
+                assert k <= n
+            elif op in (4, 5):
+                buf = bytearray(g.randrange(0, 70))
+                k = d.readinto(buf)
+                assert k == min(len(buf), len(model))
+                assert list(buf[:k]) == model[:k]
+                del model[:k]
+            elif g.randrange(0, 10) == 0:
+                d.clear()
+                model = []
+            assert len(d) == len(model)
+            if not model:
+                assert s.stats()["in_use"] == 0  # an idle deque holds no chunk
+            else:
+                bs = s.block_size
+                assert s.stats()["in_use"] <= (len(model) + 2 * bs - 2) // bs
+
+
+def test_deque_exhaustion_loses_nothing():
+    s = Slab(128, 4)  # 4 chunks of 32
+    d = ByteDeque(s)
+    assert d.write(pattern(100)) == 100
+    n = 100
+    while d.push_back(n):
+        n += 1
+    assert n == 128 and len(d) == 128
+    assert d.push_back(1) is False and d.write(b"abc") == 0
+    assert d.write_from(b"abc", 2) == 0
+    want = bytes(pattern(100)) + bytes(range(100, 128))
+    out = bytearray(200)
+    assert d.readinto(out) == 128 and out[:128] == want
+    assert s.stats()["in_use"] == 0
+    # partial write: the first bytes in order, the rest refused, nothing else lost
+    other = Slab(128, 4)
+    d2 = ByteDeque(other)
+    d2.write(b"head")
+    assert d2.write(pattern(200)) == 124
+    assert d2.readinto(out) == 128 and out[:128] == b"head" + pattern(200)[:124]
+
+
+def test_deque_drained_chunk_returns_at_once():
+    s = Slab(256, 8)  # chunks of 32
+    d = ByteDeque(s)
+    d.write(pattern(80))  # 3 chunks
+    assert s.stats()["in_use"] == 3
+    buf = bytearray(32)
+    assert d.readinto(buf) == 32 and s.stats()["in_use"] == 2
+    for _ in range(31):
+        d.pop_front()
+    assert s.stats()["in_use"] == 2
+    d.pop_front()
+    assert s.stats()["in_use"] == 1
+    d.clear()
+    assert s.stats()["in_use"] == 0 and len(d) == 0 and d.pop_front() == -1
+
+
+def test_deque_bad_buffers_leave_state_unchanged():
+    s = Slab(256, 8)
+    d = ByteDeque(s)
+    d.write(b"abc")
+    for bad in ("text", 3, None, [1]):
+        raises(TypeError, d.write, bad)
+        raises(TypeError, d.write_from, bad, 1)
+    for bad in (b"ro", memoryview(b"readonly"), "x", None):
+        raises(TypeError, d.readinto, bad)
+    assert len(d) == 3 and d.pop_front() == 97 and s.stats()["in_use"] == 1
+
+
+def test_no_alloc_deque_methods():
+    if not IS_MICROPYTHON:
+        skip("heap_lock checks need MicroPython")
+    for irq in (False, True):
+        s = Slab(512, 16, irq_safe=irq)
+        d = ByteDeque(s)
+        src = pattern(100)
+        mv = memoryview(pattern(60))
+        dst = bytearray(150)
+        for _ in range(3):
+            assert no_alloc(d.push_back, 7) is True  # first push takes a chunk
+            assert no_alloc(d.pop_front) == 7  # last pop gives it back
+            assert no_alloc(d.pop_front) == -1
+            assert no_alloc(d.write, src) == 100
+            assert no_alloc(d.write_from, mv, 33) == 33
+            assert no_alloc(_len, d) == 133
+            assert no_alloc(d.readinto, dst) == 133
+            assert dst[:133] == src + bytes(mv[:33])
+            assert no_alloc(d.write, bytes(1000)) == 512  # exhausted: short count
+            assert no_alloc(d.push_back, 1) is False
+            no_alloc(d.clear)
+            assert s.stats()["in_use"] == 0
+
+
+# --- two threads: an IRQ-fed deque beside main-loop buffers on one irq_safe slab --------
+
+def _pause(spins):
+    if not IS_MICROPYTHON:
+        time.sleep(0)
+    elif spins > 50:
+        time.sleep_us(20)
+
+
+def _producer(d, src, flags):
+    # Allocation-free: preallocated data, write_from instead of slices.
+    n = len(src)
+    i = 0
+    step = 0
+    spins = 0
+    try:
+        while i < n and not flags[1]:
+            step += 1
+            if step % 3 == 0:
+                k = 1 if d.push_back(src[i]) else 0
+            else:
+                c = (step * 7) % 45 + 1
+                if c > n - i:
+                    c = n - i
+                k = _push_at(d, src, i, c)
+            i += k
+            if k:
+                spins = 0
+            else:
+                spins += 1
+                _pause(spins)
+    finally:
+        flags[0] = 1
+
+
+def _push_at(d, src, i, c):
+    # Bytes i..i+c of src without a slice: one at a time is too slow, so copy through
+    # a staging buffer owned by this thread.
+    st = _STAGE
+    for j in range(c):
+        st[j] = src[i + j]
+    return d.write_from(st, c)
+
+
+_STAGE = bytearray(64)
+
+
+def _stress_deque(d, slab, total):
+    src = pattern(total, 7)
+    flags = [0, 0]
+    bufs = [bytearray(n) for n in (1, 7, 32, 100)]
+    bb = ByteBuffer(slab)
+    piece = pattern(40, 3)
+    got = 0
+    step = 0
+    spins = 0
+    last = time.time()
+    seen = 0
+    start_thread(_producer, d, src, flags)
+    try:
+        while got < total:
+            step += 1
+            # Main-loop ByteBuffer writer on the same slab, between reads.
+            if step % 16 == 0 and (not bb.try_write(piece) or len(bb) > 200):
+                bb.clear()
+            if step % 5 == 0:
+                v = d.pop_front()
+                k = 0
+                if v >= 0:
+                    assert v == src[got], (got, v, src[got])
+                    got += 1
+                    k = 1
+            else:
+                buf = bufs[step & 3]
+                k = d.readinto(buf)
+                for j in range(k):
+                    if buf[j] != src[got + j]:
+                        raise AssertionError("byte %d: %d != %d" % (got + j, buf[j],
+                                                                    src[got + j]))
+                got += k
+            if k:
+                spins = 0
+                continue
+            spins += 1
+            _pause(spins)
+            if spins % 1000 == 0:
+                now = time.time()
+                if got != seen:
+                    seen, last = got, now
+                elif now - last > 30:
+                    raise AssertionError("no progress for 30 s at byte %d" % got)
+        t0 = time.time()
+        while not flags[0]:
+            assert time.time() - t0 < 30, "producer did not finish"
+            time.sleep(0.001)
+        assert len(d) == 0 and d.pop_front() == -1
+    finally:
+        flags[1] = 1
+        t0 = time.time()
+        while not flags[0] and time.time() - t0 < 30:
+            time.sleep(0.001)
+    bb.clear()
+    return got
+
+
+def test_two_thread_stress_irq_safe_slab():
+    # 1,000,000 bytes from a producer thread (push_back + write_from) to the main thread
+    # (pop_front + readinto) through a ByteDeque on an irq_safe slab, while the main
+    # thread also fills and clears a ByteBuffer on that slab. Zero loss, in order, and
+    # every chunk back in the slab at the end.
+    try:
+        import _thread  # noqa: F401
+    except ImportError:
+        skip("no _thread here")
+    s = Slab(64 * 32, 64, irq_safe=True)
+    d = ByteDeque(s)
+    total = 1000000
+    assert _stress_deque(d, s, total) == total
+    st = s.stats()
+    assert st["in_use"] == 0 and st["free_blocks"] == 64, st

@@ -1,0 +1,159 @@
+import time
+
+from mpalloc import global_slab
+from mpalloc.bytebuf import ByteBuffer
+from mpalloc.global_slab import GlobalDeque
+from support import IS_MICROPYTHON, has_numbers, no_alloc, raises, skip, start_thread
+
+
+def _push(d, b):
+    return d.push_back(b)
+
+
+def test_presets_and_slab_before_configure():
+    global_slab._reset()
+    assert not global_slab.configured()
+    e = raises(RuntimeError, global_slab.slab)
+    assert "configure" in str(e.args[0])
+    for name, size, slots in (("SLAB_512_16", 512, 16), ("SLAB_1K_32", 1024, 32),
+                              ("SLAB_4K_64", 4096, 64)):
+        assert getattr(global_slab, name) == (size, slots)
+    s = global_slab.configure(*global_slab.SLAB_1K_32)
+    assert global_slab.slab() is s and global_slab.configured()
+    assert s.block_size == 32 and s.slots == 32 and s.irq_safe
+    global_slab._reset()
+
+
+def test_deque_before_configure_refuses_then_binds():
+    global_slab._reset()
+    d = GlobalDeque()
+    assert d.push_back(1) is False and d.write(b"abc") == 0 and d.write_from(b"ab", 2) == 0
+    assert d.pop_front() == -1 and len(d) == 0 and d.readinto(bytearray(4)) == 0
+    d.clear()
+    s = global_slab.configure(*global_slab.SLAB_512_16)
+    assert d.push_back(65) is True and d.write(b"BC") == 2
+    out = bytearray(5)
+    assert d.readinto(out) == 3 and out[:3] == b"ABC"
+    assert s.stats()["in_use"] == 0
+    late = GlobalDeque()  # created after configure: bound at once
+    assert late.push_back(1) and late.pop_front() == 1
+    global_slab._reset()
+
+
+def test_first_push_after_configure_allocates_nothing():
+    if not IS_MICROPYTHON:
+        skip("heap_lock checks need MicroPython")
+    global_slab._reset()
+    d = GlobalDeque()
+    assert no_alloc(_push, d, 1) is False  # before configure
+    global_slab.configure(*global_slab.SLAB_1K_32)
+    assert no_alloc(_push, d, 2) is True
+    assert no_alloc(d.pop_front) == 2
+    assert no_alloc(d.write_from, b"xyz", 2) == 2
+    assert no_alloc(d.readinto, bytearray(4)) == 2
+    assert no_alloc(global_slab.slab) is global_slab.slab()
+    global_slab._reset()
+
+
+def test_reconfigure_rules():
+    global_slab._reset()
+    d = GlobalDeque()
+    s = global_slab.configure(512, 16)
+    assert global_slab.configure(512, 16) is s  # same figures: no-op
+    d.write(b"held")
+    b = ByteBuffer(s)
+    b.write(bytes(40))
+    e = raises(RuntimeError, global_slab.configure, 1024, 32)
+    has_numbers(e, 1024, 32, 512, 16, 3)  # 3 live allocations: 1 deque chunk + 2 buffer
+    assert global_slab.slab() is s and len(d) == 4  # unchanged
+    b.clear()
+    d.clear()
+    raises(ValueError, global_slab.configure, 0, 4)
+    raises(ValueError, global_slab.configure, 64, 0)
+    assert global_slab.slab() is s
+    s2 = global_slab.configure(1024, 32)  # nothing allocated: replaced, deques rebound
+    assert s2 is not s and global_slab.slab() is s2
+    assert d.write(b"again") == 5 and s2.stats()["in_use"] == 1 and s.stats()["in_use"] == 0
+    d.clear()
+    global_slab._reset()
+
+
+def _producer(d, src, flags, stage):
+    n = len(src)
+    i = 0
+    step = 0
+    spins = 0
+    try:
+        while i < n and not flags[1]:
+            step += 1
+            c = (step * 5) % 29 + 1
+            if c > n - i:
+                c = n - i
+            if c == 1:
+                k = 1 if d.push_back(src[i]) else 0
+            else:
+                for j in range(c):
+                    stage[j] = src[i + j]
+                k = d.write_from(stage, c)
+            i += k
+            if k:
+                spins = 0
+            else:
+                spins += 1
+                if not IS_MICROPYTHON:
+                    time.sleep(0)
+                elif spins > 50:
+                    time.sleep_us(20)
+    finally:
+        flags[0] = 1
+
+
+def test_two_thread_stress_global_deque():
+    try:
+        import _thread  # noqa: F401
+    except ImportError:
+        skip("no _thread here")
+    global_slab._reset()
+    d = GlobalDeque()
+    s = global_slab.configure(*global_slab.SLAB_1K_32)
+    total = 1000000
+    src = bytearray(total)
+    x = 3
+    for i in range(total):
+        x = (x * 1103515245 + 12345) & 0x3FFFFFFF
+        src[i] = (x >> 16) & 0xFF
+    flags = [0, 0]
+    buf = bytearray(48)
+    got = 0
+    step = 0
+    t0 = time.time()
+    start_thread(_producer, d, src, flags, bytearray(32))
+    try:
+        while got < total:
+            step += 1
+            if step & 1:
+                v = d.pop_front()
+                if v >= 0:
+                    assert v == src[got], got
+                    got += 1
+                    continue
+            else:
+                k = d.readinto(buf)
+                for j in range(k):
+                    assert buf[j] == src[got + j], got + j
+                got += k
+                if k:
+                    continue
+            assert time.time() - t0 < 120, "stalled at %d" % got
+            if not IS_MICROPYTHON:
+                time.sleep(0)
+        while not flags[0]:
+            assert time.time() - t0 < 120
+            time.sleep(0.001)
+    finally:
+        flags[1] = 1
+        while not flags[0] and time.time() - t0 < 150:
+            time.sleep(0.001)
+    assert got == total and len(d) == 0
+    assert s.stats()["in_use"] == 0
+    global_slab._reset()

@@ -1,0 +1,198 @@
+"""The board examples' UART IRQ handlers, run on the unix port against a fake UART."""
+
+import sys
+import time
+
+from mpalloc import global_slab
+from mpalloc.bytebuf import ByteBuffer
+from mpalloc.ring import ByteRing
+from mpalloc.slab import Slab
+from support import IS_MICROPYTHON, no_alloc, skip, start_thread
+
+_here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+_examples = _here + "/../examples"
+if _examples not in sys.path:
+    sys.path.append(_examples)
+
+EXAMPLES = ("uart_irq_rp2_pico", "uart_irq_rp2_pico2", "uart_irq_pyboard_v11",
+            "uart_irq_nucleo_l152re", "uart_irq_esp32", "uart_irq_esp32_c3",
+            "uart_irq_nrf52840_dk")
+
+
+class FakeUART:
+    """Stands in for machine.UART: any() and readinto(buf, n) over a preallocated
+    stream; ``arrive(k)`` makes k more bytes "received". Allocates nothing."""
+
+    def __init__(self, data):
+        self.data = data
+        self.pos = 0  # next byte to hand out
+        self.end = 0  # bytes received so far
+
+    def arrive(self, k):
+        self.end = min(len(self.data), self.end + k)
+
+    def any(self):
+        return self.end - self.pos
+
+    def readinto(self, buf, n):
+        k = self.end - self.pos
+        if k > n:
+            k = n
+        if k > len(buf):
+            k = len(buf)
+        d = self.data
+        p = self.pos
+        for i in range(k):
+            buf[i] = d[p + i]
+        self.pos = p + k
+        return k or None  # MicroPython streams return None when nothing is waiting
+
+
+def stream(n):
+    out = bytearray(n)
+    for i in range(n):
+        out[i] = (i * 7 + (i >> 8)) & 0xFF
+    return out
+
+
+def _irq(handler, uart, k):
+    uart.arrive(k)
+    handler(uart)
+
+
+def load(name):
+    mod = __import__(name)
+    # board setup lives in main(); the handler and the queue are importable without it
+    assert callable(mod.make_handler) and callable(mod.main) and mod.RX_QUEUE is not None
+    return mod
+
+
+def test_examples_import_without_machine():
+    for name in EXAMPLES:
+        mod = load(name)
+        assert mod.TRIGGER in ("IRQ_RX", "IRQ_RXIDLE"), name
+        assert mod.HARD in (True, False)
+        assert hasattr(global_slab, mod.PRESET), (name, mod.PRESET)
+        if mod.BOARD.startswith("rp2"):
+            assert mod.TRIGGER == "IRQ_RXIDLE"  # rp2 has no IRQ_RX
+        if mod.BOARD.startswith("esp32"):
+            assert mod.HARD is False  # the esp32 port has no hard UART IRQ
+
+
+def test_handlers_under_heap_lock_into_global_deque():
+    if not IS_MICROPYTHON:
+        skip("heap_lock checks need MicroPython")
+    for name in EXAMPLES:
+        mod = load(name)
+        global_slab._reset()
+        s = global_slab.configure(*getattr(global_slab, mod.PRESET))
+        q = mod.RX_QUEUE  # the module-level GlobalDeque, bound by configure
+        data = stream(700)
+        uart = FakeUART(data)
+        stats = mod.STATS
+        stats[0] = stats[1] = 0
+        handler = mod.make_handler(q, bytearray(mod.CHUNK))
+        out = bytearray(800)
+        got = 0
+        for k in (1, 5, 31, 32, 33, 64, 100, 200, 0, 234):
+            no_alloc(_irq, handler, uart, k)
+            got += q.readinto(memoryview(out)[got:])
+        assert got == 700 and out[:700] == data, name
+        assert stats[0] == 10 and stats[1] == 0
+        assert s.stats()["in_use"] == 0
+    global_slab._reset()
+
+
+def test_handler_into_byte_ring_counts_losses():
+    for name in EXAMPLES[:3]:
+        mod = load(name)
+        data = stream(300)
+        uart = FakeUART(data)
+        ring = ByteRing(100)
+        stats = mod.STATS
+        stats[0] = stats[1] = 0
+        handler = mod.make_handler(ring, bytearray(mod.CHUNK))
+        _irq(handler, uart, 40)
+        assert ring.read() == bytes(data[:40])
+        _irq(handler, uart, 260)  # more than the ring holds: the rest is refused
+        c = mod.CHUNK
+        taken = (100 // c + 1) * c  # whole chunks, then the one the ring cut short
+        assert len(ring) == 100 and stats[1] == ring.dropped == taken - 100
+        assert ring.read() == bytes(data[40:140])
+        # the handler stops at a full queue: what is left stays in the UART
+        assert uart.any() == 260 - taken
+
+
+def test_handler_under_heap_lock_into_byte_ring():
+    if not IS_MICROPYTHON:
+        skip("heap_lock checks need MicroPython")
+    mod = load("uart_irq_pyboard_v11")
+    data = stream(500)
+    uart = FakeUART(data)
+    ring = ByteRing(600)
+    handler = mod.make_handler(ring, bytearray(32))
+    for k in (3, 60, 200, 237):
+        no_alloc(_irq, handler, uart, k)
+    assert ring.read() == bytes(data)
+
+
+def test_handler_before_configure_drops_and_counts():
+    mod = load("uart_irq_esp32")
+    global_slab._reset()
+    uart = FakeUART(stream(50))
+    stats = mod.STATS
+    stats[0] = stats[1] = 0
+    handler = mod.make_handler(mod.RX_QUEUE, bytearray(32))
+    _irq(handler, uart, 50)
+    assert stats[1] == 32 and len(mod.RX_QUEUE) == 0  # refused, counted, no crash
+
+
+# --- soft-IRQ path: micropython.schedule with a pre-bound callback ------------------------
+
+def _hard_half(la, src, res):
+    import micropython
+
+    micropython.heap_lock()
+    try:
+        res[0] = la.on_bytes(src, 12)
+        res[1] = la.on_bytes(src, len(src))
+    except MemoryError:
+        res[2] = 2
+    finally:
+        micropython.heap_unlock()
+    res[2] += 1
+
+
+def test_soft_irq_schedule_pattern():
+    # The hard half runs on another thread (standing in for the interrupt) with its heap
+    # locked; micropython.schedule runs the pre-bound drain callback on the main thread.
+    if not IS_MICROPYTHON:
+        skip("micropython.schedule needs MicroPython")
+    try:
+        import _thread  # noqa: F401
+    except ImportError:
+        skip("no _thread here")
+    from soft_irq_schedule import LineAssembler
+
+    lines = []
+    la = LineAssembler(ByteRing(64), ByteBuffer(Slab(256, 8)), lines.append)
+    assert la._cb == la.drain  # bound once, in __init__
+    src = bytearray(b"hello\nworld\npart")
+    res = [0, 0, 0]
+    start_thread(_hard_half, la, src, res)
+    t0 = time.time()
+    while not res[2] or la.pending:
+        assert time.time() - t0 < 10, "scheduled callback did not run"
+        time.sleep(0.001)
+    assert res == [12, 16, 1], res  # no MemoryError under the lock
+    assert lines == [b"hello", b"world", b"hello", b"world"], lines
+    assert la.line.to_bytes() == b"part" and la.lost == 0
+    # the UART-facing handler runs the same path
+    uart = FakeUART(bytearray(b"!\n"))
+    uart.arrive(2)
+    la.uart_irq(uart)
+    t0 = time.time()
+    while la.pending:
+        assert time.time() - t0 < 10
+        time.sleep(0.001)
+    assert lines[-1] == b"part!"
