@@ -123,6 +123,14 @@ class ByteRing:
         self.capacity = capacity
         self._wl = self._rl = _EMPTY  # last buffer checked by write / readinto
         self._init(capacity)
+        # The IRQ-path methods bound once onto the instance (a 3-word bound-method object
+        # each): MicroPython finds an instance attribute before searching the class,
+        # which saves ~20 ns per call.
+        self.put = self.put
+        self.get = self.get
+        self.write = self.write
+        self.write_from = self.write_from
+        self.readinto = self.readinto
 
     def __getattr__(self, name):
         # ``dropped``: bytes refused because the ring was full (mod 2**30); no
