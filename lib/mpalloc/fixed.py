@@ -1,0 +1,387 @@
+"""Fixed-capacity containers: FixedVec (objects or packed values) and FixedStr (utf-8).
+
+    from mpalloc.fixed import FixedVec, FixedStr
+
+    v = FixedVec(32, "h")         # 32 packed int16 slots, allocated once
+    v.append(-5); v.pop()         # no allocation; CapacityError when full
+
+    line = FixedStr(24)           # 24 utf-8 bytes, allocated once
+    line.clear(); line.push_str("T="); line.format_into(235, 1); line.push_str("C\\n")
+    uart.write(line.as_bytes())   # "T=23.5C\\n", no garbage while building
+
+``KERNEL`` names the kernel in use: ``"viper"`` (``_fixed_viper``) or ``"py"``.
+Internal hook for tests and tools/bench: ``_with_kernel(kmod)`` returns
+(FixedVec, FixedStr) subclasses running on kernel module ``kmod``.
+"""
+
+import sys
+
+try:
+    from mpalloc import _fixed_viper as _k
+except (SyntaxError, ImportError, ValueError):
+    from mpalloc import _fixed_py as _k
+from array import array as _array
+
+from mpalloc import _fixed_py as _kpy
+from mpalloc.errors import CapacityError
+
+KERNEL = _k.NAME
+
+MAX_CAPACITY = 1 << 29
+"""Largest capacity accepted: every index stays below 2**30 (a small int)."""
+
+_WORD = 64 if sys.maxsize > (1 << 32) else 32
+_INTS = "bBhHiIlLqQ"
+
+
+def _cap(cls, capacity):
+    if not isinstance(capacity, int) or isinstance(capacity, bool):
+        raise TypeError("%s capacity must be an int, got %s; e.g. %s(32)"
+                        % (cls, type(capacity).__name__, cls))
+    if capacity < 0 or capacity > MAX_CAPACITY:
+        raise ValueError("%s capacity must be 0..%d, got %d" % (cls, MAX_CAPACITY, capacity))
+
+
+class FixedVec:
+    """A vector of at most ``capacity`` items in storage allocated once.
+
+    ``typecode=None`` keeps objects in a preallocated list; an ``array``
+    typecode ('b', 'B', 'h', 'H', 'i', 'I', 'f', ...) keeps packed values.
+    Int values are checked against the typecode's range (OverflowError) except
+    the unsigned 4/8-byte codes, which MicroPython truncates like ``array``.
+
+    ``append``/``try_append``/``pop`` are per-instance functions (no method
+    lookup on the class): O(1), no allocation for small ints (float reads box
+    a float: they allocate unless the port uses object representation C/D).
+    ``try_append`` is IRQ-safe (False when full); ``append`` raises
+    CapacityError, ``pop`` IndexError when empty. Bad values raise
+    TypeError/OverflowError; the vec is unchanged after any error.
+    Iteration runs a generator (allocates once per loop); the no-alloc idiom
+    is ``for i in range(len(v)): v[i]``.
+    """
+
+    def __init__(self, capacity, typecode=None):
+        """Allocate ``capacity`` slots (objects, or packed ``typecode`` values)."""
+        _cap("FixedVec", capacity)
+        self.capacity = capacity
+        self.typecode = typecode
+        self._h = h = _array("i", (0, capacity, 0, 0, 0))
+        lo, hi, sx = 1, 0, 0
+        if typecode is None:
+            size = 0
+            self._d = d = [None] * capacity
+        else:
+            try:
+                d = _array(typecode, (0,))
+            except (ValueError, TypeError):
+                raise ValueError("FixedVec typecode must be None or an array typecode "
+                                 "such as 'B', 'h', 'i', 'f'; got %r" % (typecode,))
+            size = len(bytearray(d))
+            if typecode in _INTS:
+                bits = 8 * size
+                if typecode in "bhilq":
+                    lo, hi, sx = -(1 << (bits - 1)), (1 << (bits - 1)) - 1, _WORD - bits
+                else:
+                    lo, hi = 0, (1 << bits) - 1
+                if size >= 4:  # truncated like MicroPython's array (CPython raises)
+                    lo, hi = 1, 0
+            else:
+                size = -1
+            self._d = d = _array(typecode, bytes(len(bytearray(d)) * max(capacity, 1)))
+        self._lo, self._hi = lo, hi
+        fail = self._fail
+        ops = self._kernel.vec_ops(d, h, size, lo, hi, sx, fail)
+        if ops is None:
+            ops = _kpy.vec_ops(d, h, size, lo, hi, sx, fail)
+        self.append, self.try_append, self.pop = ops
+
+    _kernel = _k
+
+    def _fail(self, code, x):
+        # Cold path of append/pop: build the message (allocates), raise.
+        n = self._h[0]
+        if code == 1:
+            raise CapacityError("FixedVec full: %d of %d slots in use, cannot append; "
+                                "pop or clear first, or create a bigger FixedVec"
+                                % (n, self.capacity))
+        if code == 2:
+            raise IndexError("pop from an empty FixedVec (capacity %d)" % self.capacity)
+        raise OverflowError("%r out of range %d..%d for typecode %r; FixedVec unchanged "
+                            "(%d of %d slots in use)"
+                            % (x, self._lo, self._hi, self.typecode, n, self.capacity))
+
+    def _idx(self, i):
+        n = self._h[0]
+        j = i + n if i < 0 else i
+        if j < 0 or j >= n:
+            raise IndexError("FixedVec index %r out of range for length %d (capacity %d)"
+                             % (i, n, self.capacity))
+        return j
+
+    def __len__(self):
+        """Items stored. O(1), no allocation, IRQ-safe."""
+        return self._h[0]
+
+    def __getitem__(self, i):
+        """Item ``i`` (negative counts from the end); IndexError out of range.
+
+        O(1), no allocation for objects and small ints (floats box).
+        """
+        n = self._h[0]
+        if i < 0:
+            i += n
+            if i < 0:
+                return self._d[self._idx(i - n)]
+        elif i >= n:
+            self._idx(i)
+        return self._d[i]
+
+    def __setitem__(self, i, x):
+        """Replace item ``i``; IndexError/TypeError/OverflowError leave the vec unchanged.
+
+        O(1), no allocation for objects and small ints.
+        """
+        i = self._idx(i)
+        if self._lo <= self._hi and (x < self._lo or x > self._hi):
+            self._fail(3, x)
+        self._d[i] = x
+
+    def __iter__(self):
+        # A generator: allocates once per loop; sees items appended meanwhile.
+        d = self._d
+        h = self._h
+        i = 0
+        while i < h[0]:
+            yield d[i]
+            i += 1
+
+    def extend(self, items):
+        """Append every item, or none: CapacityError/TypeError leave the vec unchanged.
+
+        O(len(items)); no allocation for a list/tuple/array of small ints.
+        """
+        h = self._h
+        n = h[0]
+        k = len(items)
+        if n + k > self.capacity:
+            raise CapacityError("FixedVec.extend of %d items does not fit: %d of %d slots "
+                                "in use; nothing appended" % (k, n, self.capacity))
+        ap = self.append
+        try:
+            for x in items:
+                ap(x)
+        except BaseException:
+            self._trim(n)
+            raise
+
+    def _trim(self, n):
+        # Set the length to n <= len; clear dropped object slots (drop references).
+        h = self._h
+        if self.typecode is None:
+            d = self._d
+            for i in range(n, h[0]):
+                d[i] = None
+        h[0] = n
+
+    def insert(self, i, x):
+        """Insert ``x`` before index ``i`` (clamped like list.insert).
+
+        O(len - i), no allocation for small ints; CapacityError when full.
+        """
+        h = self._h
+        n = h[0]
+        if i < 0:
+            i = max(i + n, 0)
+        elif i > n:
+            i = n
+        self.append(x)  # checks capacity and value; stores at n
+        d = self._d
+        x = d[n]
+        while n > i:
+            d[n] = d[n - 1]
+            n -= 1
+        d[i] = x
+
+    def remove(self, x):
+        """Remove the first item equal to ``x``; ValueError if absent. O(len), no allocation."""
+        d = self._d
+        n = self._h[0]
+        for i in range(n):
+            if d[i] == x:
+                while i < n - 1:
+                    d[i] = d[i + 1]
+                    i += 1
+                self._trim(n - 1)
+                return
+        raise ValueError("%r not in FixedVec (%d items)" % (x, n))
+
+    def swap_remove(self, i):
+        """Remove and return item ``i``, moving the last item into its place.
+
+        O(1) (order not kept), no allocation for objects and small ints.
+        """
+        i = self._idx(i)
+        d = self._d
+        n = self._h[0] - 1
+        x = d[i]
+        d[i] = d[n]
+        self._trim(n)
+        return x
+
+    def clear(self):
+        """Remove every item. O(1) for typed vecs, O(len) for objects; no allocation."""
+        self._trim(0)
+
+    def is_full(self):
+        """True when len == capacity. O(1), no allocation, IRQ-safe."""
+        return self._h[0] >= self.capacity
+
+    def __eq__(self, other):
+        """Same length and equal items (other: FixedVec, list, tuple, array). O(len)."""
+        try:
+            n = len(other)
+        except TypeError:
+            return False
+        if n != self._h[0]:
+            return False
+        d = self._d
+        for i in range(n):  # noqa: SIM110 (all(genexpr) allocates a generator)
+            if d[i] != other[i]:
+                return False
+        return True
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __repr__(self):
+        return "FixedVec(%r, capacity=%d, typecode=%r)" % (
+            [self._d[i] for i in range(self._h[0])], self.capacity, self.typecode)
+
+
+class FixedStr:
+    """A utf-8 string of at most ``capacity`` bytes in a bytearray allocated once.
+
+    ``len`` and ``capacity`` count utf-8 bytes. Building a line with
+    ``push_str``/``push_byte``/``format_into`` allocates nothing (with the
+    viper kernel; the pure kernel encodes a ``str`` argument to a temporary,
+    bytes arguments never allocate). Appends are atomic: CapacityError leaves
+    the string unchanged. ``truncate``/``push_fit`` never split a character.
+    """
+
+    _kernel = _k
+    push_str = _k.push_str
+    append = _k.push_str
+    push_int = _k.push_int
+    push_fixed = _k.push_fixed
+    _push = _k.push
+
+    def __init__(self, capacity):
+        """Allocate ``capacity`` bytes of storage."""
+        _cap("FixedStr", capacity)
+        self.capacity = capacity
+        self._b = bytearray(capacity)
+        self._h = _array("i", (0, capacity))
+
+    # push_str(s) / append(s): append str or bytes ``s`` whole, or raise
+    #   CapacityError (nothing written). O(len(s)), no allocation (viper kernel;
+    #   the pure kernel encodes a str to a temporary). TypeError for non-text.
+    # push_int(v): append int ``v`` in decimal. push_fixed(v, d): fixed point,
+    #   push_fixed(235, 1) -> "23.5", push_fixed(-5, 2) -> "-0.05". Atomic
+    #   (CapacityError), no allocation for small ints (|v| < 2**30).
+    # (kernel functions bound directly: one call, no Python frame)
+
+    def push_fit(self, s):
+        """Append the longest prefix of ``s`` that fits, on a character boundary.
+
+        Returns bytes written. O(len(s)); no allocation with the viper kernel.
+        """
+        return self._push(s, 1)
+
+    def push_byte(self, b):
+        """Append one byte (0..255); CapacityError when full. O(1), no allocation."""
+        h = self._h
+        n = h[0]
+        if n >= h[1]:
+            self._full(1)
+        self._b[n] = b
+        h[0] = n + 1
+
+    def format_into(self, value, decimals=0):
+        """``push_fixed(value, decimals)``: append an int in decimal / fixed point.
+
+        Atomic (CapacityError); no allocation for small ints. One Python call
+        more than ``push_int``/``push_fixed``.
+        """
+        self.push_fixed(value, decimals)
+
+    def _full(self, k):
+        raise CapacityError("FixedStr full: %d more bytes needed, %d of %d in use; "
+                            "nothing appended (clear() or a bigger FixedStr)"
+                            % (k, self._h[0], self.capacity))
+
+    def __len__(self):
+        """Bytes used. O(1), no allocation, IRQ-safe."""
+        return self._h[0]
+
+    def clear(self):
+        """Empty the string. O(1), no allocation, IRQ-safe."""
+        self._h[0] = 0
+
+    def truncate(self, n):
+        """Cut to at most ``n`` bytes, backing off to a character boundary. No allocation."""
+        b = self._b
+        if n < self._h[0]:
+            while n > 0 and (b[n] & 0xC0) == 0x80:
+                n -= 1
+            self._h[0] = max(n, 0)
+
+    def as_bytes(self):
+        """A memoryview of the used bytes (no copy; allocates the view object)."""
+        return memoryview(self._b)[:self._h[0]]
+
+    def __str__(self):
+        """The text as a str (allocates)."""
+        return str(self.as_bytes(), "utf-8")
+
+    def __repr__(self):
+        return "FixedStr(%r, capacity=%d)" % (str(self), self.capacity)
+
+    def startswith(self, prefix):
+        """True when the text starts with str/bytes ``prefix``. O(len(prefix))."""
+        if isinstance(prefix, str):
+            prefix = prefix.encode()
+        k = len(prefix)
+        if k > self._h[0]:
+            return False
+        b = self._b
+        for i in range(k):  # noqa: SIM110 (all(genexpr) allocates a generator)
+            if b[i] != prefix[i]:
+                return False
+        return True
+
+    def __eq__(self, other):
+        """Equal to a FixedStr, str (compared as utf-8) or bytes-like. O(len)."""
+        if isinstance(other, FixedStr):
+            other = other.as_bytes()
+        elif isinstance(other, str):
+            other = other.encode()
+        else:
+            try:
+                other = memoryview(other)
+            except TypeError:
+                return False
+        n = self._h[0]
+        if len(other) != n:
+            return False
+        return self.startswith(other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+
+def _with_kernel(kmod):
+    """Internal (tests, tools/bench): (FixedVec, FixedStr) subclasses on kernel ``kmod``."""
+    ns = {"_kernel": kmod, "push_str": kmod.push_str, "append": kmod.push_str,
+          "push_int": kmod.push_int, "push_fixed": kmod.push_fixed, "_push": kmod.push}
+    return (type("FixedVec_" + kmod.NAME, (FixedVec,), {"_kernel": kmod}),
+            type("FixedStr_" + kmod.NAME, (FixedStr,), ns))

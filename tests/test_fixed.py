@@ -1,0 +1,229 @@
+from array import array
+
+from mpalloc import _fixed_py, fixed
+from mpalloc.errors import CapacityError
+from mpalloc.fixed import FixedVec
+from support import IS_MICROPYTHON, RUNTIME, expected_kernel, has_numbers, no_alloc, raises, rng
+
+try:
+    from mpalloc import _fixed_viper
+except (SyntaxError, ImportError, ValueError):
+    _fixed_viper = None
+
+TYPECODES = (None, "b", "B", "h", "H", "i", "I", "f")
+
+
+def classes():
+    out = [fixed._with_kernel(_fixed_py)[0]]
+    if _fixed_viper is not None:
+        out.append(fixed._with_kernel(_fixed_viper)[0])
+    return out
+
+
+def items(v):
+    return [v[i] for i in range(len(v))]
+
+
+def test_kernel_matches_runtime():
+    assert fixed.KERNEL == expected_kernel(), (fixed.KERNEL, RUNTIME)
+    assert (_fixed_viper is not None) == (expected_kernel() == "viper")
+
+
+def test_append_pop_index_all_typecodes():
+    for cls in classes():
+        for tc in TYPECODES:
+            v = cls(5, tc)
+            assert (len(v), v.capacity, v.is_full()) == (0, 5, False)
+            vals = [1, 2, 3, 4, 5] if tc is None or tc in "BHI" else [-1, 2, -3, 4, 127]
+            if tc == "f":
+                vals = [0.5, -1.5, 2.0, 3.0, 4.25]
+            for x in vals:
+                v.append(x)
+            assert v.is_full() and len(v) == 5
+            assert items(v) == vals and list(v) == vals and v == vals
+            assert v[-1] == vals[-1] and v[-5] == vals[0]
+            for i in (5, -6, 100):
+                raises(IndexError, v.__getitem__, i)
+            e = raises(CapacityError, v.append, vals[0])
+            has_numbers(e, 5)
+            assert v.try_append(vals[0]) is False
+            assert items(v) == vals
+            v[-2] = vals[0]
+            assert v[3] == vals[0]
+            v[3] = vals[3]
+            for x in reversed(vals):
+                assert v.pop() == x, (cls, tc)
+            raises(IndexError, v.pop)
+            assert len(v) == 0 and v.try_append(vals[1]) is True and v[0] == vals[1]
+
+
+def test_extend_atomic():
+    for cls in classes():
+        for tc in (None, "h", "B"):
+            v = cls(4, tc)
+            v.extend([1, 2])
+            e = raises(CapacityError, v.extend, [3, 4, 5])
+            has_numbers(e, 3, 2, 4)
+            assert items(v) == [1, 2]
+            if tc is not None:
+                raises(TypeError, v.extend, [3, "x"])
+                assert items(v) == [1, 2]
+                raises(OverflowError, v.extend, (3, 1 << 20))
+                assert items(v) == [1, 2]
+            v.extend(array("h", [3, 4]) if tc == "h" else (3, 4))
+            assert items(v) == [1, 2, 3, 4]
+
+
+def test_wrong_type_and_range_leave_state():
+    for cls in classes():
+        for tc, bad in (("B", 256), ("B", -1), ("b", 128), ("b", -129), ("h", 1 << 15),
+                        ("H", -1), ("H", 1 << 16)):
+            v = cls(3, tc)
+            v.append(7)
+            e = raises(OverflowError, v.append, bad)
+            has_numbers(e, bad)
+            raises(OverflowError, v.try_append, bad)
+            raises(OverflowError, v.__setitem__, 0, bad)
+            raises(TypeError, v.append, "x")
+            raises(TypeError, v.append, 1.5)
+            assert items(v) == [7] and len(v) == 1
+        v = cls(3, "h")
+        v.append(-32768)
+        v.append(32767)
+        assert items(v) == [-32768, 32767]
+
+
+def test_insert_remove_swap_remove_clear():
+    for cls in classes():
+        for tc in (None, "i"):
+            v = cls(6, tc)
+            ref = []
+            for i, x in ((0, 1), (0, 2), (5, 3), (-1, 4), (1, 5), (-100, 6)):
+                v.insert(i, x)
+                ref.insert(i, x)
+                assert items(v) == ref, (tc, i, x, items(v), ref)
+            raises(CapacityError, v.insert, 0, 9)
+            assert items(v) == ref
+            v.remove(3)
+            ref.remove(3)
+            assert items(v) == ref
+            raises(ValueError, v.remove, 99)
+            assert v.swap_remove(0) == ref[0]
+            ref[0] = ref.pop()
+            assert items(v) == ref
+            assert v.swap_remove(-1) == ref.pop()
+            raises(IndexError, v.swap_remove, 10)
+            assert items(v) == ref
+            v.clear()
+            assert len(v) == 0 and items(v) == []
+
+
+def test_object_slots_release_references():
+    for cls in classes():
+        v = cls(3)
+        a = [1]
+        v.append(a)
+        v.append("s")
+        assert v.pop() == "s"
+        assert v._d[1] is None
+        v.clear()
+        assert v._d[0] is None
+
+
+def test_model_random_ops():
+    r = rng(66)
+    for cls in classes():
+        for tc in (None, "h", "B"):
+            v = cls(8, tc)
+            ref = []
+            for _ in range(300):
+                op = r.randrange(0, 5)
+                x = r.randrange(0, 200)
+                if op == 0:
+                    ok = v.try_append(x)
+                    assert ok == (len(ref) < 8)
+                    if ok:
+                        ref.append(x)
+                elif op == 1 and ref:
+                    assert v.pop() == ref.pop()
+                elif op == 2 and ref:
+                    i = r.randrange(-len(ref), len(ref))
+                    assert v[i] == ref[i]
+                elif op == 3 and ref:
+                    i = r.randrange(0, len(ref))
+                    assert v.swap_remove(i) == ref[i]
+                    ref[i] = ref[-1]
+                    ref.pop()
+                elif op == 4 and len(ref) < 8:
+                    i = r.randrange(-3, len(ref) + 3)
+                    v.insert(i, x)
+                    ref.insert(i, x)
+                assert items(v) == ref
+
+
+def test_twins_agree():
+    if _fixed_viper is None:
+        return
+    vp, vv = fixed._with_kernel(_fixed_py)[0], fixed._with_kernel(_fixed_viper)[0]
+    for tc in ("b", "B", "h", "H", "i", "I"):
+        a, b = vp(4, tc), vv(4, tc)
+        for x in (0, 1, 100, 127):
+            a.append(x)
+            b.append(x)
+        assert items(a) == items(b) and a.pop() == b.pop()
+
+
+def test_bad_constructor_args():
+    raises(TypeError, FixedVec, "3")
+    raises(ValueError, FixedVec, -1)
+    e = raises(ValueError, FixedVec, 4, "z")
+    assert "typecode" in str(e)
+    v = FixedVec(0, "h")
+    assert v.is_full() and v.try_append(1) is False
+    assert "capacity=0" in repr(v)
+
+
+def _churn(v, k):
+    ap = v.append
+    pop = v.pop
+    s = 0
+    for i in range(k):
+        ap(i)
+        v.try_append(i & 7)
+        s += v[0] + v[-1] + len(v)
+        v[0] = 3
+        pop()
+        s += pop()
+    for i in range(len(v)):
+        s += v[i]
+    return s
+
+
+def test_no_alloc_typed_and_objects():
+    if not IS_MICROPYTHON:
+        no_alloc(len, b"")  # skips
+    for cls in classes():
+        for tc in (None, "b", "B", "h", "H", "i"):
+            v = cls(8, tc)
+            v.append(1)
+            no_alloc(_churn, v, 50)
+            assert len(v) == 1
+
+
+def _float_reads(v):
+    return v[0]
+
+
+def test_float_reads_box():
+    # 'f' stores packed floats; reading one creates a float object, which
+    # allocates on ports with object representation A/B (the unix port is A).
+    v = FixedVec(2, "f")
+    v.append(1.5)
+    assert v[0] == 1.5
+    if IS_MICROPYTHON:
+        try:
+            no_alloc(_float_reads, v)
+            boxed = False
+        except AssertionError:
+            boxed = True
+        assert boxed, "expected float reads to allocate on the unix port (repr A)"

@@ -1,0 +1,89 @@
+# tools/bench cases for mpalloc.fixed (imported by bench_mp.py).
+import time
+
+from mpalloc import _fixed_py, fixed
+
+ticks_us = time.ticks_us
+ticks_diff = time.ticks_diff
+
+
+def t_append_pop(n, v, b):
+    # Shared by FixedVec and list: the very same loop.
+    t0 = ticks_us()
+    for _ in range(n):
+        v.append(7)
+        v.pop()
+    return ticks_diff(ticks_us(), t0)
+
+
+def t_getitem(n, v, b):
+    t0 = ticks_us()
+    for _ in range(n):
+        v[3]
+    return ticks_diff(ticks_us(), t0)
+
+
+def t_line(n, s, vals):
+    t, rh, cnt = vals
+    t0 = ticks_us()
+    for _ in range(n):
+        s.clear()
+        s.push_str("T=")
+        s.push_fixed(t, 1)
+        s.push_str("C RH=")
+        s.push_int(rh)
+        s.push_str("% N=")
+        s.push_int(cnt)
+        s.push_str("\n")
+    return ticks_diff(ticks_us(), t0)
+
+
+def t_line_pct(n, s, vals):
+    t, rh, cnt = vals
+    t0 = ticks_us()
+    for _ in range(n):
+        "T=%d.%dC RH=%d%% N=%d\n" % (t // 10, t % 10, rh, cnt)
+    return ticks_diff(ticks_us(), t0)
+
+
+def t_line_f(n, s, vals):
+    t, rh, cnt = vals
+    t0 = ticks_us()
+    for _ in range(n):
+        f"T={t // 10}.{t % 10}C RH={rh}% N={cnt}\n"  # noqa: B018
+    return ticks_diff(ticks_us(), t0)
+
+
+def add_cases(add):
+    add("fixedvec_h", 10, "FixedVec(16, 'h') append+pop [%s]" % fixed.KERNEL, t_append_pop,
+        fixed.FixedVec(16, "h"), None, baseline="list_ap", target=1.5)
+    add("fixedvec_obj", 10, "FixedVec(16) (objects) append+pop", t_append_pop,
+        fixed.FixedVec(16), None, baseline="list_ap")
+    add("list_ap", 10, "list append+pop", t_append_pop, [], None)
+    v = fixed.FixedVec(16, "h")
+    v.extend((1, 2, 3, 4, 5))
+    add("fixedvec_get", 10, "FixedVec(16, 'h')[3]", t_getitem, v, None, baseline="list_get",
+        note="a Python-level __getitem__ call")
+    add("list_get", 10, "list[3]", t_getitem, [1, 2, 3, 4, 5], None)
+    vals = (235, 45, 1234)  # "T=23.5C RH=45% N=1234\n" (22 bytes)
+    add("fixedstr_line", 11, "FixedStr(32): 22-byte line, 4 push_str + push_fixed + 2 push_int [%s]"
+        % fixed.KERNEL, t_line, fixed.FixedStr(32), vals, baseline="line_pct", target=1.0,
+        note="no allocation")
+    add("line_pct", 11, "'T=%d.%dC RH=%d%% N=%d\\n' % (...)", t_line_pct, None, vals,
+        note="allocates a tuple and the str")
+    add("line_f", 11, "f-string of the same line", t_line_f, None, vals, baseline="line_pct")
+    # Kernel vs pure twin (>= 2x required to keep the kernel).
+    kernels = [("py", _fixed_py)]
+    try:
+        from mpalloc import _fixed_viper
+        kernels.insert(0, ("viper", _fixed_viper))
+    except (SyntaxError, ImportError, ValueError):
+        pass
+    for name, kmod in kernels:
+        vec, fs = fixed._with_kernel(kmod)
+        tgt = 0.5 if name == "viper" else None
+        base = "fixed_ap_py" if name == "viper" else None
+        add("fixed_ap_" + name, 12, "FixedVec(16, 'h') append+pop [%s kernel]" % name,
+            t_append_pop, vec(16, "h"), None, baseline=base, target=tgt)
+        add("fixed_line_" + name, 12, "FixedStr 22-byte line [%s kernel]" % name, t_line,
+            fs(32), vals, baseline=base and "fixed_line_py", target=tgt)
