@@ -15,3 +15,7 @@ class CapacityError(AllocError):
 
 class StaleHandleError(ValueError):
     """A handle was freed, reused, forged, or belongs to another allocator."""
+
+
+class OrderError(ValueError):
+    """A LIFO allocator was asked to free an allocation that is not on top."""

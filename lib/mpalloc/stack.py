@@ -1,0 +1,213 @@
+"""LIFO stack allocator: allocations are freed in reverse order.
+
+    from mpalloc.stack import Stack
+    st = Stack(1024)                 # one bytearray of 1024 bytes + a table of 32 entries
+    a = st.alloc(100)                # handle: a small int, never 0
+    b = st.alloc(16, 4)              # 4-aligned
+    st.view(b)[0] = 1                # memoryview (allocates the view); st.offset(b) does not
+    st.free(a)                       # OrderError: "free allocation b ... first"
+    st.free(b); st.free(a)           # fine: last in, first out
+    h = st.try_alloc(8, 1)           # IRQ-safe: 0 when full; st.try_free(h) -> bool
+
+Handles are serial numbers 1..2**30-1, so a freed handle stays invalid until 2**30
+more allocations have been made. ``mark()`` is the number of live allocations;
+``release(mark)`` frees every allocation made after it. Alignment is relative to the
+buffer's real address, as in ``mpalloc.arena``.
+"""
+
+from mpalloc.arena import MAX_ALIGN, _low
+from mpalloc.errors import AllocError, CapacityError, OrderError
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+_BAD_ALIGN = const(-4096)
+_SERIAL_MAX = const(0x3FFFFFFF)
+# Header words of the table ``_t`` (one list: few instance attributes keep method
+# lookups fast on MicroPython), then 4 ints per live allocation from _H on:
+# handle, position before it, offset, n.
+_D = const(0)
+_POS = const(1)
+_SER = const(2)
+_FAILS = const(3)
+_SIZE = const(4)
+_DEPTH = const(5)
+_LOW = const(6)
+_H = const(8)
+
+
+class Stack:
+    """``Stack(size, *, depth=32)``: ``size`` bytes (1 <= size < 2**30) and room for
+    ``depth`` live allocations (4 ints each), all allocated by the constructor.
+
+    ``buf`` is the storage; ``offset(h)`` locates an allocation in it. ``size`` and
+    ``depth`` are attributes.
+    """
+
+    def __init__(self, size, *, depth=32):
+        if type(size) is not int or type(depth) is not int:
+            raise TypeError("Stack(size, depth=...): ints required, got %s and %s"
+                            % (type(size).__name__, type(depth).__name__))
+        if size < 1 or size > _SERIAL_MAX:
+            raise ValueError("Stack size %d out of range: use 1 <= size < 2**30" % size)
+        if depth < 1:
+            raise ValueError("Stack depth %d: use 1 or more" % depth)
+        self.buf = bytearray(size)
+        self._mv = memoryview(self.buf)
+        self.size = size
+        self.depth = depth
+        t = [0] * (_H + 4 * depth)
+        t[_SIZE] = size
+        t[_DEPTH] = depth
+        t[_LOW] = _low(self.buf)
+        self._t = t
+
+    def try_alloc(self, n, align):
+        """Allocate ``n`` bytes at an address that is a multiple of ``align``; return
+        a handle, or 0 when they do not fit, the table is full, n < 0 or align is not a
+        power of two up to MAX_ALIGN. No allocation, IRQ-safe, O(1).
+        """
+        t = self._t
+        p = ((t[_POS] + t[_LOW] + align - 1) & -align) - t[_LOW]
+        if (p + n > t[_SIZE] or n < 0 or t[_D] == t[_DEPTH]
+                or (align - 1) & (align | _BAD_ALIGN)):
+            t[_FAILS] = (t[_FAILS] + 1) & _SERIAL_MAX
+            return 0
+        i = _H + (t[_D] << 2)
+        t[_SER] = t[_SER] % _SERIAL_MAX + 1  # 1 .. 2**30 - 1, never 0
+        t[i] = t[_SER]
+        t[i + 1] = t[_POS]
+        t[i + 2] = p
+        t[i + 3] = n
+        t[_D] += 1
+        t[_POS] = p + n
+        return t[_SER]
+
+    def alloc(self, n, align=1):
+        """As ``try_alloc`` but raises: ``AllocError`` when the bytes do not fit,
+        ``CapacityError`` when ``depth`` allocations are live, ValueError for n < 0 or
+        a bad align, TypeError for non-ints; the stack is unchanged after an error.
+        Allocates only the exception. O(1). Not IRQ-safe."""
+        h = self.try_alloc(n, align)
+        if h:
+            return h
+        if type(n) is not int or type(align) is not int:
+            raise TypeError("Stack.alloc(n, align): ints required, got %s and %s"
+                            % (type(n).__name__, type(align).__name__))
+        if n < 0 or (align - 1) & (align | _BAD_ALIGN):
+            raise ValueError("Stack.alloc(%d, align=%d): n must be >= 0 and align a power "
+                             "of two from 1 to %d" % (n, align, MAX_ALIGN))
+        if self._t[_D] == self.depth:
+            raise CapacityError("Stack.alloc(%d): %d allocations live, the table holds %d; "
+                                "free some or pass Stack(..., depth=N)"
+                                % (n, self.depth, self.depth))
+        t = self._t
+        raise AllocError("Stack.alloc(%d, align=%d): %d bytes left of %d (%d used by %d "
+                         "allocations); free the top ones or use a larger Stack"
+                         % (n, align, self.size - t[_POS], self.size, t[_POS], t[_D]))
+
+    def try_free(self, h):
+        """Free ``h`` if it is the top allocation; True, else False (stack unchanged).
+        No allocation, IRQ-safe, O(1)."""
+        t = self._t
+        i = _H - 4 + (t[_D] << 2)
+        if i < _H or t[i] != h:
+            return False
+        t[_POS] = t[i + 1]
+        t[_D] -= 1
+        return True
+
+    def free(self, h):
+        """Free the top allocation ``h``. Raises ``OrderError`` naming the allocation
+        that must be freed first when ``h`` is live but not on top, ValueError when it
+        is not live (double free, stale, foreign); unchanged after an error. O(1);
+        O(depth) to build the error. Not IRQ-safe: use try_free."""
+        if self.try_free(h):
+            return
+        k = self._find(h)
+        t = self._t
+        d = t[_D]
+        if k < 0:
+            raise ValueError("Stack.free(%r): not a live allocation (double free, stale or "
+                             "foreign handle); %d live" % (h, d))
+        top = _H + ((d - 1) << 2)
+        raise OrderError("Stack.free(%d): allocation %d (%d bytes at offset %d) is on top; "
+                         "free it first (%d allocations above %d, which is #%d of %d live)"
+                         % (h, t[top], t[top + 3], t[top + 2], d - 1 - k, h, k + 1, d))
+
+    def _find(self, h):
+        t = self._t
+        for k in range(t[_D]):
+            if t[_H + (k << 2)] == h:
+                return k
+        return -1
+
+    def _entry(self, h, j):
+        k = self._find(h) if type(h) is int else -1
+        return -1 if k < 0 else self._t[_H + (k << 2) + j]
+
+    def offset(self, h):
+        """Offset of ``h``'s bytes in ``buf``, -1 when not live. O(depth), no allocation."""
+        return self._entry(h, 2)
+
+    def size_of(self, h):
+        """Bytes requested for ``h``, -1 when not live. O(depth), no allocation."""
+        return self._entry(h, 3)
+
+    def view(self, h):
+        """A memoryview of ``h``'s bytes (allocates the view); ValueError when not live."""
+        p = self._entry(h, 2)
+        if p < 0:
+            raise ValueError("Stack.view(%r): not a live allocation" % (h,))
+        return self._mv[p:p + self._entry(h, 3)]
+
+    def top(self):
+        """The top handle, 0 when empty. O(1), no allocation, IRQ-safe."""
+        t = self._t
+        return t[_H + ((t[_D] - 1) << 2)] if t[_D] else 0
+
+    def mark(self):
+        """The number of live allocations, for ``release``. O(1), IRQ-safe."""
+        return self._t[_D]
+
+    def release(self, mark):
+        """Free every allocation made after ``mark()`` returned ``mark``. O(1), no
+        allocation. ValueError (unchanged) when ``mark`` is above the live count."""
+        t = self._t
+        if type(mark) is not int or mark < 0 or mark > t[_D]:
+            raise ValueError("Stack.release(%r): a mark is 0..%d (live allocations); it "
+                             "was already released or is not a mark" % (mark, t[_D]))
+        if mark < t[_D]:
+            t[_POS] = t[_H + (mark << 2) + 1]
+            t[_D] = mark
+
+    def reset(self):
+        """Free everything. O(1), no allocation, IRQ-safe."""
+        t = self._t
+        t[_D] = 0
+        t[_POS] = 0
+
+    def __len__(self):
+        return self._t[_D]
+
+    def used(self):
+        """Bytes up to the top of the stack (padding included). O(1), IRQ-safe."""
+        return self._t[_POS]
+
+    def remaining(self):
+        """Bytes above the top. O(1), IRQ-safe."""
+        return self.size - self._t[_POS]
+
+    def stats(self):
+        """A new dict: live, used, size, depth, failures (refused try_alloc/alloc)."""
+        t = self._t
+        return {"live": t[_D], "used": t[_POS], "size": self.size,
+                "depth": self.depth, "failures": t[_FAILS]}
+
+    def __repr__(self):
+        return "<Stack %d/%d bytes, %d live>" % (self.used(), self.size, len(self))
