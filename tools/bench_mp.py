@@ -274,98 +274,106 @@ GC_THRESHOLD = 32768
 
 # A collection shows as gc.mem_alloc() going down between two iterations (MicroPython
 # has no gc callback). mem_alloc() walks the heap (~0.3-0.6 ms here), outside the timing.
+# Every single op runs through a one-argument function, so each row pays the same call.
 
 
-def lat_heap(out, start, k):
-    """Time k single bytearray(64) allocations into out[start:]; returns collections seen."""
+def op_heap(a):
+    return bytearray(64)  # kept until the next op replaces it, then garbage
+
+
+def op_slab(s):
+    s.try_free(s.try_alloc(48))
+
+
+def op_blockpool(p):
+    p.try_free(p.try_alloc())
+
+
+def op_objpool(p):
+    p.release(p.acquire())
+
+
+def op_floor(a):
+    pass
+
+
+def lat_loop(out, start, k, op, a):
+    """Time k single ops into out[start:]; returns the collections seen."""
     cols = 0
     last = gc.mem_alloc()
-    b = None
+    keep = None
     for i in range(start, start + k):
         t0 = ticks_us()
-        b = bytearray(64)
+        keep = op(a)
         t1 = ticks_us()
         out[i] = ticks_diff(t1, t0)
         m = gc.mem_alloc()
         if m < last:
             cols += 1
         last = m
-    del b
+    del keep
     return cols
 
 
-def lat_slab(out, start, k, s):
-    """Time k single try_alloc(48)+try_free into out[start:]; returns collections seen."""
-    cols = 0
-    last = gc.mem_alloc()
-    for i in range(start, start + k):
-        t0 = ticks_us()
-        h = s.try_alloc(48)
-        s.try_free(h)
-        t1 = ticks_us()
-        out[i] = ticks_diff(t1, t0)
-        m = gc.mem_alloc()
-        if m < last:
-            cols += 1
-        last = m
-    return cols
+class _Obj:
+    def __init__(self):
+        self.a = self.b = self.c = self.d = 0
 
 
-def lat_floor(out, start, k):
-    """Time k empty timed windows: the floor set by the timer and the host scheduler."""
-    cols = 0
-    last = gc.mem_alloc()
-    for i in range(start, start + k):
-        t0 = ticks_us()
-        t1 = ticks_us()
-        out[i] = ticks_diff(t1, t0)
-        m = gc.mem_alloc()
-        if m < last:
-            cols += 1
-        last = m
-    return cols
+def latency_ops():
+    """(key, label, op, argument, kernel) for each single op; "heap" is the baseline."""
+    ops = [
+        ("heap", "bytearray(64), one at a time", op_heap, None, None),
+        ("slab", "Slab(4096, 64) try_alloc(48)+try_free, one at a time", op_slab,
+         slab.Slab(64 * 64, 64), slab.KERNEL),
+    ]
+    try:
+        from mpalloc import pool
+    except ImportError:
+        pool = None
+    if pool is not None:
+        ops.append(("blockpool", "BlockPool(64, 64) try_alloc+try_free, one at a time",
+                    op_blockpool, pool.BlockPool(64, 64), pool.KERNEL))
+        ops.append(("objpool", "ObjectPool(4-attribute object, 64) acquire+release, one "
+                    "at a time", op_objpool, pool.ObjectPool(_Obj, 64), pool.KERNEL))
+    ops.append(("floor", "empty timed window (timer + host scheduler jitter)", op_floor,
+                None, None))
+    return ops
 
 
 def latency(total, rounds):
     k = total // rounds
     total = k * rounds
-    s = slab.Slab(64 * 64, 64)
-    heap_us = [0] * total
-    slab_us = [0] * total
-    floor_us = [0] * total
-    heap_worst = []
-    slab_worst = []
-    floor_worst = []
-    heap_cols = slab_cols = floor_cols = 0
+    ops = latency_ops()
+    us = {}
+    worst = {}
+    cols = {}
+    for key, _, op, a, _ in ops:
+        us[key] = [0] * total
+        worst[key] = []
+        cols[key] = 0
+        lat_loop(us[key], 0, min(k, 500), op, a)  # warm-up, overwritten below
     live = [(i, i) for i in range(LIVE)]
     gc.collect()
     progress("latency: %d live tuples, gc.threshold(%d), %d x %d single ops each"
              % (len(live), GC_THRESHOLD, rounds, k))
-    lat_heap(heap_us, 0, min(k, 500))  # warm-up, overwritten below
-    lat_slab(slab_us, 0, min(k, 500), s)
     gc.threshold(GC_THRESHOLD)
     try:
         for r in range(rounds):
             start = r * k
-            heap_cols += lat_heap(heap_us, start, k)
-            slab_cols += lat_slab(slab_us, start, k, s)
-            floor_cols += lat_floor(floor_us, start, k)
-            heap_worst.append(max(heap_us[start:start + k]))
-            slab_worst.append(max(slab_us[start:start + k]))
-            floor_worst.append(max(floor_us[start:start + k]))
+            for key, _, op, a, _ in ops:
+                cols[key] += lat_loop(us[key], start, k, op, a)
+                worst[key].append(max(us[key][start:start + k]))
     finally:
         gc.threshold(-1)
-    emit("latency", {
-        "live_objects": len(live), "gc_threshold": GC_THRESHOLD, "ops": total,
-        "rounds": rounds,
-        "heap": {"label": "bytearray(64), one at a time", "us": heap_us,
-                 "round_worst_us": heap_worst, "collections": heap_cols},
-        "slab": {"label": "Slab(4096, 64) try_alloc(48)+try_free, one at a time",
-                 "kernel": slab.KERNEL, "us": slab_us, "round_worst_us": slab_worst,
-                 "collections": slab_cols},
-        "floor": {"label": "empty timed window (timer + host scheduler jitter)",
-                  "us": floor_us, "round_worst_us": floor_worst, "collections": floor_cols},
-    })
+    rec = {"live_objects": len(live), "gc_threshold": GC_THRESHOLD, "ops": total,
+           "rounds": rounds, "kinds": [o[0] for o in ops]}
+    for key, label, _, _, kernel in ops:
+        rec[key] = {"label": label, "us": us[key], "round_worst_us": worst[key],
+                    "collections": cols[key]}
+        if kernel:
+            rec[key]["kernel"] = kernel
+    emit("latency", rec)
     del live
 
 
