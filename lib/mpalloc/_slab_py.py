@@ -8,13 +8,7 @@ allocates or raises for int arguments that fit a machine word; all values stay b
 2**30.
 """
 
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
+from mpalloc._util import const
 
 NAME = "py"
 

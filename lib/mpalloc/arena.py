@@ -37,15 +37,8 @@ still works and aliases whatever is allocated there next: release only what is
 no longer used (``debug=True`` poisons released bytes to catch this).
 """
 
+from mpalloc._util import const
 from mpalloc.errors import AllocError, CapacityError
-
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
 
 try:
     import uctypes as _uct

@@ -51,13 +51,8 @@ try:
 except (SyntaxError, ImportError, ValueError):
     from mpalloc import _mem_py as _mem
 
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
+from mpalloc._util import const
+from mpalloc._util import words as _words
 
 KERNEL = _k.NAME
 
@@ -94,14 +89,6 @@ _id = id
 _copy = _mem.copy
 _WRITE_TYPES = (bytes, bytearray, memoryview, array)
 _READ_TYPES = (bytearray, memoryview, array)
-
-
-def _words(n):
-    """A zeroed ``array('I')`` of ``n`` words."""
-    a = array("I", bytearray(4 * n))  # MicroPython copies the raw bytes: n words
-    if _len(a) != n:  # CPython makes one word per byte
-        a = array("I", [0]) * n
-    return a
 
 
 def _lock():

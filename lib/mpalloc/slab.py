@@ -43,13 +43,9 @@ try:
 except (SyntaxError, ImportError, ValueError):
     from mpalloc import _mem_py as _mem
 
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
+from mpalloc._util import const
+from mpalloc._util import critical as _critical
+from mpalloc._util import words as _words
 
 KERNEL = _k.NAME
 
@@ -93,28 +89,6 @@ def _new_salt():
     global _salt_next
     _salt_next = (_salt_next + 0x9E5) & 0xFFF
     return _salt_next
-
-
-def _words(n):
-    """A zeroed ``array('I')`` of ``n`` words."""
-    a = array("I", bytearray(4 * n))  # MicroPython copies the raw bytes: n words
-    if _len(a) != n:  # CPython makes one word per byte
-        a = array("I", [0]) * n
-    return a
-
-
-def _critical():
-    """(disable, enable) for a critical section, or (None, lock) where threads stand in."""
-    try:
-        import machine
-
-        if hasattr(machine, "disable_irq"):
-            return machine.disable_irq, machine.enable_irq
-    except ImportError:
-        pass
-    import _thread
-
-    return None, _thread.allocate_lock()
 
 
 class Slab:

@@ -15,16 +15,9 @@ more allocations have been made. ``mark()`` is the number of live allocations;
 buffer's real address, as in ``mpalloc.arena``.
 """
 
+from mpalloc._util import const
 from mpalloc.arena import MAX_ALIGN, _low
 from mpalloc.errors import AllocError, CapacityError, OrderError
-
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
 
 _BAD_ALIGN = const(-4096)
 _SERIAL_MAX = const(0x3FFFFFFF)
