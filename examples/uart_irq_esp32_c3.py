@@ -1,12 +1,12 @@
 """UART bytes received in an interrupt on the ESP32-C3 DevKitM-1.
 
-Board profile: boards/esp32-c3.json (port esp32, .mpy arch rv32imc): UART(1), TX 21,
-RX 20, 115200 baud, slab preset SLAB_4K_64.
+Board profile: boards/esp32-c3.json (port esp32, .mpy arch rv32imc): UART(1), TX 4,
+RX 5, 115200 baud, slab preset SLAB_4K_64.
 
 esp32 port on ESP32-C3 (RISC-V, .mpy arch rv32imc): triggers IRQ_RX, IRQ_RXIDLE,
-IRQ_BREAK; no hard=True (soft handler). Note: GPIO21/GPIO20 are UART0's TX/RX on the
-DevKitM-1 (the USB-serial bridge and REPL); the profile maps UART(1) onto them, which
-takes them from the console: wire your device to two free GPIOs instead if you need it.
+IRQ_BREAK; no hard=True (soft handler). GPIO21/GPIO20 are UART0's TX/RX on the
+DevKitM-1 (the USB-serial bridge and REPL), so UART(1) goes to GPIO4 (TX) / GPIO5 (RX),
+free header pins that are neither strapping, flash nor USB pins.
 
 Run on the board (after installing mpalloc to /lib):
 
@@ -24,8 +24,8 @@ from mpalloc.global_slab import GlobalDeque
 
 BOARD = "esp32-c3"
 UART_ID = 1
-TX = 21
-RX = 20
+TX = 4
+RX = 5
 BAUD = 115200
 HARD = False  # hard=True only where the port allows it (boards/esp32-c3.json)
 TRIGGER = "IRQ_RXIDLE"

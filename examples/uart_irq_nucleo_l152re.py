@@ -1,12 +1,12 @@
 """UART bytes received in an interrupt on the NUCLEO-L152RE (STM32L152, Cortex-M3).
 
-Board profile: boards/nucleo-l152re.json (port stm32, .mpy arch armv7m): UART(2), TX PA2,
-RX PA3, 115200 baud, slab preset SLAB_512_16.
+Board profile: boards/nucleo-l152re.json (port stm32, .mpy arch armv7m): UART(1), TX PA9,
+RX PA10, 115200 baud, slab preset SLAB_512_16.
 
-stm32: UART(2) is fixed to PA2 (TX) / PA3 (RX). On NUCLEO boards those pins are
-wired to the ST-LINK virtual COM port, which MicroPython uses for its REPL: for a
-second device use another UART (e.g. UART(1) on PA9/PA10) or give up the REPL. hard=True
-is allowed on stm32: the handler runs in the hardware interrupt.
+stm32: UART(1) is fixed to PA9 (TX, header D8) / PA10 (RX, header D2) by the board
+definition. UART(2) (PA2/PA3) is wired to the ST-LINK virtual COM port, which MicroPython
+uses for its REPL, so the profile leaves it alone. hard=True is allowed on stm32: the
+handler runs in the hardware interrupt.
 
 Run on the board (after installing mpalloc to /lib):
 
@@ -23,9 +23,9 @@ from array import array
 from mpalloc.global_slab import GlobalDeque
 
 BOARD = "nucleo-l152re"
-UART_ID = 2
-TX = 'PA2'
-RX = 'PA3'
+UART_ID = 1
+TX = 'PA9'
+RX = 'PA10'
 BAUD = 115200
 HARD = True  # hard=True only where the port allows it (boards/nucleo-l152re.json)
 TRIGGER = "IRQ_RXIDLE"

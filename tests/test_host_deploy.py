@@ -1,0 +1,239 @@
+"""tools/deploy without a device: dry runs for every board, argument errors, the device
+checks (.mpy version, arch, CircuitPython) and the device-side cleanup script.
+The runs against a device (the unix port behind a pty) are in test_host_e2e.py."""
+
+import glob
+import importlib.machinery
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PKG = os.path.join(ROOT, "lib", "mpalloc")
+DEPLOY = os.path.join(ROOT, "tools", "deploy")
+BOARDS = sorted(os.path.basename(p)[:-5] for p in glob.glob(os.path.join(ROOT, "boards", "*.json")))
+
+
+def run(*args):
+    return subprocess.run([sys.executable, DEPLOY] + list(args), capture_output=True,
+                          text=True, timeout=300)
+
+
+def load_deploy():
+    loader = importlib.machinery.SourceFileLoader("mpalloc_deploy", DEPLOY)
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def board(name):
+    with open(os.path.join(ROOT, "boards", name + ".json")) as f:
+        return json.load(f)
+
+
+def sources():
+    return sorted(n for n in os.listdir(PKG) if n.endswith(".py"))
+
+
+def listing(out):
+    """{device path: size} from the dry-run lines '  SIZE  PATH [native]'."""
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) in (2, 3) and parts[0].isdigit() and "/mpalloc/" in parts[1]:
+            rows[parts[1]] = (int(parts[0]), parts[2:] == ["native"])
+    return rows
+
+
+@pytest.mark.parametrize("name", BOARDS)
+def test_dry_run_every_board(name):
+    proc = run(name, "--dry-run")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    b = board(name)
+    rows = listing(proc.stdout)
+    lib = "lib" if b["port"] == "unix" else "/lib"
+    assert sorted(rows) == ["%s/mpalloc/%s.mpy" % (lib, n[:-3]) for n in sources()]
+    for path, (size, native) in rows.items():
+        assert size > 0, path
+        assert native is path.endswith("_viper.mpy"), path  # kernels carry the board's arch
+    total = sum(size for size, _ in rows.values())
+    assert "%d bytes" % total in proc.stdout
+    if b["fs_kb"]:
+        pct = "%.1f%%" % (100.0 * total / (b["fs_kb"] * 1024))
+        assert pct + " of the %d KiB filesystem" % b["fs_kb"] in proc.stdout, proc.stdout
+        fits = total <= b["fs_kb"] * 1024
+        assert ("DOES NOT FIT" in proc.stdout) is not fits
+        if not fits:
+            assert "--only" in proc.stdout  # the remedy
+            core = run(name, "--dry-run", "--only", "ring,slab")
+            assert core.returncode == 0 and "DOES NOT FIT" not in core.stdout, core.stdout
+    assert "%d KiB heap" % b["heap_kb"] in proc.stdout
+    assert b["arch"] in proc.stdout
+
+
+def test_dry_run_py_lists_sources_with_their_sizes():
+    proc = run("rp2-pico", "--dry-run", "--py")
+    assert proc.returncode == 0, proc.stderr
+    rows = listing(proc.stdout)
+    assert sorted(rows) == ["/lib/mpalloc/" + n for n in sources()]
+    for n in sources():
+        assert rows["/lib/mpalloc/" + n][0] == os.path.getsize(os.path.join(PKG, n))
+
+
+def test_dry_run_target_override():
+    proc = run("esp32", "--dry-run", "--target", "/flash/lib/")
+    assert proc.returncode == 0, proc.stderr
+    assert all(p.startswith("/flash/lib/mpalloc/") for p in listing(proc.stdout))
+
+
+def test_unknown_board_names_the_known_ones():
+    proc = run("pico-w-typo", "--dry-run")
+    assert proc.returncode == 2
+    assert "unknown board 'pico-w-typo'" in proc.stderr
+    for name in BOARDS:
+        assert name in proc.stderr
+
+
+def test_missing_port():
+    proc = run("rp2-pico")
+    assert proc.returncode == 2
+    assert "no --port" in proc.stderr and "mpremote connect list" in proc.stderr
+
+
+def test_port_that_does_not_exist(tmp_path):
+    proc = run("rp2-pico", "--port", str(tmp_path / "ttyACM9"))
+    assert proc.returncode == 2
+    assert "does not exist" in proc.stderr and "ttyACM9" in proc.stderr
+
+
+def staged(mod, name, tmp_path):
+    b = board(name)
+    b["_id"] = name
+    return b, mod.stage(b, False, str(tmp_path))
+
+
+def test_device_check_accepts_the_matching_arch(tmp_path):
+    mod = load_deploy()
+    b, files = staged(mod, "rp2-pico", tmp_path)
+    ver, sub, arch = mod.mpy_header([p for p, n in files if n.endswith("_viper.mpy")][0])
+    assert arch == mod.ARCH_CODES["armv6m"]
+    mod.check_device(b, files, "micropython", ver | (sub | arch << 2) << 8, False)
+
+
+def test_device_check_errors(tmp_path):
+    mod = load_deploy()
+    b, files = staged(mod, "rp2-pico", tmp_path)
+    ver, sub, _ = mod.mpy_header([p for p, n in files if n.endswith("_viper.mpy")][0])
+
+    def err(impl, mpy, py=False):
+        with pytest.raises(mod.DeployError) as e:
+            mod.check_device(b, files, impl, mpy, py)
+        return str(e.value)
+
+    msg = err("micropython", ver | (sub | mod.ARCH_CODES["armv7emsp"] << 2) << 8)
+    assert "arch mismatch" in msg and "armv6m" in msg and "armv7emsp" in msg
+    for other in ("rp2-pico2", "pyboard-v11", "nrf52840-dk"):  # the armv7emsp profiles
+        assert other in msg
+    msg = err("micropython", ver | sub << 8)  # arch 0: firmware without a native emitter
+    assert "no native emitter" in msg and "--py" in msg
+    msg = err("micropython", (ver + 1) | (sub | 4 << 2) << 8)
+    assert "v%d" % (ver + 1) in msg and "--py" in msg
+    assert "_mpy" in err("micropython", -1)
+    assert "CIRCUITPY" in err("circuitpython", -1, True)
+    mod.check_device(b, files, "micropython", -1, True)  # sources: no .mpy check
+
+
+@pytest.mark.parametrize("target", ["lib", "deep/er/lib"])
+def test_cleanup_script_makes_dirs_and_removes_stale_files(tmp_path, target):
+    mod = load_deploy()
+    script = mod.cleanup_script(target, ["ring.mpy", "__init__.mpy"])
+    pkg = tmp_path / target / "mpalloc"
+    if target == "lib":
+        pkg.mkdir(parents=True)
+        (pkg / "ring.py").write_text("shadows ring.mpy")
+        (pkg / "ring.mpy").write_bytes(b"M")
+        (pkg / "gone.mpy").write_bytes(b"M")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=str(tmp_path),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert pkg.is_dir()
+    left = sorted(os.listdir(str(pkg)))
+    assert left == (["ring.mpy"] if target == "lib" else []), left
+    if target == "lib":
+        assert sorted(proc.stdout.split()) == sorted(["removed", "ring.py", "removed",
+                                                      "gone.mpy"])
+
+
+def test_cleanup_script_absolute_target():
+    mod = load_deploy()
+    script = mod.cleanup_script("/lib", [])
+    assert "['/lib', '/lib/mpalloc']" in script
+
+
+def test_only_installs_the_modules_and_their_imports(tmp_path):
+    mod = load_deploy()
+    names = mod.select("ring,mpalloc.global_slab")
+    assert "ring.py" in names and "global_slab.py" in names and "__init__.py" in names
+    for n in names:  # closed under imports
+        assert mod.imports_of(n) <= set(names), n
+    assert "_ring_viper.py" in names and "_ring_py.py" in names  # both twins travel
+    assert "bytebuf.py" in names  # global_slab builds on bytebuf
+    assert "pool.py" not in names and "arena.py" not in names
+    b = board("esp32")
+    files = mod.stage(b, False, str(tmp_path), "ring")
+    assert sorted(n for _, n in files) == sorted(n[:-3] + ".mpy" for n in mod.select("ring"))
+    with pytest.raises(mod.DeployError) as e:
+        mod.select("ring,rnig")
+    assert "mpalloc.rnig" in str(e.value) and "slab" in str(e.value)
+
+
+CIRCUITPY_SMOKE = r"""
+import sys
+class _NoHeapLock:  # CircuitPython's micropython module: const, no heap_lock/schedule
+    @staticmethod
+    def const(x):
+        return x
+    @staticmethod
+    def opt_level(*a):
+        return 0
+sys.modules['micropython'] = _NoHeapLock()
+sys.path[:] = [LIB, '.frozen']  # .frozen: asyncio (CircuitPython: the asyncio library)
+import micropython
+assert not hasattr(micropython, 'heap_lock') and not hasattr(micropython, 'schedule')
+from mpalloc import aio, arena, bytebuf, errors, fixed, global_slab, memops, pool, ring, slab, stack
+for m in (fixed, memops, pool, ring, slab):
+    assert m.KERNEL == 'py', (m, m.KERNEL)
+r = ring.ByteRing(8)
+r.write(b'abc')
+s = slab.Slab(256, 16)
+h = s.alloc(10)
+s.free(h)
+global_slab.configure(*global_slab.SLAB_512_16)
+q = global_slab.GlobalDeque()
+q.write(b'hi')
+out = bytearray(4)
+print('CIRCUITPY-OK', r.any(), q.readinto(out), bytes(out[:2]).decode(), memops.find(b'xy\n', 10))
+"""
+
+
+def test_circuitpython_like_firmware_imports_everything(tmp_path):
+    # No native emitter (kernels raise SyntaxError: tools/build --no-native) and a
+    # micropython module without heap_lock/schedule, as on CircuitPython; the tree is the
+    # one copied to CIRCUITPY/lib. Every public module imports and the pure twins run.
+    from test_host_e2e import micropython_binary
+
+    tree = tmp_path / "circuitpy-lib"
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build"), "--no-native",
+                           str(tree)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    script = tmp_path / "code.py"
+    script.write_text("LIB = %r\n" % str(tree) + CIRCUITPY_SMOKE)
+    proc = subprocess.run([micropython_binary(), str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "CIRCUITPY-OK 3 2 hi 2" in proc.stdout, proc.stdout

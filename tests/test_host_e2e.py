@@ -1,0 +1,249 @@
+"""End to end with the real client: the unix port as a "device" behind a pty.
+
+The unix port runs its interactive REPL (raw-REPL capable) on the slave of one pty,
+with its cwd in a temporary directory that plays the device's filesystem. A thread
+copies bytes between that pty's master and the master of a second pty; mpremote
+connects to the second pty's slave path, exactly as to a board's /dev/ttyACM0. A soft
+reset ends the unix port, so every mpremote call starts with ``resume``.
+
+(a) ``mpremote mip install --target lib package.json`` installs the sources; (b)
+``tools/deploy unix --port PTY --resume`` installs x64 .mpy. Each then runs a smoke
+program on the device from the installed copy (sys.path = ["lib"], the checkout is
+not on it) and checks the files landed in the device's directory.
+
+The tests skip only when this host cannot make ptys; anything else is a failure.
+"""
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PKG = os.path.join(ROOT, "lib", "mpalloc")
+BOOT_TIMEOUT = 20.0
+CALL_TIMEOUT = 180.0
+
+
+def micropython_binary():
+    exe = os.environ.get("MICROPYTHON")
+    if exe:
+        return exe
+    for cand in (os.path.join(ROOT, ".venv", "bin", "micropython"), "/tmp/v/bin/micropython"):
+        if os.path.exists(cand):
+            return cand
+    found = shutil.which("micropython")
+    assert found, "no MicroPython unix port: set MICROPYTHON=/path"
+    return found
+
+
+def mpremote_binary():
+    exe = shutil.which("mpremote", path=os.path.dirname(sys.executable) + os.pathsep
+                       + os.environ.get("PATH", ""))
+    assert exe, "mpremote missing from the dev venv (pinned in pyproject.toml)"
+    return exe
+
+
+def raw_pty():
+    """(master, slave) of a new pty in raw mode (no echo, no CR/LF translation)."""
+    try:
+        import termios
+        import tty
+
+        master, slave = os.openpty()
+    except (ImportError, OSError) as e:
+        pytest.skip("no ptys on this host: %s" % e)
+    tty.setraw(slave, termios.TCSANOW)
+    return master, slave
+
+
+class PtyDevice:
+    """The unix port on one pty, bridged to a second pty whose slave path mpremote opens."""
+
+    def __init__(self, fs_dir):
+        self.fs = fs_dir
+        self.dev_master, dev_slave = raw_pty()
+        self.host_master, self.host_slave = raw_pty()
+        self.path = os.ttyname(self.host_slave)
+        self.log = bytearray()
+        self.proc = subprocess.Popen([micropython_binary()], stdin=dev_slave, stdout=dev_slave,
+                                     stderr=dev_slave, cwd=fs_dir, start_new_session=True,
+                                     env={k: v for k, v in os.environ.items()
+                                          if k != "MICROPYPATH"})
+        os.close(dev_slave)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.bridge, daemon=True)
+        self.thread.start()
+        self.wait_for(b">>> ", BOOT_TIMEOUT)
+
+    def bridge(self):
+        pairs = {self.dev_master: self.host_master, self.host_master: self.dev_master}
+        while not self.stop.is_set():
+            try:
+                ready, _, _ = select.select(list(pairs), [], [], 0.05)
+            except (OSError, ValueError):
+                return
+            for fd in ready:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:  # EIO: the other side closed (device exited)
+                    if fd == self.dev_master:
+                        return
+                    continue
+                if fd == self.dev_master:
+                    self.log += data
+                os.write(pairs[fd], data)
+
+    def wait_for(self, marker, timeout):
+        end = time.monotonic() + timeout
+        while marker not in self.log:
+            if self.proc.poll() is not None or time.monotonic() > end:
+                raise AssertionError("device did not print %r (exit %s); output:\n%s"
+                                     % (marker, self.proc.poll(), bytes(self.log[-2000:])))
+            time.sleep(0.02)
+
+    def mpremote(self, *cmd, check=True):
+        full = [mpremote_binary(), "connect", self.path, "resume"] + list(cmd)
+        proc = subprocess.run(full, capture_output=True, text=True, timeout=CALL_TIMEOUT)
+        if check:
+            assert proc.returncode == 0, (cmd, proc.stdout, proc.stderr,
+                                          bytes(self.log[-2000:]))
+        return proc
+
+    def close(self):
+        self.stop.set()
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                self.proc.kill()
+        self.proc.wait(timeout=10)
+        self.thread.join(timeout=5)
+        for fd in (self.dev_master, self.host_master, self.host_slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def device(tmp_path):
+    fs = tmp_path / "device-fs"
+    fs.mkdir()
+    dev = PtyDevice(str(fs))
+    try:
+        yield dev
+    finally:
+        dev.close()
+
+
+SMOKE = """
+import sys
+sys.path[:] = ['lib']
+import mpalloc
+from mpalloc import global_slab, ring, slab
+r = ring.ByteRing(16)
+assert r.write(b'hello') == 5
+buf = bytearray(8)
+n = r.readinto(buf)
+s = slab.Slab(256, 16)
+h = s.alloc(20)
+s.write(h, b'abc')
+out = bytearray(3)
+s.readinto(h, out)
+s.free(h)
+print('SMOKE', mpalloc.__version__, n, bytes(buf[:n]).decode(), bytes(out).decode(),
+      ring.KERNEL, slab.KERNEL, mpalloc.__file__, global_slab.SLAB_1K_32[0])
+"""
+
+
+def smoke(dev):
+    out = dev.mpremote("exec", SMOKE).stdout
+    line = [ln for ln in out.splitlines() if ln.startswith("SMOKE ")]
+    assert line, out
+    return line[0].split()
+
+
+def library_version():
+    sys.path.insert(0, os.path.join(ROOT, "lib"))
+    try:
+        import mpalloc
+
+        return mpalloc.__version__
+    finally:
+        sys.path.pop(0)
+
+
+def test_device_is_a_raw_repl_behind_the_pty(device):
+    out = device.mpremote("exec", "import os; print('CWD', os.getcwd())").stdout
+    assert "CWD " + device.fs in out, out
+    assert device.proc.poll() is None  # resume: no soft reset, the device lives on
+
+
+def test_mip_install_from_package_json(device):
+    proc = device.mpremote("mip", "install", "--target", "lib",
+                           os.path.join(ROOT, "package.json"))
+    assert "Done" in proc.stdout, proc.stdout + proc.stderr
+    with open(os.path.join(ROOT, "package.json")) as f:
+        manifest = json.load(f)
+    for dest, src in manifest["urls"]:
+        on_device = os.path.join(device.fs, "lib", dest)
+        assert os.path.exists(on_device), dest
+        with open(on_device, "rb") as a, open(os.path.join(ROOT, src), "rb") as b:
+            assert a.read() == b.read(), dest
+    fields = smoke(device)
+    assert fields[1:5] == [library_version(), "5", "hello", "abc"], fields
+    assert fields[5] == fields[6] == "viper", fields  # unix port: native emitter present
+    assert fields[7].startswith("lib/mpalloc/"), fields  # the installed copy ran
+
+
+def deploy(device, *extra):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "tools", "deploy"), "unix",
+                           "--port", device.path, "--resume"] + list(extra),
+                          capture_output=True, text=True, timeout=CALL_TIMEOUT)
+
+
+def test_deploy_unix_mpy(device):
+    # A stale source left by an earlier mip install would shadow the .mpy: deploy removes it.
+    device.mpremote("mip", "install", "--target", "lib", os.path.join(ROOT, "package.json"))
+    proc = deploy(device)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    sources = sorted(n for n in os.listdir(PKG) if n.endswith(".py"))
+    installed = sorted(os.listdir(os.path.join(device.fs, "lib", "mpalloc")))
+    assert installed == sorted(n[:-3] + ".mpy" for n in sources), installed
+    assert "[%2d/%d]" % (len(sources), len(sources)) in proc.stdout, proc.stdout  # progress
+    for name in installed:
+        with open(os.path.join(device.fs, "lib", "mpalloc", name), "rb") as f:
+            head = f.read(3)
+        assert head[:1] == b"M", name
+        assert head[2] >> 2 == (2 if name.endswith("_viper.mpy") else 0), name  # x64 kernels
+    fields = smoke(device)
+    assert fields[1:5] == [library_version(), "5", "hello", "abc"], fields
+    assert fields[5] == fields[6] == "viper", fields
+    assert fields[7] == "lib/mpalloc/__init__.mpy", fields
+
+
+def test_deploy_py_sources(device):
+    proc = deploy(device, "--py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    sources = sorted(n for n in os.listdir(PKG) if n.endswith(".py"))
+    assert sorted(os.listdir(os.path.join(device.fs, "lib", "mpalloc"))) == sources
+    assert smoke(device)[7] == "lib/mpalloc/__init__.py"
+
+
+def test_deploy_refuses_arch_mismatch(device):
+    # The x64 device against the armv6m Pico profile: stopped before anything is copied.
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "deploy"), "rp2-pico",
+                           "--port", device.path, "--resume", "--target", "lib"],
+                          capture_output=True, text=True, timeout=CALL_TIMEOUT)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "arch mismatch" in proc.stderr and "armv6m" in proc.stderr \
+        and "x64" in proc.stderr and "unix" in proc.stderr, proc.stderr
+    assert not os.path.exists(os.path.join(device.fs, "lib")), "copied despite the mismatch"
