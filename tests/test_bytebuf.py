@@ -1,18 +1,28 @@
 import time
 from array import array
 
+from mpalloc import _bytebuf_py, _mem_py, bytebuf
 from mpalloc.bytebuf import ByteBuffer, ByteDeque
 from mpalloc.errors import AllocError
 from mpalloc.slab import Slab
 from support import (
     IS_MICROPYTHON,
+    expected_kernel,
     has_numbers,
     no_alloc,
+    no_heap_use,
     raises,
     rng,
     skip,
     start_thread,
 )
+
+try:
+    from mpalloc import _bytebuf_viper
+except (SyntaxError, ImportError, ValueError):
+    _bytebuf_viper = None
+
+_mcopy = _mem_py.copy
 
 
 def pattern(n, seed=1):
@@ -45,6 +55,19 @@ class Sink:
 
 def _len(x):
     return len(x)
+
+
+class LeanSink:
+    """A MicroPython-form stream whose write() allocates nothing, not even its frame."""
+
+    def __init__(self, size):
+        self.out = bytearray(size)
+        self.n = 0
+
+    def write(self, buf, off, n):
+        _mcopy(self.out, self.n, buf, off, n)
+        self.n += n
+        return n
 
 
 # --- ByteBuffer -------------------------------------------------------------------------
@@ -316,6 +339,159 @@ def test_no_alloc_deque_methods():
             assert no_alloc(d.push_back, 1) is False
             no_alloc(d.clear)
             assert s.stats()["in_use"] == 0
+
+
+# --- kernels ----------------------------------------------------------------------------
+
+def test_kernel_is_the_expected_one():
+    assert bytebuf.KERNEL == expected_kernel()
+    assert ByteDeque.KERNEL == ByteBuffer.KERNEL == bytebuf.KERNEL
+
+
+def _twins():
+    return [bytebuf._with_kernel(k) for k in (_bytebuf_viper, _bytebuf_py) if k is not None]
+
+
+def _state(obj, slab):
+    # Everything a kernel keeps: the state array (slab addresses aside) and the slab's
+    # metadata words (the viper kernel does the slab's one-block fast paths inline).
+    return (list(obj._h)[:11], list(obj._h)[16:], list(slab._m), bytes(slab._data))
+
+
+def test_twin_kernels_agree_with_each_other_and_the_slab():
+    # The same random operations on each kernel's classes over slabs with the same salt:
+    # identical results, state arrays and slab metadata word for word (so the viper
+    # kernel's inlined slab paths match the slab's own try_alloc/try_free).
+    runs = []
+    for buf_cls, deq_cls in _twins():
+        g = rng(23)
+        out = []
+        s = Slab(320, 10, _salt=77)
+        d = deq_cls(s)
+        b = buf_cls(s)
+        src = pattern(300)
+        for _step in range(1500):
+            op = g.randrange(0, 9)
+            n = g.randrange(0, 80)
+            if op == 0:
+                out.append(d.push_back(n))
+            elif op == 1:
+                out.append(d.pop_front())
+            elif op == 2:
+                out.append(d.write(src[n:n + g.randrange(0, 70)]))
+            elif op == 3:
+                out.append(d.write_from(memoryview(src), n))
+            elif op == 4:
+                dst = bytearray(n)
+                out.append((d.readinto(dst), bytes(dst)))
+            elif op == 5:
+                out.append(b.try_write(bytes(src[n:n + g.randrange(0, 90)])))
+            elif op == 6:
+                dst = bytearray(n)
+                out.append((b.readinto(dst, g.randrange(0, 100)), bytes(dst)))
+            elif op == 7 and g.randrange(0, 4) == 0:
+                b.clear()
+            elif op == 8 and g.randrange(0, 8) == 0:
+                d.clear()
+            out.append((len(d), len(b)))
+            out.append(_state(d, s))
+        out.append(_state(b, s))
+        runs.append(out)
+    for r in runs[1:]:
+        assert r == runs[0]
+
+
+def test_twin_kernels_slow_allocation_path():
+    # A slab whose next-fit hint sits on a live block: chunks come from the slab's own
+    # scan (not the inlined fast path) and the deque still works, in every kernel.
+    for _buf_cls, deq_cls in _twins():
+        s = Slab(256, 8)
+        hs = [s.alloc(32) for _ in range(8)]
+        s.free(hs[3])
+        s.free(hs[6])
+        s.try_free(s.try_alloc(32))  # the hint now points at slot 3 or 6 ...
+        keep = s.alloc(32)  # ... which is taken again: the hint sits on a live block
+        d = deq_cls(s)
+        assert d.write(pattern(40)) == 32  # one free chunk left
+        assert d.push_back(1) is False
+        out = bytearray(40)
+        assert d.readinto(out) == 32 and out[:32] == pattern(40)[:32]
+        assert s.stats()["in_use"] == 7  # every deque chunk back
+        s.free(keep)
+
+
+# --- every documented no-alloc method, including transient heap frames -------------------
+
+def test_no_heap_use_deque_methods():
+    # no_heap_use counts even memory freed before the call returns (Python frames over
+    # ~11 words come from the heap), which a heap_lock test cannot see.
+    if not IS_MICROPYTHON:
+        skip("needs MicroPython")
+    for irq in (False, True):
+        s = Slab(512, 16, irq_safe=irq)
+        d = ByteDeque(s)
+        src = pattern(100)
+        dst = bytearray(150)
+        mv = memoryview(pattern(60))
+        d.write(src)  # first use of each buffer object: its type check is done once
+        d.write_from(mv, 1)
+        d.readinto(dst)
+        for _ in range(2):
+            assert no_heap_use(d.push_back, 7) is True
+            assert no_heap_use(d.pop_front) == 7
+            assert no_heap_use(d.pop_front) == -1
+            assert no_heap_use(d.write, src) == 100
+            assert no_heap_use(d.write_from, mv, 33) == 33
+            assert no_heap_use(_len, d) == 133
+            assert no_heap_use(d.readinto, dst) == 133
+            assert no_heap_use(d.write, src) == 100
+            assert no_heap_use(d.clear) is None
+            assert len(d) == 0 and s.stats()["in_use"] == 0
+
+
+def test_no_heap_use_buffer_methods():
+    if not IS_MICROPYTHON:
+        skip("needs MicroPython")
+    for irq in (False, True):
+        s = Slab(1024, 32, irq_safe=irq)
+        b = ByteBuffer(s)
+        piece = pattern(32)
+        odd = bytes(pattern(45))
+        dst = bytearray(100)
+        out = LeanSink(2000)
+        b.try_write(piece)
+        b.try_write(odd)
+        b.readinto(dst)
+        for _ in range(2):
+            b.clear()
+            assert no_heap_use(b.try_write, piece) is True
+            assert no_heap_use(b.try_write, odd) is True
+            assert no_heap_use(b.write, odd) == 45
+            assert no_heap_use(b.try_write, odd) is True
+            assert no_heap_use(b.try_write, bytes(1000)) is False
+            assert no_heap_use(b.readinto, dst, 20) == 100
+            assert dst == (bytes(piece) + odd + odd + odd)[20:120]
+            out.n = 0
+            assert no_heap_use(b.write_to, out) == len(b) == 32 + 45 * 3
+            assert out.out[:len(b)] == bytes(piece) + odd * 3
+            assert no_heap_use(_len, b) == 167
+            assert no_heap_use(b.clear) is None
+            assert s.stats()["in_use"] == 0
+
+
+def test_unbound_and_rebound_deque():
+    # global_slab's hooks: _init() unbinds (pushes refused, nothing held), _bind() binds.
+    d = ByteDeque(Slab(128, 4))
+    d.write(b"abc")
+    d._init()
+    assert len(d) == 0 and d.pop_front() == -1 and d.push_back(1) is False
+    assert d.write(b"xy") == 0 and d.readinto(bytearray(4)) == 0
+    d.clear()
+    s = Slab(128, 4)
+    d._bind(s)
+    assert d.write(b"xyz") == 3 and d.pop_front() == ord("x") and len(d) == 2
+    d.clear()
+    assert s.stats()["in_use"] == 0
 
 
 # --- two threads: an IRQ-fed deque beside main-loop buffers on one irq_safe slab --------

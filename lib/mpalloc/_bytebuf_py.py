@@ -1,0 +1,285 @@
+"""Pure-Python kernel of ``mpalloc.bytebuf`` (twin of ``_bytebuf_viper``: same
+functions, same results). Chosen where viper is unavailable (CPython, firmware without
+a native emitter).
+
+Functions take the ByteDeque/ByteBuffer as ``self`` (bound as class attributes) and
+keep all state in ``self._h``, an ``array('I')`` (layout in bytebuf.py). Chunks come
+from the slab's own unguarded kernel, ``self._s._try_alloc``/``_try_free`` (on an
+``irq_safe`` slab bytebuf.py already runs the call inside the slab's critical
+section). No function allocates.
+"""
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+try:
+    from mpalloc import _mem_viper as _mem
+except (SyntaxError, ImportError, ValueError):
+    from mpalloc import _mem_py as _mem
+
+NAME = "py"
+
+_copy = _mem.copy
+_len = len
+
+# Header words (keep in step with _bytebuf_viper and bytebuf.py).
+_N = const(0)
+_RP = const(1)
+_RE = const(2)
+_WP = const(3)
+_WE = const(4)
+_QH = const(5)
+_QT = const(6)
+_QC = const(7)
+_QL = const(8)
+_BS = const(9)
+_SOFT = const(15)
+_HD = const(16)
+_LEN = const(0x3FFFF)
+
+# Functions here keep few locals on purpose: a frame over ~11 words would come from the
+# heap on every call (MicroPython falls back to the C stack only when the heap is locked).
+
+
+def addr(buf):
+    return 0
+
+
+def setup(self, h, data, meta):
+    """Record header ``h`` (constructor/bind only)."""
+    self._h = h
+
+
+def length(self):
+    return self._h[_N]
+
+
+def _take(self):
+    # One chunk from the slab's own unguarded kernel: handle, or 0 when there is none.
+    return self._s._try_alloc(self._h[_BS])
+
+
+def _give(self, hd):
+    self._s._try_free(hd)
+
+
+def _reset(h):
+    # Nothing held: every position and the table indices back to 0.
+    for i in range(_QC):  # _N .. _QT
+        h[i] = 0
+
+
+def _grow(self):
+    # New tail chunk: its offset, or -1 when the slab (or the table) is exhausted.
+    h = self._h
+    if h[_QC] == h[_QL]:
+        return -1
+    hd = _take(self)
+    if not hd:
+        return -1
+    t = h[_QT]
+    h[_HD + t] = hd
+    h[_QT] = t + 1 if t + 1 < h[_QL] else 0
+    h[_QC] += 1
+    hd = ((hd & _LEN) - 1) * h[_BS]
+    if h[_QC] == 1:
+        h[_RP] = hd
+        h[_RE] = hd + h[_BS]
+    h[_WP] = hd
+    h[_WE] = hd + h[_BS]
+    return hd
+
+
+def _drop(self):
+    # The head chunk is fully read: back to the slab; read on in the next one, or reset
+    # every position when nothing is left.
+    h = self._h
+    q = h[_QH]
+    _give(self, h[_HD + q])
+    h[_HD + q] = 0
+    q = q + 1 if q + 1 < h[_QL] else 0
+    h[_QC] -= 1
+    if not h[_N]:
+        _reset(h)
+        return
+    h[_QH] = q
+    q = ((h[_HD + q] & _LEN) - 1) * h[_BS]
+    h[_RP] = q
+    h[_RE] = q + h[_BS]
+
+
+def push_back(self, b):
+    h = self._h
+    w = h[_WP]
+    if w == h[_WE]:
+        w = _grow(self)
+        if w < 0:
+            return False
+    self._d[w] = b & 0xFF
+    h[_WP] = w + 1
+    h[_N] += 1
+    return True
+
+
+def pop_front(self):
+    h = self._h
+    if not h[_N]:
+        return -1
+    r = h[_RP]
+    v = self._d[r]
+    h[_N] -= 1
+    r += 1
+    if h[_N] and r != h[_RE]:
+        h[_RP] = r
+    else:
+        _drop(self)
+    return v
+
+
+def _put(self, buf, i, c):
+    # Copy up to c bytes of buf from i into the tail chunk (taking a new one when it is
+    # full); returns the count, 0 when the slab is exhausted.
+    w = self._h[_WP]
+    if w == self._h[_WE]:
+        w = _grow(self)
+        if w < 0:
+            return 0
+    if c > self._h[_WE] - w:
+        c = self._h[_WE] - w
+    if c == _len(buf):
+        self._d[w:w + c] = buf  # whole source: C memcpy, no allocation
+    else:
+        _copy(self._d, w, buf, i, c)
+    self._h[_WP] = w + c
+    return c
+
+
+def write_from(self, buf, n):
+    if buf is not self._wl:
+        self._wchk(buf)  # a new buffer object: check its type once (cold path)
+    if n > _len(buf):
+        n = _len(buf)
+    i = 0
+    while i < n:
+        c = _put(self, buf, i, n - i)
+        if not c:
+            break
+        i += c
+    self._h[_N] += i
+    return i
+
+
+def write(self, buf):
+    return write_from(self, buf, _len(buf))
+
+
+def _get(self, buf, k, c):
+    # Move up to c bytes from the head chunk into buf at k; returns the count.
+    r = self._h[_RP]
+    if c > (self._h[_WP] if self._h[_QC] == 1 else self._h[_RE]) - r:
+        c = (self._h[_WP] if self._h[_QC] == 1 else self._h[_RE]) - r
+    _copy(buf, k, self._d, r, c)
+    self._h[_N] -= c
+    r += c
+    if self._h[_N] and r != self._h[_RE]:
+        self._h[_RP] = r
+    else:
+        _drop(self)
+    return c
+
+
+def readinto(self, buf):
+    if buf is not self._rl:
+        self._rchk(buf)  # a new buffer object: check its type once (cold path)
+    m = _len(buf)
+    if m > self._h[_N]:
+        m = self._h[_N]
+    k = 0
+    while k < m:
+        k += _get(self, buf, k, m - k)
+    return m
+
+
+def clear(self):
+    h = self._h
+    while h[_QC]:
+        _give(self, h[_HD + h[_QH]])
+        h[_HD + h[_QH]] = 0
+        h[_QH] = h[_QH] + 1 if h[_QH] + 1 < h[_QL] else 0
+        h[_QC] -= 1
+    _reset(h)
+
+
+def _reserve(self, n):
+    # ByteBuffer: chunks for n more bytes beyond the current one, all or none.
+    h = self._h
+    n = (n + h[_BS] - 1) // h[_BS]
+    if h[_QC] + n > h[_QL]:
+        return False
+    j = 0
+    while j < n:
+        hd = _take(self)
+        if not hd:
+            while j > 0:  # roll back: nothing appended, nothing kept
+                j -= 1
+                _give(self, h[_HD + h[_QC] + j])
+                h[_HD + h[_QC] + j] = 0
+            return False
+        h[_HD + h[_QC] + j] = hd
+        j += 1
+    return True
+
+
+def _fill(self, buf, i, c):
+    # ByteBuffer: copy up to c bytes of buf from i into the chunk being filled, moving
+    # to the next reserved one (table slot _QC) when it is full; returns the count.
+    w = self._h[_WP]
+    if w == self._h[_WE]:
+        w = _next(self._h)
+    if c > self._h[_WE] - w:
+        c = self._h[_WE] - w
+    if c == _len(buf):
+        self._d[w:w + c] = buf  # whole source: C memcpy, no allocation
+    else:
+        _copy(self._d, w, buf, i, c)
+    self._h[_WP] = w + c
+    return c
+
+
+def _next(h):
+    # ByteBuffer: move into the next reserved chunk; returns its offset.
+    w = ((h[_HD + h[_QC]] & _LEN) - 1) * h[_BS]
+    h[_QC] += 1
+    h[_WE] = w + h[_BS]
+    return w
+
+
+def try_write(self, buf):
+    if buf is not self._wl:
+        self._wchk(buf)
+    n = _len(buf)  # few locals: a frame over ~11 words would come from the heap
+    if n > self._h[_WE] - self._h[_WP] and not _reserve(self, n - self._h[_WE] + self._h[_WP]):
+        return False
+    i = 0
+    while i < n:
+        i += _fill(self, buf, i, n - i)
+    self._h[_QT] = self._h[_QC]
+    self._h[_N] += n
+    return True
+
+
+def append(self, buf):
+    # ByteBuffer.write: try_write, raising AllocError (self._full) when refused, or
+    # returning -1 when the one-shot header flag _SOFT is set (read and cleared first).
+    soft = self._h[_SOFT]
+    self._h[_SOFT] = 0
+    if try_write(self, buf):
+        return _len(buf)
+    if soft:
+        return -1
+    self._full(buf)

@@ -1,0 +1,615 @@
+"""Viper kernel of ``mpalloc.bytebuf`` (twin of ``_bytebuf_py``: same functions, same
+results).
+
+Functions take the ByteDeque/ByteBuffer as ``self`` (bound as class attributes: one
+call layer). All state lives in ``self._h``, one ``array('I')`` (layout in bytebuf.py);
+``self._a`` is its address, so a call reads one attribute. Header words also hold the
+addresses of the slab's data and metadata (two 32-bit halves each; the high half is 0
+on 32-bit boards), read without further attribute lookups.
+
+Slab coupling (deliberate, for speed): a chunk is one slab block and the single-block
+``try_alloc``/``try_free`` fast paths are done here on the slab's metadata words, with
+the same effect as the slab kernels (tests compare the metadata word for word).
+Anything else (the next-fit hint not on a free block) calls the slab's own unguarded
+``_try_alloc``. On an ``irq_safe`` slab bytebuf.py runs each call that touches the slab
+inside the slab's own critical section, so working on it directly is safe.
+
+Copies run here in word loops (16 bytes per step when source and destination share
+word alignment, else 8 by merging aligned words), like ``_ring_viper``. No function
+allocates.
+"""
+
+import sys
+
+import micropython
+from micropython import const
+
+if sys.byteorder != "little":
+    raise ImportError("_bytebuf_viper assumes a little-endian CPU; using _bytebuf_py")
+
+NAME = "viper"
+
+_len = len
+
+# Header words (keep in step with _bytebuf_py and bytebuf.py).
+_N = const(0)  # bytes held
+_RP = const(1)  # read position (offset in slab data): ByteDeque
+_RE = const(2)  # end of the head chunk
+_WP = const(3)  # write position
+_WE = const(4)  # end of the tail chunk
+_QH = const(5)  # chunk table: index of the oldest handle
+_QT = const(6)  # index after the newest
+_QC = const(7)  # chunks held
+_QL = const(8)  # table length (slab slots; 0 while unbound)
+_BS = const(9)  # chunk size
+_DLO = const(11)  # slab data address, low / high 32 bits
+_DHI = const(12)
+_MLO = const(13)  # slab metadata (slab._m) address
+_MHI = const(14)
+_SOFT = const(15)  # ByteBuffer: set by try_write for one append call (no AllocError)
+_HD = const(16)  # chunk table (handles) from here
+
+# Slab metadata words (slab.py).
+_SHINT = const(0)
+_SFREE = const(1)
+_SLIVE = const(2)
+_SALLOCS = const(3)
+_SFREES = const(4)
+_SPEAK = const(6)
+_SONE = const(8)
+_SSLOTS = const(9)
+_SH = const(10)
+_LEN = const(0x3FFFF)
+_M30 = const(0x3FFFFFFF)
+
+
+@micropython.viper
+def addr(buf) -> int:
+    return int(ptr8(buf))
+
+
+def setup(self, h, data, meta):
+    """Record header ``h`` and the slab buffers' addresses (constructor/bind only)."""
+    self._h = h
+    self._a = addr(h)
+    a = addr(data) if data is not None else 0
+    h[_DLO] = a & 0xFFFFFFFF
+    h[_DHI] = a >> 32
+    a = addr(meta) if meta is not None else 0
+    h[_MLO] = a & 0xFFFFFFFF
+    h[_MHI] = a >> 32
+
+
+@micropython.viper
+def length(self) -> int:
+    h = ptr32(int(self._a))
+    return int(h[_N])
+
+
+@micropython.viper
+def _take(self) -> int:
+    # Slow path of a chunk allocation (the one-block fast path is inlined where it is
+    # used): the slab's own unguarded kernel. Handle, or 0.
+    h = ptr32(int(self._a))
+    return int(self._s._try_alloc(int(h[_BS])))
+
+
+@micropython.viper
+def _give(self, hd: int):
+    # Chunk ``hd`` back to the slab (a stale handle is left alone, as try_free does).
+    h = ptr32(int(self._a))
+    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+    s = (hd & _LEN) - 1
+    if s < 0 or s >= int(m[_SSLOTS]):
+        return
+    w = int(m[_SH + s])
+    if (w & _LEN) == 0 or ((w ^ hd) >> 18) != 0:
+        return
+    m[_SH + s] = (((w >> 18) + 1) & 0xFFF) << 18
+    m[_SFREE] = int(m[_SFREE]) + 1
+    m[_SLIVE] = int(m[_SLIVE]) - 1
+    m[_SFREES] = (int(m[_SFREES]) + 1) & _M30
+    m[_SHINT] = s
+
+
+@micropython.viper
+def _grow(self) -> int:
+    # ByteDeque: new tail chunk; its offset, or -1 when the slab (or the table) is
+    # exhausted. The slab's one-block fast path is inlined.
+    h = ptr32(int(self._a))
+    qc = int(h[_QC])
+    if qc == int(h[_QL]):
+        return -1
+    bs = int(h[_BS])
+    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+    s = int(m[_SHINT])
+    if int(m[_SFREE]) == 0 or (int(m[_SH + s]) & _LEN) != 0 or bs > int(m[_SONE]):
+        hd = int(_take(self))
+        if hd == 0:
+            return -1
+    else:
+        tag = int(m[_SH + s]) >> 18
+        m[_SH + s] = (tag << 18) | bs
+        free = int(m[_SFREE]) - 1
+        m[_SFREE] = free
+        if int(m[_SSLOTS]) - free > int(m[_SPEAK]):
+            m[_SPEAK] = int(m[_SSLOTS]) - free
+        m[_SLIVE] = int(m[_SLIVE]) + 1
+        m[_SALLOCS] = (int(m[_SALLOCS]) + 1) & _M30
+        if s + 1 < int(m[_SSLOTS]):
+            m[_SHINT] = s + 1
+        else:
+            m[_SHINT] = 0
+        hd = (tag << 18) | (s + 1)
+    o = ((hd & _LEN) - 1) * bs
+    t = int(h[_QT])
+    h[_HD + t] = hd
+    t += 1
+    if t == int(h[_QL]):
+        t = 0
+    h[_QT] = t
+    h[_QC] = qc + 1
+    if qc == 0:
+        h[_RP] = o
+        h[_RE] = o + bs
+    h[_WP] = o
+    h[_WE] = o + bs
+    return o
+
+
+@micropython.viper
+def _drop(self):
+    # ByteDeque: the head chunk is fully read: back to the slab (fast path inlined).
+    # When nothing is left (h[_N] == 0) every position resets; else reading continues
+    # in the next chunk.
+    h = ptr32(int(self._a))
+    qh = int(h[_QH])
+    hd = int(h[_HD + qh])
+    h[_HD + qh] = 0
+    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+    s = (hd & _LEN) - 1
+    w = int(m[_SH + s])
+    if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
+        m[_SH + s] = (((w >> 18) + 1) & 0xFFF) << 18
+        m[_SFREE] = int(m[_SFREE]) + 1
+        m[_SLIVE] = int(m[_SLIVE]) - 1
+        m[_SFREES] = (int(m[_SFREES]) + 1) & _M30
+        m[_SHINT] = s
+    h[_QC] = int(h[_QC]) - 1
+    if int(h[_N]) == 0:
+        h[_QH] = 0
+        h[_QT] = 0
+        h[_RP] = 0
+        h[_RE] = 0
+        h[_WP] = 0
+        h[_WE] = 0
+        return
+    qh += 1
+    if qh == int(h[_QL]):
+        qh = 0
+    h[_QH] = qh
+    bs = int(h[_BS])
+    o = ((int(h[_HD + qh]) & _LEN) - 1) * bs
+    h[_RP] = o
+    h[_RE] = o + bs
+
+
+@micropython.viper
+def push_back(self, b: int) -> bool:
+    h = ptr32(int(self._a))
+    w = int(h[_WP])
+    if w == int(h[_WE]):
+        # Inline copy of _grow + _take's fast path: the idle deque pays it every push.
+        qc = int(h[_QC])
+        if qc == int(h[_QL]):
+            return False
+        bs = int(h[_BS])
+        m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+        s = int(m[_SHINT])
+        if int(m[_SFREE]) == 0 or (int(m[_SH + s]) & _LEN) != 0 or bs > int(m[_SONE]):
+            w = int(_grow(self))
+            if w < 0:
+                return False
+        else:
+            tag = int(m[_SH + s]) >> 18
+            m[_SH + s] = (tag << 18) | bs
+            free = int(m[_SFREE]) - 1
+            m[_SFREE] = free
+            if int(m[_SSLOTS]) - free > int(m[_SPEAK]):
+                m[_SPEAK] = int(m[_SSLOTS]) - free
+            m[_SLIVE] = int(m[_SLIVE]) + 1
+            m[_SALLOCS] = (int(m[_SALLOCS]) + 1) & _M30
+            if s + 1 < int(m[_SSLOTS]):
+                m[_SHINT] = s + 1
+            else:
+                m[_SHINT] = 0
+            t = int(h[_QT])
+            h[_HD + t] = (tag << 18) | (s + 1)
+            t += 1
+            if t == int(h[_QL]):
+                t = 0
+            h[_QT] = t
+            h[_QC] = qc + 1
+            w = s * bs
+            if qc == 0:
+                h[_RP] = w
+                h[_RE] = w + bs
+            h[_WE] = w + bs
+    d = ptr8(int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16))
+    d[w] = b
+    h[_WP] = w + 1
+    h[_N] = int(h[_N]) + 1
+    return True
+
+
+@micropython.viper
+def pop_front(self) -> int:
+    h = ptr32(int(self._a))
+    n = int(h[_N])
+    if n == 0:
+        return -1
+    r = int(h[_RP])
+    d = ptr8(int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16))
+    v = int(d[r])
+    r += 1
+    n -= 1
+    h[_N] = n
+    if n != 0 and r != int(h[_RE]):
+        h[_RP] = r
+        return v
+    # Head chunk done: inline copy of _drop + _give's fast path.
+    qh = int(h[_QH])
+    hd = int(h[_HD + qh])
+    h[_HD + qh] = 0
+    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+    s = (hd & _LEN) - 1
+    w = int(m[_SH + s])
+    if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
+        m[_SH + s] = (((w >> 18) + 1) & 0xFFF) << 18
+        m[_SFREE] = int(m[_SFREE]) + 1
+        m[_SLIVE] = int(m[_SLIVE]) - 1
+        m[_SFREES] = (int(m[_SFREES]) + 1) & _M30
+        m[_SHINT] = s
+    h[_QC] = int(h[_QC]) - 1
+    if n == 0:
+        h[_QH] = 0
+        h[_QT] = 0
+        h[_RP] = 0
+        h[_RE] = 0
+        h[_WP] = 0
+        h[_WE] = 0
+        return v
+    qh += 1
+    if qh == int(h[_QL]):
+        qh = 0
+    h[_QH] = qh
+    bs = int(h[_BS])
+    r = ((int(h[_HD + qh]) & _LEN) - 1) * bs
+    h[_RP] = r
+    h[_RE] = r + bs
+    return v
+
+
+@micropython.viper
+def write_from(self, buf, n: int) -> int:
+    if buf is not self._wl:
+        self._wchk(buf)  # a new buffer object: check its type once (cold path)
+    k = int(_len(buf))
+    if n > k:
+        n = k
+    if n <= 0:
+        return 0
+    sa = int(ptr8(buf))
+    h = ptr32(int(self._a))
+    base = int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16)
+    w = int(h[_WP])
+    i = 0
+    while i < n:
+        c = int(h[_WE]) - w
+        if c == 0:
+            w = int(_grow(self))
+            if w < 0:
+                break
+            continue
+        if c > n - i:
+            c = n - i
+        i += c
+        da = base + w
+        w += c
+        # Copy c bytes from address sa to address da (advances sa, da).
+        if c >= 16:
+            while da & 3:
+                ptr8(da)[0] = ptr8(sa)[0]
+                da += 1
+                sa += 1
+                c -= 1
+            off = sa & 3
+            if off == 0:
+                e = da + (c & -16)
+                while da < e:
+                    dw = ptr32(da)
+                    sw = ptr32(sa)
+                    dw[0] = sw[0]
+                    dw[1] = sw[1]
+                    dw[2] = sw[2]
+                    dw[3] = sw[3]
+                    da += 16
+                    sa += 16
+                c &= 15
+            else:
+                sh = off << 3
+                up = 32 - sh
+                mask = (1 << up) - 1
+                s0 = sa - off
+                lo = (int(ptr32(s0)[0]) >> sh) & mask
+                e = da + (c & -8)
+                while da < e:
+                    sw = ptr32(s0)
+                    dw = ptr32(da)
+                    hi = int(sw[1])
+                    dw[0] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    hi = int(sw[2])
+                    dw[1] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    da += 8
+                    s0 += 8
+                sa = s0 + off
+                c &= 7
+        d = ptr8(da)
+        s = ptr8(sa)
+        j = 0
+        while j < c:
+            d[j] = s[j]
+            j += 1
+        sa += c
+        h[_WP] = w
+    h[_N] = int(h[_N]) + i
+    return i
+
+
+@micropython.viper
+def write(self, buf) -> int:
+    return int(write_from(self, buf, int(_len(buf))))
+
+
+@micropython.viper
+def readinto(self, buf) -> int:
+    if buf is not self._rl:
+        self._rchk(buf)  # a new buffer object: check its type once (cold path)
+    m = int(_len(buf))
+    h = ptr32(int(self._a))
+    n = int(h[_N])
+    if m > n:
+        m = n
+    if m <= 0:
+        return 0
+    da = int(ptr8(buf))
+    base = int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16)
+    k = 0
+    while k < m:
+        r = int(h[_RP])
+        if int(h[_QC]) == 1:
+            c = int(h[_WP]) - r
+        else:
+            c = int(h[_RE]) - r
+        if c > m - k:
+            c = m - k
+        k += c
+        sa = base + r
+        r += c
+        # Copy c bytes from address sa to address da (advances sa, da).
+        if c >= 16:
+            while da & 3:
+                ptr8(da)[0] = ptr8(sa)[0]
+                da += 1
+                sa += 1
+                c -= 1
+            off = sa & 3
+            if off == 0:
+                e = da + (c & -16)
+                while da < e:
+                    dw = ptr32(da)
+                    sw = ptr32(sa)
+                    dw[0] = sw[0]
+                    dw[1] = sw[1]
+                    dw[2] = sw[2]
+                    dw[3] = sw[3]
+                    da += 16
+                    sa += 16
+                c &= 15
+            else:
+                sh = off << 3
+                up = 32 - sh
+                mask = (1 << up) - 1
+                s0 = sa - off
+                lo = (int(ptr32(s0)[0]) >> sh) & mask
+                e = da + (c & -8)
+                while da < e:
+                    sw = ptr32(s0)
+                    dw = ptr32(da)
+                    hi = int(sw[1])
+                    dw[0] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    hi = int(sw[2])
+                    dw[1] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    da += 8
+                    s0 += 8
+                sa = s0 + off
+                c &= 7
+        d = ptr8(da)
+        s = ptr8(sa)
+        j = 0
+        while j < c:
+            d[j] = s[j]
+            j += 1
+        da += c
+        n = int(h[_N]) - (r - int(h[_RP]))
+        h[_N] = n
+        if n == 0 or r == int(h[_RE]):
+            _drop(self)
+        else:
+            h[_RP] = r
+    return m
+
+
+@micropython.viper
+def clear(self):
+    # Every chunk back to the slab, oldest first; all positions reset.
+    h = ptr32(int(self._a))
+    qh = int(h[_QH])
+    qc = int(h[_QC])
+    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+    while qc > 0:
+        hd = int(h[_HD + qh])
+        h[_HD + qh] = 0
+        s = (hd & _LEN) - 1
+        w = int(m[_SH + s])
+        if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:  # _give, inlined
+            m[_SH + s] = (((w >> 18) + 1) & 0xFFF) << 18
+            m[_SFREE] = int(m[_SFREE]) + 1
+            m[_SLIVE] = int(m[_SLIVE]) - 1
+            m[_SFREES] = (int(m[_SFREES]) + 1) & _M30
+            m[_SHINT] = s
+        qh += 1
+        if qh == int(h[_QL]):
+            qh = 0
+        qc -= 1
+        h[_QC] = qc
+    h[_N] = 0
+    h[_QH] = 0
+    h[_QT] = 0
+    h[_RP] = 0
+    h[_RE] = 0
+    h[_WP] = 0
+    h[_WE] = 0
+
+
+@micropython.viper
+def append(self, buf) -> int:
+    # ByteBuffer.write: append all of buf (returns its length) or nothing (chunks are
+    # taken first and rolled back): then AllocError from self._full, or -1 when called
+    # through try_write (one-shot header flag _SOFT, read and cleared first of all).
+    h = ptr32(int(self._a))
+    strict = 1 - int(h[_SOFT])
+    h[_SOFT] = 0
+    if buf is not self._wl:
+        self._wchk(buf)
+    n = int(_len(buf))
+    w = int(h[_WP])
+    room = int(h[_WE]) - w
+    ci = int(h[_QC])  # table slot of the next chunk to fill once the current one is full
+    if n > room:
+        bs = int(h[_BS])
+        need = (n - room + bs - 1) // bs
+        qc = ci
+        if qc + need > int(h[_QL]):
+            if strict:
+                self._full(buf)
+            return -1
+        m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+        j = 0
+        while j < need:
+            sl = int(m[_SHINT])
+            if int(m[_SFREE]) == 0 or (int(m[_SH + sl]) & _LEN) != 0 or bs > int(m[_SONE]):
+                hd = int(_take(self))
+            else:  # the slab's one-block fast path, inlined
+                tag = int(m[_SH + sl]) >> 18
+                m[_SH + sl] = (tag << 18) | bs
+                free = int(m[_SFREE]) - 1
+                m[_SFREE] = free
+                if int(m[_SSLOTS]) - free > int(m[_SPEAK]):
+                    m[_SPEAK] = int(m[_SSLOTS]) - free
+                m[_SLIVE] = int(m[_SLIVE]) + 1
+                m[_SALLOCS] = (int(m[_SALLOCS]) + 1) & _M30
+                if sl + 1 < int(m[_SSLOTS]):
+                    m[_SHINT] = sl + 1
+                else:
+                    m[_SHINT] = 0
+                hd = (tag << 18) | (sl + 1)
+            if hd == 0:
+                while j > 0:  # roll back: nothing appended, nothing kept
+                    j -= 1
+                    _give(self, int(h[_HD + qc + j]))
+                    h[_HD + qc + j] = 0
+                if strict:
+                    self._full(buf)
+                return -1
+            h[_HD + qc + j] = hd
+            j += 1
+        h[_QC] = qc + need
+        h[_QT] = qc + need
+    sa = int(ptr8(buf))
+    base = int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16)
+    left = n
+    while left > 0:
+        c = int(h[_WE]) - w
+        if c == 0:
+            bs = int(h[_BS])
+            w = ((int(h[_HD + ci]) & _LEN) - 1) * bs
+            ci += 1
+            h[_WE] = w + bs
+            c = bs
+        if c > left:
+            c = left
+        left -= c
+        da = base + w
+        w += c
+        # Copy c bytes from address sa to address da (advances sa, da).
+        if c >= 16:
+            while da & 3:
+                ptr8(da)[0] = ptr8(sa)[0]
+                da += 1
+                sa += 1
+                c -= 1
+            off = sa & 3
+            if off == 0:
+                e = da + (c & -16)
+                while da < e:
+                    dw = ptr32(da)
+                    sw = ptr32(sa)
+                    dw[0] = sw[0]
+                    dw[1] = sw[1]
+                    dw[2] = sw[2]
+                    dw[3] = sw[3]
+                    da += 16
+                    sa += 16
+                c &= 15
+            else:
+                sh = off << 3
+                up = 32 - sh
+                mask = (1 << up) - 1
+                s0 = sa - off
+                lo = (int(ptr32(s0)[0]) >> sh) & mask
+                e = da + (c & -8)
+                while da < e:
+                    sw = ptr32(s0)
+                    dw = ptr32(da)
+                    hi = int(sw[1])
+                    dw[0] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    hi = int(sw[2])
+                    dw[1] = lo | (hi << up)
+                    lo = (hi >> sh) & mask
+                    da += 8
+                    s0 += 8
+                sa = s0 + off
+                c &= 7
+        d = ptr8(da)
+        s = ptr8(sa)
+        j = 0
+        while j < c:
+            d[j] = s[j]
+            j += 1
+        sa += c
+    h[_WP] = w
+    h[_N] = int(h[_N]) + n
+    return n
+
+
+@micropython.viper
+def try_write(self, buf) -> bool:
+    h = ptr32(int(self._a))
+    h[_SOFT] = 1
+    return int(append(self, buf)) >= 0
