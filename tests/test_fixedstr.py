@@ -1,7 +1,7 @@
 from mpalloc import _fixed_py, fixed
 from mpalloc.errors import CapacityError
 from mpalloc.fixed import FixedStr
-from support import IS_MICROPYTHON, has_numbers, no_alloc, raises, rng, skip
+from support import IS_MICROPYTHON, has_numbers, no_alloc, no_heap_use, raises, rng, skip
 
 try:
     from mpalloc import _fixed_viper
@@ -157,3 +157,159 @@ def test_bad_constructor_args():
     raises(CapacityError, s.push_str, "a")
     s.push_str("")
     assert s == "" and "capacity=0" in repr(s)
+
+
+# ---- Format / render ---------------------------------------------------------------
+
+
+def _ref(v, dec):
+    # The reference text, built with '%' formatting.
+    if not dec:
+        return "%d" % v
+    u = -v if v < 0 else v
+    p = 10 ** dec
+    r = "%d" % (u % p)
+    return "%s%d.%s" % ("-" if v < 0 else "", u // p, "0" * (dec - len(r)) + r)
+
+
+def _random_value(r):
+    k = r.randrange(4)
+    if k == 0:
+        return r.randrange(-20, 20)
+    if k == 1:
+        return r.randrange(-99999, 100000)
+    v = r.randrange((1 << 30) - 1000, 1 << 30) if k == 2 else r.getrandbits(29)
+    return -v if r.getrandbits(1) else v
+
+
+def test_render_matches_percent_formatting():
+    r = rng(62)
+    lits = ("", "T=", "C RH=", "% N=", "\n", "{{", "}}", "é€", " ", "%d")
+    for cls in classes():
+        for _ in range(150):
+            spec = ""
+            want = ""
+            decs = []
+            for _ in range(r.randrange(0, 5)):
+                lit = r.choice(lits)
+                spec += lit
+                want += lit.replace("{{", "{").replace("}}", "}")
+                dec = r.randrange(5)
+                spec += "{.%d}" % dec if dec or r.getrandbits(1) else "{}"
+                decs.append(dec)
+                want += "\0"  # placeholder for the value
+            lit = r.choice(lits)
+            spec += lit
+            want += lit.replace("{{", "{").replace("}}", "}")
+            fmt = fixed.Format(spec)
+            assert len(fmt.values) == len(decs)
+            for _ in range(3):
+                text = ""
+                parts = want.split("\0")
+                for k, dec in enumerate(decs):
+                    v = _random_value(r)
+                    fmt.values[k] = v
+                    text += parts[k] + _ref(v, dec)
+                text += parts[-1]
+                s = cls(max(3, len(text.encode()) + r.randrange(3)))
+                s.push_str("old")
+                s.render(fmt)
+                assert str(s) == text, (spec, str(s), text)
+                assert len(s) == len(text.encode())
+
+
+def test_format_escapes_and_errors_name_the_position():
+    for cls in classes():
+        s = cls(32)
+        f = fixed.Format("{{}}{}}}{{{.2}")
+        f.values[0] = 7
+        f.values[1] = -1
+        s.render(f)
+        assert s == "{}7}{-0.01"
+        s.render(fixed.Format(""))
+        assert s == "" and len(fixed.Format("").values) == 0
+        s.render(fixed.Format("abc"))
+        assert s == "abc"
+    long = "x" * 300
+    f = fixed.Format(long + "{}" + long)
+    f.values[0] = 5
+    s = FixedStr(601)
+    s.render(f)
+    assert s == long + "5" + long
+    for bad, pos in (("{", 0), ("ab}", 2), ("a{.}", 1), ("{x}", 0), ("T={.10}", 2),
+                     ("x{.1", 1), ("{}}}}", 4), ("{:d}", 0), ("{.-1}", 0)):
+        e = raises(ValueError, fixed.Format, bad)
+        has_numbers(e, pos)
+    raises(TypeError, fixed.Format, b"{}")
+
+
+def test_render_capacity_errors_are_atomic():
+    f = fixed.Format("T={.1}C N={}")
+    f.values[0] = -235
+    f.values[1] = 1234
+    want = "T=-23.5C N=1234"  # 15 bytes
+    for cls in classes():
+        s = cls(14)
+        s.push_str("keep")
+        e = raises(CapacityError, s.render, f)
+        has_numbers(e, 15, 14)
+        assert s == "keep" and len(s) == 4
+        assert s.try_render(f) is False
+        assert s == "keep"
+        s = cls(15)
+        assert s.try_render(f) is True and s == want
+        f.values[1] = 12345  # one byte more: old text kept
+        assert s.try_render(f) is False and s == want
+        raises(CapacityError, s.render, f)
+        assert s == want
+        f.values[1] = 1234
+
+
+def _render_twice(s, fmt, t):
+    v = fmt.values
+    v[0] = t
+    v[1] = -t
+    s.render(fmt)
+    v[2] = t + 1
+    ok = s.try_render(fmt)
+    return len(s) if ok else -1
+
+
+def test_no_alloc_render():
+    fmt = fixed.Format("T={.1}C RH={}% N={.3}\n")
+    for cls in classes():
+        s = cls(48)
+        assert no_alloc(_render_twice, s, fmt, 1234) == len("T=123.4C RH=-1234% N=1.235\n")
+        assert s == "T=123.4C RH=-1234% N=1.235\n"
+        s.clear()
+        assert no_alloc(_render_twice, s, fmt, (1 << 30) - 1) == len(str(s))
+
+
+def test_render_no_heap_use_viper():
+    if not IS_MICROPYTHON or _fixed_viper is None:
+        skip("the viper kernel renders without a heap frame; this runtime has no viper")
+    cls = fixed._with_kernel(_fixed_viper)[1]
+    fmt = fixed.Format("T={.1}C RH={}% N={}\n")
+    fmt.values[0] = 235
+    fmt.values[1] = 45
+    fmt.values[2] = 1234
+    s = cls(32)
+    no_heap_use(s.render, fmt)
+    assert s == "T=23.5C RH=45% N=1234\n"
+    assert no_heap_use(s.try_render, fmt) is True
+    assert FixedStr.render is fixed._k.render
+
+
+def test_render_twins_agree():
+    if _fixed_viper is None:
+        return
+    r = rng(63)
+    fp, fv = fixed._with_kernel(_fixed_py)[1], fixed._with_kernel(_fixed_viper)[1]
+    fmt = fixed.Format("[{}|{.1}|{.2}|{.3}|{.4}|{.9}]")
+    for _ in range(200):
+        for k in range(6):
+            fmt.values[k] = r.getrandbits(r.randrange(1, 32)) * (1 if r.getrandbits(1) else -1)
+        a, b = fp(96), fv(96)
+        a.render(fmt)
+        b.render(fmt)
+        assert a == b and len(a) == len(b), (str(a), str(b))

@@ -38,6 +38,19 @@ def t_line(n, s, vals):
     return ticks_diff(ticks_us(), t0)
 
 
+def t_render(n, s, fmt):
+    # The values are stored in the loop, as '%' gets them fresh each time.
+    v = fmt.values
+    t, rh, cnt = 235, 45, 1234
+    t0 = ticks_us()
+    for _ in range(n):
+        v[0] = t
+        v[1] = rh
+        v[2] = cnt
+        s.render(fmt)
+    return ticks_diff(ticks_us(), t0)
+
+
 def t_line_pct(n, s, vals):
     t, rh, cnt = vals
     t0 = ticks_us()
@@ -66,9 +79,13 @@ def add_cases(add):
         note="a Python-level __getitem__ call")
     add("list_get", 10, "list[3]", t_getitem, [1, 2, 3, 4, 5], None)
     vals = (235, 45, 1234)  # "T=23.5C RH=45% N=1234\n" (22 bytes)
-    add("fixedstr_line", 11, "FixedStr(32): 22-byte line, 4 push_str + push_fixed + 2 push_int [%s]"
-        % fixed.KERNEL, t_line, fixed.FixedStr(32), vals, baseline="line_pct", target=1.0,
-        note="no allocation")
+    spec = "T={.1}C RH={}% N={}\n"
+    add("fixedstr_render", 11, "FixedStr(32).render(Format) of the 22-byte line, "
+        "3 values stored [%s]" % fixed.KERNEL, t_render, fixed.FixedStr(32),
+        fixed.Format(spec), baseline="line_pct", target=1.0, note="no allocation")
+    add("fixedstr_line", 11, "FixedStr(32): same line, 4 push_str + push_fixed + 2 push_int [%s]"
+        % fixed.KERNEL, t_line, fixed.FixedStr(32), vals, baseline="line_pct",
+        note="no allocation; 8 calls")
     add("line_pct", 11, "'T=%d.%dC RH=%d%% N=%d\\n' % (...)", t_line_pct, None, vals,
         note="allocates a tuple and the str")
     add("line_f", 11, "f-string of the same line", t_line_f, None, vals, baseline="line_pct")
@@ -87,3 +104,5 @@ def add_cases(add):
             t_append_pop, vec(16, "h"), None, baseline=base, target=tgt)
         add("fixed_line_" + name, 12, "FixedStr 22-byte line [%s kernel]" % name, t_line,
             fs(32), vals, baseline=base and "fixed_line_py", target=tgt)
+        add("fixed_render_" + name, 12, "FixedStr.render(Format) [%s kernel]" % name, t_render,
+            fs(32), fixed.Format(spec), baseline=base and "fixed_render_py", target=tgt)

@@ -172,3 +172,102 @@ def push_fixed(self, v, dec):
     m = fmt(self, v, dec)
     if m < 0:
         self._full(-m)
+
+
+def _width(v, dec):
+    # Bytes of int v written with dec decimals (sign, digits, point).
+    w = 1
+    if v < 0:
+        w = 2
+        v = -v
+    nd = 1
+    t = 10
+    while nd < 10 and v >= t:
+        nd += 1
+        t *= 10
+    if nd <= dec:
+        nd = dec + 1
+    return w + nd if dec else w + nd - 1
+
+
+def _digits(d, n, v, dec):
+    # Write v with dec decimals at d[n:]; returns the new end.
+    if v < 0:
+        d[n] = 45
+        n += 1
+        v = -v
+    e = n + _width(v, dec) - 1
+    end = e + 1
+    j = 0
+    while e >= n:
+        if j == dec and dec:
+            d[e] = 46
+        else:
+            d[e] = 48 + v % 10
+            v //= 10
+        e -= 1
+        j += 1
+    return end
+
+
+def fill(self, fmt):
+    """Replace the text with compiled Format ``fmt`` filled from ``fmt.values``.
+
+    Returns bytes written, or -(bytes needed) (nothing written, old text kept).
+    No allocation for small ints (no_alloc); ``_write`` gets a heap frame,
+    freed on return (C stack under heap_lock). O(len(result)).
+    """
+    p = fmt._p
+    m = _need(p, fmt.values)
+    if m > self._h[1]:
+        return -m
+    self._h[0] = _write(self._b, p, fmt.values)
+    return m
+
+
+def _need(p, vals):
+    # Bytes the program p renders to with vals.
+    total = p[4] | p[5] << 8
+    i = 6
+    k = 0
+    while i < p[2] | p[3] << 8:
+        op = p[i]
+        if op < 128:
+            i += op + 1
+        else:
+            total += _width(vals[k], op - 128)
+            k += 1
+            i += 1
+    return total
+
+
+def _write(d, p, vals):
+    # Render program p with vals into d[0:]; returns the length.
+    n = 0
+    i = 6
+    k = 0
+    while i < p[2] | p[3] << 8:
+        op = p[i]
+        i += 1
+        if op < 128:
+            op += i
+            while i < op:
+                d[n] = p[i]
+                n += 1
+                i += 1
+        else:
+            n = _digits(d, n, vals[k], op - 128)
+            k += 1
+    return n
+
+
+def render(self, fmt):
+    """Replace the text with ``fmt`` filled from ``fmt.values`` or raise CapacityError."""
+    m = fill(self, fmt)
+    if m < 0:
+        self._full(-m, 1)
+
+
+def try_render(self, fmt):
+    """Like ``render`` but returns False (text unchanged) when it does not fit."""
+    return fill(self, fmt) >= 0

@@ -1,13 +1,15 @@
 """Viper kernel for ``mpalloc.fixed`` (twin of ``_fixed_py``).
 
-``vec_ops`` builds, per typed FixedVec, three viper closures over the addresses
-of its header and data arrays (one closure call + no attribute lookup is the
-cheapest call MicroPython offers: ~1.6x ``list.append``+``list.pop``, where a
-Python method costs ~4x). FixedStr functions take the FixedStr as ``self``.
+``vec_ops`` builds, per typed FixedVec, three viper closures over the address
+of its header (a closure call with no attribute lookup is the cheapest call
+MicroPython offers: ~1.5x ``list.append``+``list.pop``, where a class-level
+viper method costs ~3x). FixedStr functions take the FixedStr as ``self``.
 
-Header ``h = array('i', [n, capacity])``; data ``d`` an ``array`` of itemsize
+Header ``h = array('i', [n, capacity, ...])``; data ``d`` an ``array`` of itemsize
 1, 2 or 4 (ints only; objects, floats and 8-byte items use ``_fixed_py``).
 """
+
+import sys
 
 import micropython
 
@@ -25,129 +27,154 @@ def _addr(buf) -> int:
 def vec_ops(d, h, size, lo, hi, sx, fail):
     """(append, try_append, pop) for int array ``d`` of ``size`` 1/2/4, or None.
 
-    Header ``h`` = array('i', [n, capacity, 0, 0, 0]); this kernel stores in
-    words 2..4 the range check (x + bias <= span, unsigned; sizes 1 and 2 only:
-    4-byte values are truncated like MicroPython's ``array``) and ``sx``, the
-    shift that sign-extends a loaded item. ``fail(code, x)`` raises
-    (1 full, 2 empty, 3 out of range). Each call: O(1), no allocation.
+    Header ``h`` = array('i', [n, capacity, 0, 0, 0, 0, 0]); this kernel stores
+    in words 2..6 the range check (x + bias <= span, unsigned; sizes 1 and 2
+    only: 4-byte values are truncated like MicroPython's ``array``), ``sx``
+    (the shift that sign-extends a loaded item), the offset from ``h`` to the
+    items of ``d`` and the shift that sign-extends that offset. The closures
+    capture only the header address (each captured variable costs a cell
+    read and a conversion per call). ``fail(code, x)`` raises (1 full,
+    2 empty, 3 out of range). None when the offset does not fit 32 bits.
+    Each call: O(1), no allocation.
     """
-    if size == 1 or size == 2:
-        h[2] = -lo
-        h[3] = hi - lo
-        h[4] = sx
-        return (_ops1 if size == 1 else _ops2)(_addr(d), _addr(h), fail)
-    if size == 4:
-        h[4] = sx
-        return _ops4(_addr(d), _addr(h), fail)
-    return None
+    if size not in (1, 2, 4):
+        return None
+    ha = _addr(h)
+    off = _addr(d) - ha
+    if not -(1 << 31) <= off < (1 << 31):
+        return None
+    h[2] = -lo
+    h[3] = hi - lo
+    h[4] = sx
+    h[5] = off
+    h[6] = 32 if sys.maxsize > 0xFFFFFFFF else 0
+    return (_ops1 if size == 1 else _ops2 if size == 2 else _ops4)(ha, fail)
 
 
-def _ops1(da, ha, fail):
+def _ops1(ha, fail):
     @micropython.viper
     def append(x: int):
-        hp = ptr32(ha)
+        a = int(ha)
+        hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             fail(1, x)
         if uint(x + int(hp[2])) > uint(hp[3]):
             fail(3, x)
-        ptr8(da)[n] = x
+        o = int(hp[6])
+        ptr8(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
 
     @micropython.viper
     def try_append(x: int) -> bool:
-        hp = ptr32(ha)
+        a = int(ha)
+        hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             return False
         if uint(x + int(hp[2])) > uint(hp[3]):
             fail(3, x)
-        ptr8(da)[n] = x
+        o = int(hp[6])
+        ptr8(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
         return True
 
     @micropython.viper
     def pop() -> int:
-        hp = ptr32(ha)
+        a = int(ha)
+        hp = ptr32(a)
         n = int(hp[0]) - 1
         if n < 0:
             fail(2, 0)
         hp[0] = n
-        v = int(ptr8(da)[n])
-        s = int(hp[4])
-        return (v << s) >> s
+        o = int(hp[6])
+        v = int(ptr8(a + ((int(hp[5]) << o) >> o))[n])
+        o = int(hp[4])
+        return (v << o) >> o
 
     return append, try_append, pop
 
 
-def _ops2(da, ha, fail):
+def _ops2(ha, fail):
     @micropython.viper
     def append(x: int):
-        hp = ptr32(ha)
+        a = int(ha)
+        hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             fail(1, x)
         if uint(x + int(hp[2])) > uint(hp[3]):
             fail(3, x)
-        ptr16(da)[n] = x
+        o = int(hp[6])
+        ptr16(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
 
     @micropython.viper
     def try_append(x: int) -> bool:
-        hp = ptr32(ha)
+        a = int(ha)
+        hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             return False
         if uint(x + int(hp[2])) > uint(hp[3]):
             fail(3, x)
-        ptr16(da)[n] = x
+        o = int(hp[6])
+        ptr16(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
         return True
 
     @micropython.viper
     def pop() -> int:
-        hp = ptr32(ha)
+        a = int(ha)
+        hp = ptr32(a)
         n = int(hp[0]) - 1
         if n < 0:
             fail(2, 0)
         hp[0] = n
-        v = int(ptr16(da)[n])
-        s = int(hp[4])
-        return (v << s) >> s
+        o = int(hp[6])
+        v = int(ptr16(a + ((int(hp[5]) << o) >> o))[n])
+        o = int(hp[4])
+        return (v << o) >> o
 
     return append, try_append, pop
 
 
-def _ops4(da, ha, fail):
+def _ops4(ha, fail):
     @micropython.viper
     def append(x: int):
-        hp = ptr32(ha)
+        a = int(ha)
+        hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             fail(1, x)
-        ptr32(da)[n] = x
+        o = int(hp[6])
+        ptr32(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
 
     @micropython.viper
     def try_append(x: int) -> bool:
-        hp = ptr32(ha)
+        a = int(ha)
+        hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             return False
-        ptr32(da)[n] = x
+        o = int(hp[6])
+        ptr32(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
         return True
 
     @micropython.viper
     def pop() -> int:
-        hp = ptr32(ha)
+        a = int(ha)
+        hp = ptr32(a)
         n = int(hp[0]) - 1
         if n < 0:
             fail(2, 0)
         hp[0] = n
-        v = int(ptr32(da)[n])
-        s = int(hp[4])
-        return (v << s) >> s
+        o = int(hp[6])
+        v = int(ptr32(a + ((int(hp[5]) << o) >> o))[n])
+        o = int(hp[4])
+        return (v << o) >> o
 
     return append, try_append, pop
 
@@ -266,3 +293,106 @@ def push_fixed(self, v: int, dec: int):
     m = int(fmt(self, v, dec))
     if m < 0:
         self._full(0 - m)
+
+
+@micropython.viper
+def fill(self, fmt) -> int:
+    """Replace the text with compiled Format ``fmt`` filled from ``fmt.values``.
+
+    Returns bytes written, or -(bytes needed) when they do not fit (nothing
+    written, old text kept). Program ``fmt._p``: [fields, sign shift, end lo,
+    end hi, literal bytes lo, hi], then ops: 1..127 = a literal run of that
+    many bytes, 128 + d = the next value with d decimals. Two passes (size,
+    then write). No allocation, IRQ-safe; O(len(result)).
+    """
+    p = ptr8(fmt._p)
+    vp = ptr32(fmt.values)
+    sx = int(p[1])
+    end = int(p[2]) | int(p[3]) << 8
+    total = int(p[4]) | int(p[5]) << 8
+    i = 6
+    k = 0
+    while i < end:
+        op = int(p[i])
+        if op < 128:
+            i += op + 1
+            continue
+        i += 1
+        dec = op - 128
+        v = int(vp[k])
+        v = (v << sx) >> sx
+        k += 1
+        if v < 0:
+            total += 1
+            v = 0 - v
+        nd = 1
+        t = 10
+        while nd < 10 and v >= t:
+            nd += 1
+            t *= 10
+        if nd <= dec:
+            nd = dec + 1
+        total += nd
+        if dec:
+            total += 1
+    hp = ptr32(self._h)
+    if total > int(hp[1]):
+        return 0 - total
+    d = ptr8(self._b)
+    n = 0
+    i = 6
+    k = 0
+    while i < end:
+        op = int(p[i])
+        i += 1
+        if op < 128:
+            op += i
+            while i < op:
+                d[n] = p[i]
+                n += 1
+                i += 1
+            continue
+        dec = op - 128
+        v = int(vp[k])
+        v = (v << sx) >> sx
+        k += 1
+        if v < 0:
+            d[n] = 45  # '-'
+            n += 1
+            v = 0 - v
+        nd = 1
+        t = 10
+        while nd < 10 and v >= t:
+            nd += 1
+            t *= 10
+        if nd <= dec:
+            nd = dec + 1
+        if dec:
+            nd += 1
+        e = n + nd - 1
+        n += nd
+        j = 0
+        while e >= n - nd:
+            if j == dec and dec:
+                d[e] = 46  # '.'
+            else:
+                d[e] = 48 + v % 10
+                v //= 10
+            e -= 1
+            j += 1
+    hp[0] = n
+    return n
+
+
+@micropython.viper
+def render(self, fmt):
+    """Replace the text with ``fmt`` filled from ``fmt.values`` or raise CapacityError."""
+    m = int(fill(self, fmt))
+    if m < 0:
+        self._full(0 - m, 1)
+
+
+@micropython.viper
+def try_render(self, fmt) -> bool:
+    """Like ``render`` but returns False (text unchanged) when it does not fit. IRQ-safe."""
+    return int(fill(self, fmt)) >= 0

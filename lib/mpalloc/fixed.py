@@ -9,6 +9,10 @@
     line.clear(); line.push_str("T="); line.format_into(235, 1); line.push_str("C\\n")
     uart.write(line.as_bytes())   # "T=23.5C\\n", no garbage while building
 
+    fmt = Format("T={.1}C N={}")  # compiled once; fmt.values = array('i', [0, 0])
+    fmt.values[0] = 235; fmt.values[1] = 7
+    line.render(fmt)              # replaces the text in one kernel call: "T=23.5C N=7"
+
 ``KERNEL`` names the kernel in use: ``"viper"`` (``_fixed_viper``) or ``"py"``.
 Internal hook for tests and tools/bench: ``_with_kernel(kmod)`` returns
 (FixedVec, FixedStr) subclasses running on kernel module ``kmod``.
@@ -65,7 +69,7 @@ class FixedVec:
         _cap("FixedVec", capacity)
         self.capacity = capacity
         self.typecode = typecode
-        self._h = h = _array("i", (0, capacity, 0, 0, 0))
+        self._h = h = _array("i", (0, capacity, 0, 0, 0, 0, 0))
         lo, hi, sx = 1, 0, 0
         if typecode is None:
             size = 0
@@ -274,6 +278,8 @@ class FixedStr:
     push_int = _k.push_int
     push_fixed = _k.push_fixed
     _push = _k.push
+    render = _k.render
+    try_render = _k.try_render
 
     def __init__(self, capacity):
         """Allocate ``capacity`` bytes of storage."""
@@ -288,6 +294,10 @@ class FixedStr:
     # push_int(v): append int ``v`` in decimal. push_fixed(v, d): fixed point,
     #   push_fixed(235, 1) -> "23.5", push_fixed(-5, 2) -> "-0.05". Atomic
     #   (CapacityError), no allocation for small ints (|v| < 2**30).
+    # render(fmt): REPLACE the text with Format ``fmt`` filled from
+    #   ``fmt.values`` in one kernel call; CapacityError leaves the old text.
+    #   O(len(result)), no allocation, no Python frame (viper kernel).
+    # try_render(fmt) -> bool: the same, False instead of raising. IRQ-safe.
     # (kernel functions bound directly: one call, no Python frame)
 
     def push_fit(self, s):
@@ -314,7 +324,11 @@ class FixedStr:
         """
         self.push_fixed(value, decimals)
 
-    def _full(self, k):
+    def _full(self, k, whole=0):
+        if whole:
+            raise CapacityError("Format result of %d bytes does not fit in FixedStr(%d); "
+                                "old text (%d bytes) kept; use a bigger FixedStr"
+                                % (k, self.capacity, self._h[0]))
         raise CapacityError("FixedStr full: %d more bytes needed, %d of %d in use; "
                             "nothing appended (clear() or a bigger FixedStr)"
                             % (k, self._h[0], self.capacity))
@@ -379,9 +393,83 @@ class FixedStr:
         return not self.__eq__(other)
 
 
+class Format:
+    """A format compiled once: ``FixedStr.render(fmt)`` fills it without allocating.
+
+        fmt = Format("T={.1}C RH={}% N={}\\n")   # parsed here (allocates once)
+        v = fmt.values                            # array('i', [0, 0, 0])
+        v[0] = 235; v[1] = 45; v[2] = 1234
+        line.render(fmt)                          # "T=23.5C RH=45% N=1234\\n"
+
+    Fields: ``{}`` an int in decimal, ``{.N}`` an int as fixed point with N
+    (0..9) decimals ({.1} of 235 is "23.5", of -5 is "-0.5"). ``{{``/``}}``
+    are literal braces; other text is copied as utf-8. ``values`` holds one
+    int per field, in order, within +-(2**31 - 1). Bad specs raise ValueError
+    naming the position.
+    """
+
+    def __init__(self, spec):
+        """Parse ``spec`` (str) into a byte program. O(len(spec)); allocates."""
+        if not isinstance(spec, str):
+            raise TypeError("Format spec must be a str, got %s" % type(spec).__name__)
+        p = bytearray(6)
+        run = bytearray()  # pending literal bytes
+        lit = nf = i = 0
+        n = len(spec)
+        while i < n:
+            c = spec[i]
+            if c in "{}" and spec[i + 1:i + 2] == c:
+                run.append(ord(c))
+                i += 2
+                continue
+            if c == "}":
+                _bad(spec, i, "single '}'")
+            if c != "{":
+                run.extend(c.encode())
+                i += 1
+                continue
+            j = spec.find("}", i)
+            f = spec[i + 1:j] if j > 0 else None
+            if f != "" and (f is None or len(f) != 2 or f[0] != "." or f[1] not in "0123456789"):
+                _bad(spec, i, "bad field %r" % spec[i:j + 1] if j > 0 else "unclosed '{'")
+            lit += _flush(p, run)
+            run = bytearray()
+            p.append(128 + (int(f[1]) if f else 0))
+            nf += 1
+            i = j + 1
+        lit += _flush(p, run)
+        if lit > 65535 or len(p) > 65535:
+            _bad(spec, n, "%d literal bytes, %d program bytes (limit 65535)" % (lit, len(p)))
+        p[4] = lit & 255
+        p[5] = lit >> 8
+        p[1] = _WORD - 32
+        p[2] = len(p) & 255
+        p[3] = len(p) >> 8
+        self._p = p
+        self.values = _array("i", bytes(4 * nf))
+
+    def __repr__(self):
+        return "Format(%d fields, %d program bytes)" % (len(self.values), len(self._p))
+
+
+def _flush(p, run):
+    # Append literal bytes ``run`` to program ``p`` as runs of <= 127; returns len(run).
+    for j in range(0, len(run), 127):
+        k = min(127, len(run) - j)
+        p.append(k)
+        p.extend(run[j:j + k])
+    return len(run)
+
+
+def _bad(spec, i, what):
+    raise ValueError("Format: %s at position %d in %r; fields are {} and {.N} (N = 0..9), "
+                     "'{{' and '}}' are literal braces" % (what, i, spec))
+
+
 def _with_kernel(kmod):
     """Internal (tests, tools/bench): (FixedVec, FixedStr) subclasses on kernel ``kmod``."""
     ns = {"_kernel": kmod, "push_str": kmod.push_str, "append": kmod.push_str,
-          "push_int": kmod.push_int, "push_fixed": kmod.push_fixed, "_push": kmod.push}
+          "push_int": kmod.push_int, "push_fixed": kmod.push_fixed, "_push": kmod.push,
+          "render": kmod.render, "try_render": kmod.try_render}
     return (type("FixedVec_" + kmod.NAME, (FixedVec,), {"_kernel": kmod}),
             type("FixedStr_" + kmod.NAME, (FixedStr,), ns))
