@@ -35,6 +35,10 @@ TARGETED = {"ring_put_get": 1.0, "ring_128": 2.5, "ring_128_big": 2.5, "slab_48"
             "slab_48_live": 1.0,
             "ring_put_get_viper": 0.5, "ring_128_viper": 0.5, "slab_alloc_free_viper": 0.5}
 NUMBER = (int, float)
+FAMILIES = ("bytebuf", "arena", "pool", "fixed", "memops")
+PUBLIC = ("errors", "ring", "slab", "bytebuf", "global_slab", "aio", "arena", "stack", "pool",
+          "fixed", "memops")
+ARCHES = ("armv6m", "armv7emsp", "rv32imc", "xtensawin")
 
 
 def micropython_binary():
@@ -64,7 +68,7 @@ def bench(tmp_path_factory):
 
 def test_meta(bench):
     data, _ = bench
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     meta = data["meta"]
     for key in ("date", "host", "micropython", "rounds", "quick", "empty_loop_ns",
                 "ring_kernel", "slab_kernel", "method"):
@@ -84,8 +88,9 @@ def test_every_case_ran(bench):
     rows = {r["id"]: r for r in data["cases"]}
     assert set(CASES) <= set(rows), set(CASES) - set(rows)  # families may add more
     for cid, r in rows.items():
-        for key in ("group", "label", "note", "iterations", "rounds"):
+        for key in ("group", "label", "note", "iterations", "rounds", "family"):
             assert key in r, (cid, key)
+        assert r["family"] in ("core",) + FAMILIES, (cid, r["family"])
         assert isinstance(r["label"], str) and r["label"], cid
         assert isinstance(r["iterations"], int) and r["iterations"] > 0, cid
         assert r["rounds"] == data["meta"]["rounds"], cid
@@ -115,15 +120,86 @@ def test_ratios(bench):
             assert r["status"] == ("pass" if r["ratio"] <= r["target"] else "miss"), cid
 
 
-def test_footprint(bench):
+def test_footprint_ram_per_module(bench):
     data, _ = bench
-    mods = {r["module"]: r for r in data["footprint"]}
-    assert {"mpalloc.errors", "mpalloc.ring", "mpalloc.slab"} <= set(mods)
+    fp = data["footprint"]
+    mods = {r["module"]: r for r in fp["modules"]}
+    assert {"mpalloc." + m for m in PUBLIC} | {"(whole library)"} <= set(mods)
     for name, r in mods.items():
-        assert isinstance(r["py_bytes"], int) and r["py_bytes"] > 0, name
-        assert isinstance(r["mpy_bytes"], int) and r["mpy_bytes"] > 0, name
+        for kind in ("py", "mpy"):
+            assert isinstance(r[kind + "_bytes"], int) and r[kind + "_bytes"] > 0, name
+            assert 0 < r[kind + "_own_bytes"] <= r[kind + "_bytes"], name
+        if name.startswith("mpalloc."):
+            assert name in r["loads"], name
+            assert r["mpy_private_bytes"] <= r["mpy_own_bytes"], name
+            assert all(m.startswith("mpalloc._") for m in r["private"]), name
+            assert name not in r["deps"], name
     assert mods["mpalloc.ring"]["target_mpy_bytes"] == 1024
-    assert mods["mpalloc.ring"]["status"] in ("pass", "miss")
+    assert mods["(whole library)"]["target_mpy_bytes"] == 12 * 1024
+    for r in mods.values():
+        t = r["target_mpy_bytes"]
+        assert r["status"] == (None if t is None else
+                               "pass" if r["mpy_bytes"] <= t else "miss"), r["module"]
+    whole = mods["(whole library)"]
+    steps = whole["steps"]
+    assert [s["module"] for s in steps] == ["mpalloc." + m for m in PUBLIC]
+    assert sum(s["mpy_bytes"] for s in steps) == whole["mpy_bytes"]
+    # The whole library holds at least as much as its largest single module.
+    assert whole["mpy_bytes"] >= max(r["mpy_bytes"] for r in mods.values()) * 0.9
+    assert "outside the GC heap" in fp["note"]
+
+
+def test_footprint_mpy_per_arch(bench):
+    data, _ = bench
+    fp = data["footprint"]
+    assert set(ARCHES) <= set(fp["arches"])
+    lib = os.path.join(ROOT, "lib", "mpalloc")
+    assert set(fp["mpy_files"]) == {n[:-3] + ".mpy" for n in os.listdir(lib)
+                                    if n.endswith(".py")}
+    for f, sizes in fp["mpy_files"].items():
+        for arch in fp["arches"]:
+            assert isinstance(sizes[arch], int) and sizes[arch] > 0, (f, arch)
+        if not f.endswith("_viper.mpy"):  # bytecode only: the same on every arch
+            assert len(set(sizes.values())) == 1, f
+    for r in fp["mpy_modules"]:
+        assert set(r["loaded_files"]) <= set(r["installed_files"]), r["module"]
+        for arch in fp["arches"]:
+            assert r["loaded"][arch] == sum(fp["mpy_files"][f][arch]
+                                            for f in r["loaded_files"])
+            assert r["loaded"][arch] <= r["installed"][arch]
+    core = fp["core_mpy"]
+    assert core["arch"] == "armv6m" and core["target_bytes"] == 6 * 1024
+    assert {"errors.mpy", "ring.mpy", "slab.mpy"} <= set(core["files"])
+    assert core["status"] == ("pass" if core["bytes"]["armv6m"] <= 6144 else "miss")
+
+
+def test_footprint_metadata(bench):
+    data, _ = bench
+    meta = {m["id"]: m for m in data["footprint"]["metadata"]}
+    assert {"slab", "blockpool_lifo", "blockpool_fifo", "blockpool_bitmap", "bytering",
+            "arena"} <= set(meta)
+    for key in ("slab", "blockpool_lifo", "blockpool_fifo", "blockpool_bitmap"):
+        m = meta[key]
+        # Held bytes grow with the slot count by at least the slots' data.
+        assert m["bytes_2n"] - m["bytes_n"] >= m["n"] * 16, key
+        assert m["per_item_bytes"] >= 0, key
+        assert m["per_item_bytes"] == round((m["bytes_2n"] - m["bytes_n"]) / m["n"] - 16, 2)
+    for key in ("bytering", "arena"):
+        m = meta[key]
+        assert m["fixed_bytes"] == m["bytes_n"] - m["n"] and m["fixed_bytes"] > 0, key
+    assert meta["slab"]["target_bytes"] == 4
+    assert meta["slab"]["status"] == ("pass" if meta["slab"]["per_item_bytes"] <= 4
+                                      else "miss")
+
+
+def test_targets_list(bench):
+    data, _ = bench
+    kinds = {t["kind"] for t in data["targets"]}
+    assert {"cost_ratio", "latency", "ram_after_mpy_import", "mpy_size", "metadata"} <= kinds
+    for t in data["targets"]:
+        assert t["status"] in ("pass", "miss", "missing"), t
+        if t["value"] is not None:
+            assert t["status"] == ("pass" if t["value"] <= t["target"] else "miss"), t
 
 
 def test_latency(bench):
@@ -138,9 +214,14 @@ def test_latency(bench):
             assert isinstance(d[key], NUMBER) and d[key] >= 0, (kind, key, d[key])
         assert d["median_us"] <= d["p99_us"] <= d["p999_us"] <= d["worst_us"], kind
         assert d["round_worst_max_us"] == d["worst_us"], kind
+        hist = d["hist"]
+        assert sum(n for _, n in hist) == lat["ops"], kind
+        assert hist == sorted(hist) and hist[-1][0] == d["worst_us"], kind
     # The slab path allocates nothing, so no collection can start inside it; the heap
     # loop runs with a low gc.threshold, so collections must have happened there.
+    assert {"heap", "slab", "ring", "floor"} <= set(lat["kinds"])
     assert lat["slab"]["collections"] == 0
+    assert lat["ring"]["collections"] == 0
     assert lat["heap"]["collections"] > 0
     assert isinstance(lat["ratio_slab_over_heap_worst"], float)
     assert lat["ratio_slab_over_heap_worst"] > 0
@@ -152,3 +233,5 @@ def test_tables_on_stdout(bench):
     assert "| case | ns/op median |" in out
     assert "| single op (20000 live objects" in out
     assert "slab worst / heap worst" in out
+    assert "| module (with what it loads) |" in out
+    assert "armv6m" in out

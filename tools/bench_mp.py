@@ -147,10 +147,12 @@ def build_cases():
     slab_args = (64 * 64, 64)  # 64 blocks of 64 bytes; try_alloc(48) takes one block
 
     cases = []
+    family = ["core"]  # the plug-in adding cases (tools/report groups rows by it)
 
     def add(cid, group, label, fn, a, b, baseline=None, target=None, note=""):
         cases.append({"id": cid, "group": group, "label": label, "fn": fn, "a": a, "b": b,
-                      "baseline": baseline, "target": target, "note": note})
+                      "baseline": baseline, "target": target, "note": note,
+                      "family": family[0]})
 
     add("empty_loop", 0, "empty `for _ in range(n)` loop", t_empty, None, None,
         note="loop overhead alone; every row includes it once per iteration")
@@ -219,13 +221,14 @@ def build_cases():
     # Further allocator families add their cases from tools/bench_<family>.py:
     # add_cases(add) calls add(id, group, label, fn, a, b, baseline, target, note) with
     # fn(n, a, b) -> microseconds for n iterations, as the cases above.
-    for family in FAMILIES:
+    for family_name in FAMILIES:
         try:
-            plugin = __import__("bench_" + family)
+            plugin = __import__("bench_" + family_name)
         except ImportError as e:
-            if "bench_" + family not in str(e):
+            if "bench_" + family_name not in str(e):
                 raise
             continue
+        family[0] = family_name
         plugin.add_cases(add)
     return cases
 
@@ -263,7 +266,8 @@ def throughput(rounds, target_ms):
     for c in cases:
         emit("case", {"id": c["id"], "group": c["group"], "label": c["label"],
                       "baseline": c["baseline"], "target": c["target"], "note": c["note"],
-                      "iterations": c.get("n", 0), "samples_ns": c["samples"]})
+                      "iterations": c.get("n", 0), "samples_ns": c["samples"],
+                      "family": c["family"]})
 
 
 # ---- worst-case single-op latency ---------------------------------------------------------
@@ -291,6 +295,16 @@ def op_blockpool(p):
 
 def op_objpool(p):
     p.release(p.acquire())
+
+
+def op_ring(r):
+    r.put(65)
+    r.get()
+
+
+def op_arena(a):
+    if a.take(64) < 0:
+        a.reset()
 
 
 def op_floor(a):
@@ -336,6 +350,15 @@ def latency_ops():
                     op_blockpool, pool.BlockPool(64, 64), pool.KERNEL))
         ops.append(("objpool", "ObjectPool(4-attribute object, 64) acquire+release, one "
                     "at a time", op_objpool, pool.ObjectPool(_Obj, 64), pool.KERNEL))
+    ops.append(("ring", "ByteRing(1024) put+get, one at a time", op_ring, ring.ByteRing(1024),
+                ring.KERNEL))
+    try:
+        from mpalloc.arena import Arena
+    except ImportError:
+        Arena = None
+    if Arena is not None:
+        ops.append(("arena", "Arena(65536).take(64) (reset when full), one at a time",
+                    op_arena, Arena(65536), None))
     ops.append(("floor", "empty timed window (timer + host scheduler jitter)", op_floor,
                 None, None))
     return ops

@@ -1,0 +1,148 @@
+"""tools/report renders tools/bench JSON into docs/benchmarks.md, plots and README's summary.
+
+Host-only (CPython). The committed report must be what tools/report makes of the
+committed data (docs/benchmarks.json), and README.md's summary block must be the
+report's, so the numbers a reader sees come from one run.
+"""
+
+import importlib.machinery
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPORT = os.path.join(ROOT, "tools", "report")
+DATA = os.path.join(ROOT, "docs", "benchmarks.json")
+MD = os.path.join(ROOT, "docs", "benchmarks.md")
+README = os.path.join(ROOT, "README.md")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def load_report():
+    loader = importlib.machinery.SourceFileLoader("mpalloc_report", REPORT)
+    spec = importlib.util.spec_from_loader("mpalloc_report", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+report = load_report()
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def data():
+    return report.load(DATA)
+
+
+def run(*args):
+    return subprocess.run([sys.executable, REPORT, *args], capture_output=True, text=True,
+                          cwd=ROOT, env=dict(os.environ, MPLBACKEND="Agg"), timeout=300)
+
+
+def test_committed_report_is_rendered_from_committed_data():
+    assert read(MD) == report.render(data()), (
+        "docs/benchmarks.md differs from tools/report's rendering of docs/benchmarks.json: "
+        "run `make bench` (or tools/report --json docs/benchmarks.json)")
+
+
+def test_committed_report_is_a_full_run():
+    meta = data()["meta"]
+    assert meta["quick"] is False, "commit a full run (make bench), not --quick"
+    assert meta["rounds"] >= 11
+
+
+def test_readme_summary_matches_report():
+    block = report.extract_block(read(README))
+    assert block is not None, (
+        "README.md has no %s ... %s block: paste docs/benchmarks.md's summary there (or "
+        "run tools/report --readme README.md after adding the markers)"
+        % (report.BEGIN, report.END))
+    assert block == report.extract_block(read(MD)), (
+        "README.md's summary block differs from docs/benchmarks.md's: run "
+        "tools/report --readme README.md")
+
+
+def test_summary_block_content():
+    d = data()
+    block = report.summary_block(d)
+    assert block.startswith(report.BEGIN) and block.endswith(report.END)
+    assert d["meta"]["date"][:10] in block
+    version = ".".join(str(v) for v in d["meta"]["micropython"]["implementation"]["version"])
+    assert "MicroPython " + version in block
+    by_id = {r["id"]: r for r in d["cases"]}
+    for name, cid in report.SUMMARY_CASES:
+        assert cid in by_id, "summary case %s (%s) is not in the bench data" % (cid, name)
+        assert by_id[cid]["label"] in block, cid
+        assert "%.2fx" % by_id[cid]["ratio"] in block, cid
+    links = [part.split(")")[0] for part in block.split("](")[1:]]
+    assert links, block
+    for link in links:
+        assert link.startswith("/"), link  # root-relative: same text in README and docs/
+        assert os.path.exists(os.path.join(ROOT, link[1:])), link
+    assert sum(1 for x in links if x.endswith(".png")) == 1  # one plot
+
+
+def test_targets_table_counts_every_target():
+    d = data()
+    md = report.targets_section(d["targets"])
+    passed = sum(1 for t in d["targets"] if t["status"] == "pass")
+    assert "%d of %d targets met." % (passed, len(d["targets"])) in md
+    assert md.count("| **miss** |") == sum(1 for t in d["targets"] if t["status"] == "miss")
+
+
+def test_cli_writes_markdown_json_and_plots(tmp_path):
+    out = tmp_path / "r" / "benchmarks.md"
+    proc = run("--json", DATA, "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert out.read_text() == report.render(data())
+    assert json.loads((tmp_path / "r" / "benchmarks.json").read_text()) == data()
+    for name in ("cost_ratios.png", "latency.png", "footprint.png"):
+        png = (tmp_path / "r" / "img" / name).read_bytes()
+        assert png[:8] == PNG and len(png) > 10000, name
+        assert "](img/%s)" % name in out.read_text(), name
+
+
+def test_readme_update_replaces_only_the_block(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# top\n\nintro\n\n%s\nold numbers\n%s\n\n## rest\nmore\n"
+                      % (report.BEGIN, report.END))
+    proc = run("--json", DATA, "--check-readme", str(readme))
+    assert proc.returncode != 0 and "stale" in proc.stderr, proc.stderr
+    proc = run("--json", DATA, "--out", str(tmp_path / "d" / "benchmarks.md"), "--no-plots",
+               "--readme", str(readme))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = readme.read_text()
+    assert text == "# top\n\nintro\n\n%s\n\n## rest\nmore\n" % report.summary_block(data())
+    proc = run("--json", DATA, "--check-readme", str(readme))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run("--json", DATA, "--out", str(tmp_path / "d" / "benchmarks.md"), "--no-plots",
+               "--readme", str(readme))
+    assert proc.returncode == 0 and "unchanged" in proc.stdout
+    assert readme.read_text() == text
+
+
+def test_readme_without_markers_is_an_error(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# no block here\n")
+    proc = run("--json", DATA, "--out", str(tmp_path / "benchmarks.md"), "--no-plots",
+               "--readme", str(readme))
+    assert proc.returncode != 0 and report.BEGIN in proc.stderr
+    assert readme.read_text() == "# no block here\n"
+    proc = run("--json", DATA, "--check-readme", str(readme))
+    assert proc.returncode != 0 and "missing" in proc.stderr
+
+
+def test_wrong_schema_is_refused(tmp_path):
+    d = data()
+    d["schema"] = 1
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(d))
+    proc = run("--json", str(path), "--out", str(tmp_path / "x.md"), "--no-plots")
+    assert proc.returncode != 0 and "schema" in proc.stderr
+    assert not (tmp_path / "x.md").exists()
