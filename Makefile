@@ -28,7 +28,7 @@ demo: $(STAMP)
 # README's summary block: `$(BIN)/python tools/report --readme README.md`.
 bench: $(STAMP)
 	$(BIN)/python tools/bench $(BENCH_ARGS)
-	MPLBACKEND=Agg $(BIN)/python tools/report
+	MPLBACKEND=Agg $(BIN)/python tools/report --readme README.md
 
 build: $(STAMP)
 	$(BIN)/python tools/build
