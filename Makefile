@@ -24,8 +24,8 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(MICROPYTHON) -X heapsize=4M examples/uart_rx_demo.py
 
-# JSON (build/bench.json), then docs/benchmarks.md, docs/benchmarks.json, docs/img/*.png.
-# README's summary block: `$(BIN)/python tools/report --readme README.md`.
+# JSON (build/bench.json), then docs/benchmarks.md, docs/benchmarks.json, docs/img/*.png
+# and README's summary block (a test checks README matches the committed report).
 bench: $(STAMP)
 	$(BIN)/python tools/bench $(BENCH_ARGS)
 	MPLBACKEND=Agg $(BIN)/python tools/report --readme README.md
