@@ -55,25 +55,16 @@ def _store(m, lo, hi, buf):
 
 
 @micropython.viper
-def _addr(buf) -> int:
-    return int(ptr8(buf))
-
-
-def init(self, capacity):
+def init(self, capacity: int):
     """Allocate the storage for ``capacity`` bytes (constructor only)."""
     size = capacity + 1
     m = bytearray(16 + size)
-    a = _addr(m)
-    if a & 3:  # heap blocks are word-aligned; the header is read with ptr32
-        raise MemoryError("ByteRing storage at 0x%x is not word-aligned" % a)
+    a = int(ptr8(m))
     self._m = m  # keeps the storage alive
     self._a = a
-    _set_size(self, size)
-
-
-@micropython.viper
-def _set_size(self, size: int):
-    h = ptr32(int(self._a))
+    if a & 3:  # heap blocks are word-aligned; the header is read with ptr32
+        raise MemoryError("ByteRing storage at 0x%x is not word-aligned" % self._a)
+    h = ptr32(a)
     h[0] = 0
     h[1] = 0
     h[2] = 0

@@ -52,9 +52,12 @@ def _scan(m, i, k, stop):
 
 
 def _find(self, k):
-    # First run of k free blocks, next-fit from the hint; -1 if none. O(slots).
+    # k >= 1: first run of k free blocks, next-fit from the hint; -1 if none. O(slots).
     # Pass 1: hint .. end; pass 2: 0 .. hint, finishing a run that starts before the hint.
+    # k == 0: the largest free run (as the viper twin, which merges the two functions).
     m = self._m
+    if k == 0:
+        return _largest(m)
     s = _scan(m, m[_HINT], k, m[_SLOTS])
     if s < 0:
         s = _scan(m, 0, k, m[_HINT])
@@ -142,8 +145,7 @@ def valid(self, h):
     return (w & _LEN) != 0 and ((w ^ h) >> 18) == 0
 
 
-def largest_run(self):
-    m = self._m
+def _largest(m):
     nslots = m[_SLOTS]
     bs = m[_BS]
     best = 0

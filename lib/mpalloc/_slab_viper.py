@@ -31,10 +31,28 @@ _M30 = const(0x3FFFFFFF)
 
 @micropython.viper
 def _find(self, k: int) -> int:
-    # First run of k free blocks, next-fit from the hint; -1 if none. O(slots).
+    # k >= 1: first run of k free blocks, next-fit from the hint; -1 if none.
+    # k == 0: the largest free run (stats() and error messages; one function instead
+    # of two saves ~130 bytes of RAM, and try_alloc only reaches here on its slow path).
+    # O(slots).
     m = ptr32(self._m)
     nslots = int(m[_SLOTS])
     bs = int(m[_BS])
+    if k == 0:
+        best = 0
+        run = 0
+        i = 0
+        while i < nslots:
+            ln = int(m[_H + i]) & _LEN
+            if ln == 0:
+                run += 1
+                if run > best:
+                    best = run
+                i += 1
+            else:
+                run = 0
+                i += (ln + bs - 1) // bs
+        return best
     hint = int(m[_HINT])
     # Pass 1: hint .. end. The hint is a boundary, so stepping head to head stays aligned.
     i = hint
@@ -161,24 +179,3 @@ def valid(self, h: int) -> bool:
         return False
     w = int(m[_H + s])
     return (w & _LEN) != 0 and ((w ^ h) >> 18) == 0
-
-
-@micropython.viper
-def largest_run(self) -> int:
-    m = ptr32(self._m)
-    nslots = int(m[_SLOTS])
-    bs = int(m[_BS])
-    best = 0
-    run = 0
-    i = 0
-    while i < nslots:
-        ln = int(m[_H + i]) & _LEN
-        if ln == 0:
-            run += 1
-            if run > best:
-                best = run
-            i += 1
-        else:
-            run = 0
-            i += (ln + bs - 1) // bs
-    return best

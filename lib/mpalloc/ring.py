@@ -38,9 +38,6 @@ _EMPTY = bytearray(0)
 MAX_CAPACITY = 1 << 29
 """Largest capacity accepted: every index stays below 2**30 (a small int)."""
 
-_KERNEL_METHODS = ("put", "get", "peek", "write", "write_from", "readinto", "any", "space", "clear")
-
-
 class ByteRing:
     """Fixed-capacity FIFO of bytes; one producer and one consumer, no lock.
 
@@ -111,15 +108,11 @@ class ByteRing:
     _dropped = _k.dropped
 
     def __init__(self, capacity):
-        """Allocate a ring holding ``capacity`` bytes (1..MAX_CAPACITY)."""
-        if not isinstance(capacity, int) or isinstance(capacity, bool):
-            raise TypeError("ByteRing capacity must be an int, got %s; pass the number of "
-                            "bytes the queue must hold, e.g. ByteRing(256)"
-                            % type(capacity).__name__)
-        if capacity < 1 or capacity > MAX_CAPACITY:
-            raise ValueError("ByteRing capacity must be 1..%d, got %d; pass the number of "
-                             "bytes the queue must hold, e.g. ByteRing(256)"
-                             % (MAX_CAPACITY, capacity))
+        """Allocate a ring holding ``capacity`` bytes (1..MAX_CAPACITY). TypeError /
+        ValueError for a bad capacity. Allocates the storage; not IRQ-safe."""
+        if (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1
+                or capacity > MAX_CAPACITY):
+            _cold("badcap", capacity)
         self.capacity = capacity
         self._wl = self._rl = _EMPTY  # last buffer checked by write / readinto
         self._init(capacity)
@@ -140,7 +133,7 @@ class ByteRing:
         # call's ``self._a`` by ~5 ns; __getattr__ only runs when lookup fails.
         if name == "dropped":
             return self._dropped()
-        raise AttributeError("'ByteRing' object has no attribute '%s'" % name)
+        _cold("noattr", name)
 
     def read(self, n=-1):
         """Remove and return up to ``n`` waiting bytes (all of them when ``n < 0``).
@@ -148,19 +141,10 @@ class ByteRing:
         Consumer side. Allocates (a bytearray and the returned bytes): not IRQ-safe.
         O(n). Returns ``b""`` when empty.
         """
-        if not isinstance(n, int):
-            raise TypeError("ByteRing.read(n) needs an int, got %s; use read() for all "
-                            "%d waiting bytes" % (type(n).__name__, self.any()))
-        avail = self.any()
-        if n < 0 or n > avail:
-            n = avail
-        buf = bytearray(n)
-        self.readinto(buf)
-        return bytes(buf)
+        return _cold("read", self, n)
 
     def __repr__(self):
-        return "<ByteRing %d/%d bytes, dropped %d, kernel %s>" % (
-            self.any(), self.capacity, self.dropped, self.KERNEL)
+        return _cold("rep", self)
 
     # Cold path of write/readinto, run when a buffer object is seen for the first
     # time in a row: check its type once, then remember it (self._wl / self._rl; the
@@ -170,7 +154,7 @@ class ByteRing:
         if t is bytearray or t is bytes or t is memoryview or t is _array:
             self._wl = buf  # producer-owned
             return
-        self._badbuf("write", buf)
+        _cold("badbuf", self, "write", buf)
 
     def _rchk(self, buf):
         t = type(buf)
@@ -185,20 +169,7 @@ class ByteRing:
                 return
             except TypeError:
                 pass
-        self._badbuf("readinto", buf)
-
-    def _badbuf(self, name, buf):
-        try:
-            n = len(buf)
-        except TypeError:
-            n = "no len"
-        if name == "readinto":
-            want = "a writable byte buffer (bytearray, writable memoryview, array)"
-        else:
-            want = "a byte buffer (bytes, bytearray, memoryview, array)"
-        raise TypeError("ByteRing.%s needs %s, got %s (len %s); %d bytes waiting, %d free, "
-                        "ring unchanged" % (name, want, type(buf).__name__, n,
-                                            self.any(), self.space()))
+        _cold("badbuf", self, "readinto", buf)
 
 
 def _with_kernel(kmod):
@@ -207,8 +178,12 @@ def _with_kernel(kmod):
     ``kmod`` is ``mpalloc._ring_viper`` or ``mpalloc._ring_py``; the class has the
     same API and the same per-call cost as ByteRing (kernel functions bound directly).
     """
-    ns = {"KERNEL": kmod.NAME, "__len__": kmod.any, "_init": kmod.init,
-          "_dropped": kmod.dropped}
-    for name in _KERNEL_METHODS:
-        ns[name] = getattr(kmod, name)
-    return type("ByteRing_" + kmod.NAME, (ByteRing,), ns)
+    return _cold("with_kernel", kmod)
+
+
+def _cold(name, *args):
+    # Cold paths (construction, errors, read, repr, test hooks) live in _ring_cold,
+    # imported on first use so they hold no RAM in a program that never needs them.
+    from mpalloc import _ring_cold
+
+    return getattr(_ring_cold, name)(*args)

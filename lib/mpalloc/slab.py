@@ -31,8 +31,6 @@ native emitter exists, the pure twin elsewhere; both give identical results.
 
 from array import array
 
-from mpalloc.errors import AllocError, StaleHandleError
-
 try:
     from mpalloc import _slab_viper as _k
 except (SyntaxError, ImportError, ValueError):
@@ -43,9 +41,10 @@ try:
 except (SyntaxError, ImportError, ValueError):
     from mpalloc import _mem_py as _mem
 
-from mpalloc._util import const
-from mpalloc._util import critical as _critical
-from mpalloc._util import words as _words
+try:
+    from micropython import const
+except ImportError:
+    from mpalloc._util import const
 
 KERNEL = _k.NAME
 
@@ -129,28 +128,21 @@ class Slab:
     size = _k.size
     _try_alloc = _k.try_alloc
     _try_free = _k.try_free
-    _largest_run = _k.largest_run
+    _find = _k._find
 
     def __init__(self, size, slots, *, irq_safe=False, _salt=None):
-        if type(size) is not int or type(slots) is not int:
-            raise TypeError("Slab(size, slots): ints required, got %s and %s"
-                            % (type(size).__name__, type(slots).__name__))
-        if size < 1 or size >= _HLIMIT:
-            raise ValueError("Slab size %d out of range: use 1 <= size < %d"
-                             % (size, _HLIMIT))
-        if slots < 1 or slots > MAX_SLOTS:
-            raise ValueError("Slab slots %d out of range: use 1 <= slots <= %d"
-                             % (slots, MAX_SLOTS))
-        if slots > size:
-            raise ValueError("Slab slots %d > size %d leaves 0-byte blocks: use at most "
-                             "%d slots or a larger size" % (slots, size, size))
+        if (type(size) is not int or type(slots) is not int or size < 1 or size >= _HLIMIT
+                or slots < 1 or slots > MAX_SLOTS or slots > size):
+            _cold("badargs", size, slots)
+        from mpalloc._util import critical, words
+
         salt = _new_salt() if _salt is None else (_salt & 0xFFF)
         bs = size // slots
         self.block_size = bs
         self.slots = slots
         self.irq_safe = bool(irq_safe)
         self._salt = salt
-        m = _words(_H + slots)
+        m = words(_H + slots)
         for i in range(_H, _H + slots):
             m[i] = salt << 18
         m[_HINT] = 0
@@ -162,7 +154,7 @@ class Slab:
         self._data = bytearray(slots * bs)
         self._mv = memoryview(self._data)
         if irq_safe:
-            disable, other = _critical()
+            disable, other = critical()
             if disable is not None:
                 self._disable = disable
                 self._enable = other
@@ -230,29 +222,11 @@ class Slab:
         a non-int. Allocates only the exception. Not IRQ-safe (use try_alloc); guarded
         when irq_safe. Cost as try_alloc.
         """
-        if type(n) is not int:
-            raise TypeError("Slab.alloc(n): n must be an int, got %s" % type(n).__name__)
-        if n < 1:
-            raise ValueError("Slab.alloc(%d): n must be >= 1" % n)
-        if n > MAX_ALLOC:
-            raise ValueError("Slab.alloc(%d): one allocation holds at most %d bytes; "
-                             "split the data" % (n, MAX_ALLOC))
-        h = self.try_alloc(n)
-        if h:
-            return h
-        bs = self.block_size
-        need = (n + bs - 1) // bs
-        m = self._m
-        free = m[_FREE]
-        run = self._largest_run()
-        if need > self.slots:
-            raise AllocError("Slab.alloc(%d): needs %d blocks of %d bytes but the slab has "
-                             "%d blocks (%d bytes); %d blocks free, largest free run %d; "
-                             "use a larger slab or split the data"
-                             % (n, need, bs, self.slots, self.slots * bs, free, run))
-        raise AllocError("Slab.alloc(%d): needs %d contiguous blocks of %d bytes; %d of %d "
-                         "blocks free, largest free run %d; free some handles or use a "
-                         "larger slab" % (n, need, bs, free, self.slots, run))
+        if type(n) is int and n >= 1 and n <= MAX_ALLOC:
+            h = self.try_alloc(n)
+            if h:
+                return h
+        _cold("alloc_fail", self, n)
 
     def free(self, h):
         """Free handle ``h``. Raises ``StaleHandleError`` naming the handle, its slot and
@@ -260,28 +234,9 @@ class Slab:
         ``TypeError`` for a non-int. Allocates only the exception. O(1). Not IRQ-safe
         (use try_free); guarded when irq_safe.
         """
-        if type(h) is not int:
-            raise TypeError("Slab.free(h): h must be an int handle, got %s"
-                            % type(h).__name__)
-        if 0 < h < _HLIMIT and self.try_free(h):
+        if type(h) is int and 0 < h < _HLIMIT and self.try_free(h):
             return
-        raise StaleHandleError(self._why(h))
-
-    def _why(self, h):
-        if h <= 0 or h >= _HLIMIT:
-            return ("handle %d is not a slab handle (handles are 0 < h < %d); "
-                    "pass the value alloc returned" % (h, _HLIMIT))
-        slot = (h & _LEN) - 1
-        tag = h >> 18
-        if slot < 0 or slot >= self.slots:
-            return ("handle %d names slot %d but the slab has %d slots: forged or from "
-                    "another slab" % (h, slot, self.slots))
-        w = self._m[_H + slot]
-        if w & _LEN == 0:
-            return ("handle %d (slot %d, generation tag %d): slot is free: double free, "
-                    "or a stale/foreign handle" % (h, slot, tag))
-        return ("handle %d (slot %d, generation tag %d): slot now holds tag %d: stale "
-                "(freed and reused) or from another slab" % (h, slot, tag, w >> 18))
+        _cold("free_fail", self, h)
 
     def get(self, h):
         """A memoryview of exactly the requested length for ``h``, or None when stale.
@@ -306,8 +261,7 @@ class Slab:
         # Few locals on purpose (h is reused for the offset, n for the count): a frame
         # over ~11 words would come from the heap on every call.
         if type(buf) not in _WRITE_TYPES:
-            raise TypeError("Slab.write: buf must be bytes, bytearray, memoryview or "
-                            "array, got %s" % type(buf).__name__)
+            _cold("badbuf", "write", buf)
         n = self.size(h)
         if n < 0:
             return -1
@@ -329,8 +283,7 @@ class Slab:
         """
         # Few locals on purpose: a frame over ~11 words would come from the heap.
         if type(buf) not in _READ_TYPES:
-            raise TypeError("Slab.readinto: buf must be a bytearray, writable memoryview "
-                            "or array, got %s" % type(buf).__name__)
+            _cold("badbuf", "readinto", buf)
         if type(buf) is memoryview and _len(buf):
             buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
         n = self.size(h)
@@ -346,36 +299,21 @@ class Slab:
         allocs, frees, failures (refused requests), in_use (live allocations),
         blocks_in_use, peak (peak blocks in use), free_blocks, largest_free_run.
         """
-        m = self._m
-        return {
-            "allocs": m[_ALLOCS],
-            "frees": m[_FREES],
-            "failures": m[_FAILS],
-            "in_use": m[_LIVE],
-            "blocks_in_use": self.slots - m[_FREE],
-            "peak": m[_PEAK],
-            "free_blocks": m[_FREE],
-            "largest_free_run": self._largest_run(),
-        }
+        return _cold("stats", self)
 
     def __repr__(self):
-        m = self._m
-        return "<Slab %d x %d bytes, %d live, %d blocks free, kernel %s>" % (
-            self.slots, self.block_size, m[_LIVE], m[_FREE], self.KERNEL)
+        return _cold("rep", self)
 
 
 def _with_kernel(kmod):
     """A Slab subclass bound to kernel module ``kmod`` (``_slab_viper`` or ``_slab_py``);
     for benchmarks and twin tests."""
+    return _cold("with_kernel", kmod)
 
-    class _KSlab(Slab):
-        KERNEL = kmod.NAME
-        try_alloc = kmod.try_alloc
-        try_free = kmod.try_free
-        valid = kmod.valid
-        size = kmod.size
-        _try_alloc = kmod.try_alloc
-        _try_free = kmod.try_free
-        _largest_run = kmod.largest_run
 
-    return _KSlab
+def _cold(name, *args):
+    # Cold paths (errors, stats, repr, test hooks) live in _slab_cold, imported on
+    # first use so they hold no RAM in a program that never needs them.
+    from mpalloc import _slab_cold
+
+    return getattr(_slab_cold, name)(*args)

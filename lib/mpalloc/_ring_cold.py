@@ -1,0 +1,62 @@
+"""Cold paths of ``mpalloc.ring`` (internal): error messages, ``read``,
+``repr`` and the ``_with_kernel`` test hook. Imported on first use by
+``ring._cold`` so a program that only moves bytes never holds this code in RAM.
+"""
+
+from mpalloc import ring
+
+_KERNEL_METHODS = ("put", "get", "peek", "write", "write_from", "readinto", "any", "space",
+                   "clear")
+
+
+def badcap(capacity):
+    if not isinstance(capacity, int) or isinstance(capacity, bool):
+        raise TypeError("ByteRing capacity must be an int, got %s; pass the number of "
+                        "bytes the queue must hold, e.g. ByteRing(256)"
+                        % type(capacity).__name__)
+    raise ValueError("ByteRing capacity must be 1..%d, got %d; pass the number of "
+                     "bytes the queue must hold, e.g. ByteRing(256)"
+                     % (ring.MAX_CAPACITY, capacity))
+
+
+def noattr(name):
+    raise AttributeError("'ByteRing' object has no attribute '%s'" % name)
+
+
+def read(self, n):
+    if not isinstance(n, int):
+        raise TypeError("ByteRing.read(n) needs an int, got %s; use read() for all "
+                        "%d waiting bytes" % (type(n).__name__, self.any()))
+    avail = self.any()
+    if n < 0 or n > avail:
+        n = avail
+    buf = bytearray(n)
+    self.readinto(buf)
+    return bytes(buf)
+
+
+def rep(self):
+    return "<ByteRing %d/%d bytes, dropped %d, kernel %s>" % (
+        self.any(), self.capacity, self.dropped, self.KERNEL)
+
+
+def badbuf(self, name, buf):
+    try:
+        n = len(buf)
+    except TypeError:
+        n = "no len"
+    if name == "readinto":
+        want = "a writable byte buffer (bytearray, writable memoryview, array)"
+    else:
+        want = "a byte buffer (bytes, bytearray, memoryview, array)"
+    raise TypeError("ByteRing.%s needs %s, got %s (len %s); %d bytes waiting, %d free, "
+                    "ring unchanged" % (name, want, type(buf).__name__, n,
+                                        self.any(), self.space()))
+
+
+def with_kernel(kmod):
+    ns = {"KERNEL": kmod.NAME, "__len__": kmod.any, "_init": kmod.init,
+          "_dropped": kmod.dropped}
+    for name in _KERNEL_METHODS:
+        ns[name] = getattr(kmod, name)
+    return type("ByteRing_" + kmod.NAME, (ring.ByteRing,), ns)

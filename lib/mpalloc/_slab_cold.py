@@ -1,0 +1,120 @@
+"""Cold paths of ``mpalloc.slab`` (internal): error messages, ``stats``, ``repr`` and
+the ``_with_kernel`` test hook. Imported on first use by ``slab._cold`` so a program
+that only allocates and frees never holds this code in RAM.
+"""
+
+from mpalloc import slab
+from mpalloc.errors import AllocError, StaleHandleError
+
+# Header word indices and fields (same as slab.py and the kernels).
+_FREE = 1
+_LIVE = 2
+_ALLOCS = 3
+_FREES = 4
+_FAILS = 5
+_PEAK = 6
+_H = 10
+_LEN = 0x3FFFF
+_HLIMIT = 0x40000000
+
+
+def badargs(size, slots):
+    if type(size) is not int or type(slots) is not int:
+        raise TypeError("Slab(size, slots): ints required, got %s and %s"
+                        % (type(size).__name__, type(slots).__name__))
+    if size < 1 or size >= _HLIMIT:
+        raise ValueError("Slab size %d out of range: use 1 <= size < %d"
+                         % (size, _HLIMIT))
+    if slots < 1 or slots > slab.MAX_SLOTS:
+        raise ValueError("Slab slots %d out of range: use 1 <= slots <= %d"
+                         % (slots, slab.MAX_SLOTS))
+    raise ValueError("Slab slots %d > size %d leaves 0-byte blocks: use at most "
+                     "%d slots or a larger size" % (slots, size, size))
+
+
+def alloc_fail(self, n):
+    if type(n) is not int:
+        raise TypeError("Slab.alloc(n): n must be an int, got %s" % type(n).__name__)
+    if n < 1:
+        raise ValueError("Slab.alloc(%d): n must be >= 1" % n)
+    if n > slab.MAX_ALLOC:
+        raise ValueError("Slab.alloc(%d): one allocation holds at most %d bytes; "
+                         "split the data" % (n, slab.MAX_ALLOC))
+    bs = self.block_size
+    need = (n + bs - 1) // bs
+    free = self._m[_FREE]
+    run = self._find(0)
+    if need > self.slots:
+        raise AllocError("Slab.alloc(%d): needs %d blocks of %d bytes but the slab has "
+                         "%d blocks (%d bytes); %d blocks free, largest free run %d; "
+                         "use a larger slab or split the data"
+                         % (n, need, bs, self.slots, self.slots * bs, free, run))
+    raise AllocError("Slab.alloc(%d): needs %d contiguous blocks of %d bytes; %d of %d "
+                     "blocks free, largest free run %d; free some handles or use a "
+                     "larger slab" % (n, need, bs, free, self.slots, run))
+
+
+def free_fail(self, h):
+    if type(h) is not int:
+        raise TypeError("Slab.free(h): h must be an int handle, got %s"
+                        % type(h).__name__)
+    raise StaleHandleError(_why(self, h))
+
+
+def _why(self, h):
+    if h <= 0 or h >= _HLIMIT:
+        return ("handle %d is not a slab handle (handles are 0 < h < %d); "
+                "pass the value alloc returned" % (h, _HLIMIT))
+    slot = (h & _LEN) - 1
+    tag = h >> 18
+    if slot < 0 or slot >= self.slots:
+        return ("handle %d names slot %d but the slab has %d slots: forged or from "
+                "another slab" % (h, slot, self.slots))
+    w = self._m[_H + slot]
+    if w & _LEN == 0:
+        return ("handle %d (slot %d, generation tag %d): slot is free: double free, "
+                "or a stale/foreign handle" % (h, slot, tag))
+    return ("handle %d (slot %d, generation tag %d): slot now holds tag %d: stale "
+            "(freed and reused) or from another slab" % (h, slot, tag, w >> 18))
+
+
+def badbuf(name, buf):
+    if name == "write":
+        raise TypeError("Slab.write: buf must be bytes, bytearray, memoryview or "
+                        "array, got %s" % type(buf).__name__)
+    raise TypeError("Slab.readinto: buf must be a bytearray, writable memoryview "
+                    "or array, got %s" % type(buf).__name__)
+
+
+def stats(self):
+    m = self._m
+    return {
+        "allocs": m[_ALLOCS],
+        "frees": m[_FREES],
+        "failures": m[_FAILS],
+        "in_use": m[_LIVE],
+        "blocks_in_use": self.slots - m[_FREE],
+        "peak": m[_PEAK],
+        "free_blocks": m[_FREE],
+        "largest_free_run": self._find(0),
+    }
+
+
+def rep(self):
+    m = self._m
+    return "<Slab %d x %d bytes, %d live, %d blocks free, kernel %s>" % (
+        self.slots, self.block_size, m[_LIVE], m[_FREE], self.KERNEL)
+
+
+def with_kernel(kmod):
+    class _KSlab(slab.Slab):
+        KERNEL = kmod.NAME
+        try_alloc = kmod.try_alloc
+        try_free = kmod.try_free
+        valid = kmod.valid
+        size = kmod.size
+        _try_alloc = kmod.try_alloc
+        _try_free = kmod.try_free
+        _find = kmod._find
+
+    return _KSlab
