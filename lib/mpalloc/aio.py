@@ -25,40 +25,8 @@ import asyncio
 
 _Flag = getattr(asyncio, "ThreadSafeFlag", None)
 
-if _Flag is None:
-
-    class _Flag:
-        """CPython stand-in for MicroPython's ThreadSafeFlag (set() from any thread)."""
-
-        def __init__(self):
-            self._ev = None
-            self._loop = None
-            self._state = False
-
-        def set(self):
-            self._state = True
-            loop = self._loop
-            if loop is not None:
-                loop.call_soon_threadsafe(self._wake)
-
-        def _wake(self):
-            if self._ev is not None:
-                self._ev.set()
-
-        def clear(self):
-            self._state = False
-
-        async def wait(self):
-            if self._ev is None:
-                self._loop = asyncio.get_running_loop()
-                self._ev = asyncio.Event()
-            while not self._state:
-                self._ev.clear()
-                if self._state:
-                    break
-                await self._ev.wait()
-            self._state = False
-
+if _Flag is None:  # CPython: a stand-in (an Event set through call_soon_threadsafe)
+    from mpalloc._bytebuf_cold import _Flag
 
 ThreadSafeFlag = _Flag
 

@@ -36,8 +36,9 @@ slab data is ``((h & 0x3FFFF) - 1) * block_size`` (slab.py's handle format).
 import sys
 from array import array
 
-from mpalloc.errors import AllocError
-from mpalloc.slab import _critical, _words
+from mpalloc._util import const
+from mpalloc._util import critical as _critical
+from mpalloc._util import words as _words
 
 try:
     from mpalloc import _bytebuf_viper as _k
@@ -48,14 +49,6 @@ try:
     from mpalloc import _mem_viper as _mem
 except (SyntaxError, ImportError, ValueError):
     from mpalloc import _mem_py as _mem
-
-try:
-    from micropython import const
-except ImportError:
-
-    def const(x):
-        return x
-
 
 KERNEL = _k.NAME
 
@@ -82,18 +75,11 @@ _HD = const(16)  # chunk table from here
 _EMPTY = bytearray(0)
 
 
-def _chk(who, buf, types):
-    # Cold path: a wrong buffer type is misuse, raised before anything changes.
-    if type(buf) not in types:
-        raise TypeError("%s needs a byte buffer (%s), got %s" % (
-            who, "bytes, bytearray, memoryview, array" if types is _WT
-            else "bytearray, writable memoryview, array", type(buf).__name__))
-
-
 def _slab_of(who, slab):
     if not hasattr(slab, "try_alloc") or not hasattr(slab, "_data"):
-        raise TypeError("%s(slab) needs an mpalloc.slab.Slab, got %s"
-                        % (who, type(slab).__name__))
+        from mpalloc import _bytebuf_cold
+
+        _bytebuf_cold.bad_slab(who, slab)  # TypeError
     return slab
 
 
@@ -156,12 +142,16 @@ class _Chain:
 
     def _wchk(self, buf):
         if type(buf) not in _WT:
-            _chk(self._W, buf, _WT)
+            from mpalloc import _bytebuf_cold
+
+            _bytebuf_cold.bad_buf(self._W, buf, True)  # TypeError, nothing changed
         self._wl = buf
 
     def _rchk(self, buf):
         if type(buf) not in _RT:
-            _chk(self._R, buf, _RT)
+            from mpalloc import _bytebuf_cold
+
+            _bytebuf_cold.bad_buf(self._R, buf, False)
         if type(buf) is memoryview and _len(buf):
             buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
         self._rl = buf
@@ -173,6 +163,12 @@ class _Chain:
         st = self._dis()
         _clear(self)
         self._en(st)
+
+    def __repr__(self):
+        from mpalloc import _bytebuf_cold
+
+        return _bytebuf_cold.rep(
+            self, "ByteBuffer" if isinstance(self, ByteBuffer) else type(self).__name__)
 
 
 class ByteBuffer(_Chain):
@@ -243,21 +239,10 @@ class ByteBuffer(_Chain):
         return n
 
     def _full(self, data):
-        # Cold path of write: the slab ran out (nothing appended).
-        raise AllocError(self._why(_len(data)))
+        # Cold path of write: the slab ran out (nothing appended): AllocError.
+        from mpalloc import _bytebuf_cold
 
-    def _why(self, n):
-        s = self._s
-        h = self._h
-        bs = h[_BS]
-        room = h[_WE] - h[_WP]
-        free = s.stats()["free_blocks"]
-        return ("ByteBuffer.write(%d bytes): needs %d new chunks of %d bytes, %d bytes "
-                "free (%d in the last chunk + %d free chunks; the slab has %d); this buffer "
-                "holds %d bytes in %d of at most %d chunks; nothing appended: clear() some "
-                "buffers or use a larger slab"
-                % (n, (n - room + bs - 1) // bs, bs, room + free * bs, room, free, s.slots,
-                   h[_N], h[_QC], h[_QL]))
+        _bytebuf_cold.full(self, _len(data))
 
     def readinto(self, buf, offset=0):
         """Copy bytes ``offset..`` into ``buf`` from its start; returns the count,
@@ -266,8 +251,9 @@ class ByteBuffer(_Chain):
         if buf is not self._rl:
             self._rchk(buf)
         if offset < 0:
-            raise ValueError("ByteBuffer.readinto: offset %d < 0; use 0..%d"
-                             % (offset, self._h[_N]))
+            from mpalloc import _bytebuf_cold
+
+            _bytebuf_cold.bad_offset(self, offset)  # ValueError
         start = offset  # few locals: a frame over ~11 words would come from the heap
         while offset < self._h[_N] and offset - start < _len(buf):
             offset += _out(self, buf, offset - start, offset)
@@ -314,14 +300,9 @@ class ByteBuffer(_Chain):
     def chunks(self):
         """Iterate the data as memoryviews, one per chunk, oldest first (zero-copy;
         allocates one view per chunk). Views stay valid until ``clear()``."""
-        mv = self._s._mv
-        for i in range(self._h[_QC]):
-            o = self._span(i)
-            yield mv[o:o + self._clen(i)]
+        from mpalloc import _bytebuf_cold
 
-    def __repr__(self):
-        h = self._h
-        return "<ByteBuffer %d bytes in %d chunks of %d>" % (h[_N], h[_QC], h[_BS])
+        return _bytebuf_cold.chunks(self)
 
 
 class ByteDeque(_Chain):
@@ -447,11 +428,6 @@ class ByteDeque(_Chain):
         self._en(st)
         return buf
 
-    def __repr__(self):
-        h = self._h
-        return "<%s %d bytes in %d chunks of %d>" % (
-            type(self).__name__, h[_N], h[_QC], h[_BS])
-
 
 _push_back = _k.push_back
 _pop_front = _k.pop_front
@@ -466,11 +442,6 @@ def _with_kernel(kmod):
     """Internal (tests, tools/bench): (ByteBuffer, ByteDeque) subclasses running on
     kernel module ``kmod`` (``_bytebuf_viper`` or ``_bytebuf_py``). Unguarded use only:
     the guarded deque methods always call the module's kernel."""
-    ns = {"KERNEL": kmod.NAME, "__len__": kmod.length, "_setup": kmod.setup,
-          "clear": kmod.clear}
-    b = dict(ns, try_write=kmod.try_write, write=kmod.append)
-    d = dict(ns)
-    for name in ("push_back", "pop_front", "write", "write_from", "readinto"):
-        d[name] = getattr(kmod, name)
-    return (type("ByteBuffer_" + kmod.NAME, (ByteBuffer,), b),
-            type("ByteDeque_" + kmod.NAME, (ByteDeque,), d))
+    from mpalloc import _bytebuf_cold
+
+    return _bytebuf_cold.with_kernel(kmod)

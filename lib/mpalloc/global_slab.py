@@ -45,11 +45,9 @@ def configure(size, slots):
             return s  # same figures: nothing to do
         live = s.stats()["in_use"]
         if live:
-            raise RuntimeError(
-                "global_slab.configure(%d, %d): already configured as (%d, %d) with %d "
-                "allocations live; configure once at start-up, or free everything (clear "
-                "every GlobalDeque/ByteBuffer) before reconfiguring"
-                % (size, slots, _figs[0], _figs[1], live))
+            from mpalloc import _bytebuf_cold
+
+            _bytebuf_cold.gs_busy(size, slots, _figs, live)  # RuntimeError
     new = Slab(size, slots, irq_safe=True)
     for d in _deques:
         d._bind(new)
@@ -63,9 +61,9 @@ def slab():
     unless it raises; IRQ-safe once configured."""
     s = _slab
     if s is None:
-        raise RuntimeError("global_slab.slab(): not configured; call "
-                           "global_slab.configure(*global_slab.SLAB_1K_32) (or your own "
-                           "size, slots) once at start-up")
+        from mpalloc import _bytebuf_cold
+
+        _bytebuf_cold.gs_unset()  # RuntimeError
     return s
 
 

@@ -1,0 +1,134 @@
+"""Cold paths of ``mpalloc.bytebuf``, ``mpalloc.global_slab`` and ``mpalloc.aio``
+(internal): error messages, ``__repr__``, ``chunks()``, the ``_with_kernel`` test/bench
+hook and aio's CPython ThreadSafeFlag stand-in. Imported lazily, inside the method that
+needs it, so none of this costs RAM after importing the public modules.
+"""
+
+from mpalloc._util import const
+
+_N = const(0)  # header words of ByteBuffer/ByteDeque._h (see bytebuf.py)
+_WP = const(3)
+_WE = const(4)
+_QC = const(7)
+_QL = const(8)
+_BS = const(9)
+
+
+# ---- bytebuf --------------------------------------------------------------------------
+
+
+def bad_buf(who, buf, w):
+    # A wrong buffer type (w: the write side), raised before anything changes.
+    raise TypeError("%s needs a byte buffer (%s), got %s" % (
+        who, "bytes, bytearray, memoryview, array" if w
+        else "bytearray, writable memoryview, array", type(buf).__name__))
+
+
+def bad_slab(who, slab):
+    raise TypeError("%s(slab) needs an mpalloc.slab.Slab, got %s"
+                    % (who, type(slab).__name__))
+
+
+def bad_offset(self, offset):
+    raise ValueError("ByteBuffer.readinto: offset %d < 0; use 0..%d"
+                     % (offset, self._h[_N]))
+
+
+def full(self, n):
+    # ByteBuffer.write of n bytes: the slab ran out (nothing appended).
+    from mpalloc.errors import AllocError
+
+    s = self._s
+    h = self._h
+    bs = h[_BS]
+    room = h[_WE] - h[_WP]
+    free = s.stats()["free_blocks"]
+    raise AllocError(
+        "ByteBuffer.write(%d bytes): needs %d new chunks of %d bytes, %d bytes "
+        "free (%d in the last chunk + %d free chunks; the slab has %d); this buffer "
+        "holds %d bytes in %d of at most %d chunks; nothing appended: clear() some "
+        "buffers or use a larger slab"
+        % (n, (n - room + bs - 1) // bs, bs, room + free * bs, room, free, s.slots,
+           h[_N], h[_QC], h[_QL]))
+
+
+def rep(self, name):
+    h = self._h
+    return "<%s %d bytes in %d chunks of %d>" % (name, h[_N], h[_QC], h[_BS])
+
+
+def chunks(self):
+    # ByteBuffer.chunks: a memoryview per chunk, oldest first.
+    mv = self._s._mv
+    for i in range(self._h[_QC]):
+        o = self._span(i)
+        yield mv[o:o + self._clen(i)]
+
+
+def with_kernel(kmod):
+    # bytebuf._with_kernel: (ByteBuffer, ByteDeque) subclasses running on kmod.
+    from mpalloc.bytebuf import ByteBuffer, ByteDeque
+
+    ns = {"KERNEL": kmod.NAME, "__len__": kmod.length, "_setup": kmod.setup,
+          "clear": kmod.clear}
+    b = dict(ns, try_write=kmod.try_write, write=kmod.append)
+    d = dict(ns)
+    for name in ("push_back", "pop_front", "write", "write_from", "readinto"):
+        d[name] = getattr(kmod, name)
+    return (type("ByteBuffer_" + kmod.NAME, (ByteBuffer,), b),
+            type("ByteDeque_" + kmod.NAME, (ByteDeque,), d))
+
+
+# ---- global_slab ----------------------------------------------------------------------
+
+
+def gs_busy(size, slots, figs, live):
+    raise RuntimeError(
+        "global_slab.configure(%d, %d): already configured as (%d, %d) with %d "
+        "allocations live; configure once at start-up, or free everything (clear "
+        "every GlobalDeque/ByteBuffer) before reconfiguring"
+        % (size, slots, figs[0], figs[1], live))
+
+
+def gs_unset():
+    raise RuntimeError("global_slab.slab(): not configured; call "
+                       "global_slab.configure(*global_slab.SLAB_1K_32) (or your own "
+                       "size, slots) once at start-up")
+
+
+# ---- aio ------------------------------------------------------------------------------
+
+
+class _Flag:
+    """CPython stand-in for MicroPython's ThreadSafeFlag (set() from any thread)."""
+
+    def __init__(self):
+        self._ev = None
+        self._loop = None
+        self._state = False
+
+    def set(self):
+        self._state = True
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self):
+        if self._ev is not None:
+            self._ev.set()
+
+    def clear(self):
+        self._state = False
+
+    async def wait(self):
+        import asyncio
+
+        if self._ev is None:
+            self._loop = asyncio.get_running_loop()
+            self._ev = asyncio.Event()
+        while not self._state:
+            self._ev.clear()
+            if self._state:
+                break
+            await self._ev.wait()
+        self._state = False
