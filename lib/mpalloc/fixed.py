@@ -26,8 +26,8 @@ except (SyntaxError, ImportError, ValueError):
     from mpalloc import _fixed_py as _k
 from array import array as _array
 
-from mpalloc import _fixed_py as _kpy
-from mpalloc.errors import CapacityError
+# Cold code (error messages, repr, _with_kernel) lives in _fixed_cold, imported on
+# first use; the pure kernel is imported only by a vec that needs its closures.
 
 KERNEL = _k.NAME
 
@@ -39,11 +39,11 @@ _INTS = "bBhHiIlLqQ"
 
 
 def _cap(cls, capacity):
-    if not isinstance(capacity, int) or isinstance(capacity, bool):
-        raise TypeError("%s capacity must be an int, got %s; e.g. %s(32)"
-                        % (cls, type(capacity).__name__, cls))
-    if capacity < 0 or capacity > MAX_CAPACITY:
-        raise ValueError("%s capacity must be 0..%d, got %d" % (cls, MAX_CAPACITY, capacity))
+    if (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0
+            or capacity > MAX_CAPACITY):
+        from mpalloc import _fixed_cold
+
+        _fixed_cold.cap(cls, capacity)
 
 
 class FixedVec:
@@ -96,30 +96,24 @@ class FixedVec:
         fail = self._fail
         ops = self._kernel.vec_ops(d, h, size, lo, hi, sx, fail)
         if ops is None:
-            ops = _kpy.vec_ops(d, h, size, lo, hi, sx, fail)
+            from mpalloc import _fixed_py  # object/float vecs: loaded on first use
+
+            ops = _fixed_py.vec_ops(d, h, size, lo, hi, sx, fail)
         self.append, self.try_append, self.pop = ops
 
     _kernel = _k
 
     def _fail(self, code, x):
-        # Cold path of append/pop: build the message (allocates), raise.
-        n = self._h[0]
-        if code == 1:
-            raise CapacityError("FixedVec full: %d of %d slots in use, cannot append; "
-                                "pop or clear first, or create a bigger FixedVec"
-                                % (n, self.capacity))
-        if code == 2:
-            raise IndexError("pop from an empty FixedVec (capacity %d)" % self.capacity)
-        raise OverflowError("%r out of range %d..%d for typecode %r; FixedVec unchanged "
-                            "(%d of %d slots in use)"
-                            % (x, self._lo, self._hi, self.typecode, n, self.capacity))
+        # Cold path of append/pop (and of the methods below): raise (allocates).
+        from mpalloc import _fixed_cold
+
+        _fixed_cold.v_fail(self, code, x)
 
     def _idx(self, i):
         n = self._h[0]
         j = i + n if i < 0 else i
         if j < 0 or j >= n:
-            raise IndexError("FixedVec index %r out of range for length %d (capacity %d)"
-                             % (i, n, self.capacity))
+            self._fail(4, i)
         return j
 
     def __len__(self):
@@ -168,8 +162,7 @@ class FixedVec:
         n = h[0]
         k = len(items)
         if n + k > self.capacity:
-            raise CapacityError("FixedVec.extend of %d items does not fit: %d of %d slots "
-                                "in use; nothing appended" % (k, n, self.capacity))
+            self._fail(5, k)
         ap = self.append
         try:
             for x in items:
@@ -217,7 +210,7 @@ class FixedVec:
                     i += 1
                 self._trim(n - 1)
                 return
-        raise ValueError("%r not in FixedVec (%d items)" % (x, n))
+        self._fail(6, x)
 
     def swap_remove(self, i):
         """Remove and return item ``i``, moving the last item into its place.
@@ -258,8 +251,9 @@ class FixedVec:
         return not self.__eq__(other)
 
     def __repr__(self):
-        return "FixedVec(%r, capacity=%d, typecode=%r)" % (
-            [self._d[i] for i in range(self._h[0])], self.capacity, self.typecode)
+        from mpalloc import _fixed_cold
+
+        return _fixed_cold.v_repr(self)
 
 
 class FixedStr:
@@ -325,13 +319,10 @@ class FixedStr:
         self.push_fixed(value, decimals)
 
     def _full(self, k, whole=0):
-        if whole:
-            raise CapacityError("Format result of %d bytes does not fit in FixedStr(%d); "
-                                "old text (%d bytes) kept; use a bigger FixedStr"
-                                % (k, self.capacity, self._h[0]))
-        raise CapacityError("FixedStr full: %d more bytes needed, %d of %d in use; "
-                            "nothing appended (clear() or a bigger FixedStr)"
-                            % (k, self._h[0], self.capacity))
+        # Cold path of the appends and render: raise CapacityError (allocates).
+        from mpalloc import _fixed_cold
+
+        _fixed_cold.s_full(self, k, whole)
 
     def __len__(self):
         """Bytes used. O(1), no allocation, IRQ-safe."""
@@ -358,7 +349,9 @@ class FixedStr:
         return str(self.as_bytes(), "utf-8")
 
     def __repr__(self):
-        return "FixedStr(%r, capacity=%d)" % (str(self), self.capacity)
+        from mpalloc import _fixed_cold
+
+        return _fixed_cold.s_repr(self)
 
     def startswith(self, prefix):
         """True when the text starts with str/bytes ``prefix``. O(len(prefix))."""
@@ -411,7 +404,7 @@ class Format:
     def __init__(self, spec):
         """Parse ``spec`` (str) into a byte program. O(len(spec)); allocates."""
         if not isinstance(spec, str):
-            raise TypeError("Format spec must be a str, got %s" % type(spec).__name__)
+            _bad(spec, 0, None)
         p = bytearray(6)
         run = bytearray()  # pending literal bytes
         lit = nf = i = 0
@@ -449,7 +442,9 @@ class Format:
         self.values = _array("i", bytes(4 * nf))
 
     def __repr__(self):
-        return "Format(%d fields, %d program bytes)" % (len(self.values), len(self._p))
+        from mpalloc import _fixed_cold
+
+        return _fixed_cold.f_repr(self)
 
 
 def _flush(p, run):
@@ -462,14 +457,14 @@ def _flush(p, run):
 
 
 def _bad(spec, i, what):
-    raise ValueError("Format: %s at position %d in %r; fields are {} and {.N} (N = 0..9), "
-                     "'{{' and '}}' are literal braces" % (what, i, spec))
+    # Raise Format's ValueError (what: the problem) or, with what None, TypeError.
+    from mpalloc import _fixed_cold
+
+    _fixed_cold.f_bad(spec, i, what)
 
 
 def _with_kernel(kmod):
     """Internal (tests, tools/bench): (FixedVec, FixedStr) subclasses on kernel ``kmod``."""
-    ns = {"_kernel": kmod, "push_str": kmod.push_str, "append": kmod.push_str,
-          "push_int": kmod.push_int, "push_fixed": kmod.push_fixed, "_push": kmod.push,
-          "render": kmod.render, "try_render": kmod.try_render}
-    return (type("FixedVec_" + kmod.NAME, (FixedVec,), {"_kernel": kmod}),
-            type("FixedStr_" + kmod.NAME, (FixedStr,), ns))
+    from mpalloc import _fixed_cold
+
+    return _fixed_cold.with_kernel(kmod)

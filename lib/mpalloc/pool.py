@@ -39,8 +39,6 @@ twin elsewhere; both give identical results.
 
 from array import array
 
-from mpalloc.errors import AllocError
-
 try:
     from mpalloc import _pool_viper as _k
 except (SyntaxError, ImportError, ValueError):
@@ -54,15 +52,14 @@ except (SyntaxError, ImportError, ValueError):
 from mpalloc._util import const
 from mpalloc._util import words as _words
 
+# Cold code (error messages, growth, batches, stats, repr, _with_kernel) lives in
+# _pool_cold, imported by the methods below on first use: no RAM until then.
+
 KERNEL = _k.NAME
 
 _ON = const(0)
 _OCAP = const(1)
-_OACQ = const(2)
-_OFAIL = const(3)
-_OPEAK = const(4)
 _OMODE = const(5)
-_OGROW = const(6)
 _ORESET = const(7)
 _OH = const(8)
 
@@ -71,15 +68,10 @@ _BCOUNT = const(1)
 _BNFREE = const(2)
 _BHEAD = const(3)
 _BTAIL = const(4)
-_BALLOC = const(5)
-_BFREE = const(6)
-_BFAIL = const(7)
-_BPEAK = const(8)
 _BBS = const(9)
 _BH = const(10)
 _NIL = const(0x1FFFFFFF)
 _FREE = const(0x20000000)
-_M30 = const(0x3FFFFFFF)
 
 MAX_BLOCKS = const(0x1FFFFFFE)
 STRATEGIES = ("lifo", "fifo", "bitmap")
@@ -177,24 +169,17 @@ class ObjectPool:
 
     def __init__(self, factory, capacity, *, reset=None, max_capacity=None, growth=2.0,
                  locked=False):
-        if not callable(factory):
-            raise TypeError("ObjectPool(factory, capacity): factory must be callable, "
-                            "got %s" % type(factory).__name__)
-        if type(capacity) is not int or capacity < 1 or capacity > MAX_BLOCKS:
-            raise ValueError("ObjectPool capacity %r out of range: use an int, 1 <= "
-                             "capacity <= %d" % (capacity, MAX_BLOCKS))
+        if not (callable(factory) and type(capacity) is int and 0 < capacity <= MAX_BLOCKS
+                and (max_capacity is None or (type(max_capacity) is int
+                                              and capacity <= max_capacity <= MAX_BLOCKS))
+                and ((type(growth) is int and growth >= 1)
+                     or (type(growth) is float and growth > 1.0))
+                and (reset is None or callable(reset))):
+            from mpalloc import _pool_cold
+
+            _pool_cold.o_check(factory, capacity, reset, max_capacity, growth)
         if max_capacity is None:
             max_capacity = capacity
-        if type(max_capacity) is not int or not capacity <= max_capacity <= MAX_BLOCKS:
-            raise ValueError("ObjectPool max_capacity %r: use an int with capacity (%d) "
-                             "<= max_capacity <= %d" % (max_capacity, capacity, MAX_BLOCKS))
-        if not ((type(growth) is int and growth >= 1)
-                or (type(growth) is float and growth > 1.0)):
-            raise ValueError("ObjectPool growth %r: use an int step >= 1 or a float "
-                             "factor > 1.0" % (growth,))
-        if reset is not None and not callable(reset):
-            raise TypeError("ObjectPool reset must be callable or None, got %s"
-                            % type(reset).__name__)
         self._factory = factory
         self._reset = reset
         self.max_capacity = max_capacity
@@ -261,67 +246,27 @@ class ObjectPool:
         self._bw = self._bw + [None] * k
         self._m = m
 
-    def _grow_by(self):
-        cap = self._m[_OCAP]
-        g = self.growth
-        k = g if type(g) is int else int(cap * g) - cap
-        if k < 1:
-            k = 1
-        return min(k, self.max_capacity - cap)
+    # ---- growth and cold paths of the kernels (allocate; code in _pool_cold) --------
 
     def grow(self, k=None):
         """Add ``k`` objects (default: one growth step) up to ``max_capacity``; returns
         the number added (0 at the limit). Allocates (the objects and new metadata);
         all or nothing if ``factory`` raises. Not IRQ-safe.
         """
-        lk = self._lk
-        if lk:
-            lk.acquire()
-        try:
-            room = self.max_capacity - self._m[_OCAP]
-            if k is None:
-                k = self._grow_by()
-            elif type(k) is not int or k < 0:
-                raise ValueError("ObjectPool.grow(%r): k must be an int >= 0" % (k,))
-            if k > room:
-                raise AllocError("ObjectPool.grow(%d): capacity %d + %d exceeds "
-                                 "max_capacity %d; grow by at most %d"
-                                 % (k, self._m[_OCAP], k, self.max_capacity, room))
-            if k:
-                self._add(k)
-                self._m[_OGROW] += 1
-            return k
-        finally:
-            if lk:
-                lk.release()
+        from mpalloc import _pool_cold
+
+        return _pool_cold.o_grow(self, k)
 
     def _exhausted(self):
         # Cold path of acquire: grow one step, or count the failure and raise.
-        k = self._grow_by()
-        if k:
-            self._add(k)
-            m = self._m
-            m[_OGROW] += 1
-            return self._objs[self._take()]
-        m = self._m
-        m[_OFAIL] = (m[_OFAIL] + 1) & _M30
-        cap = m[_OCAP]
-        raise AllocError("ObjectPool.acquire: all %d objects are in use (capacity %d, "
-                         "max_capacity %d); release objects, or pass a larger "
-                         "capacity/max_capacity" % (cap, cap, self.max_capacity))
+        from mpalloc import _pool_cold
+
+        return _pool_cold.o_exhausted(self)
 
     def _bad_release(self, obj, i):
-        m = self._m
-        cap = m[_OCAP]
-        inuse = cap - m[_ON]
-        if i < 0:
-            raise ValueError("ObjectPool.release: %s object %s is not from this pool "
-                             "(capacity %d, %d in use); release objects only to the pool "
-                             "that handed them out"
-                             % (type(obj).__name__, hex(_id(obj)), cap, inuse))
-        raise ValueError("ObjectPool.release: %s object in slot %d is not in use: "
-                         "released twice (capacity %d, %d in use); drop references "
-                         "after release" % (type(obj).__name__, i, cap, inuse))
+        from mpalloc import _pool_cold
+
+        _pool_cold.o_bad_release(self, obj, i)
 
     # ---- locked variant: instance attributes shadow the kernel methods ---------------
 
@@ -353,31 +298,9 @@ class ObjectPool:
         fewer than ``n`` are available, even after growing to ``max_capacity``, raises
         ``AllocError`` and nothing is taken (the pool is not grown either). O(n).
         """
-        if type(n) is not int or n < 0:
-            raise ValueError("ObjectPool.acquire_many(%r): n must be an int >= 0" % (n,))
-        lk = self._lk
-        if lk:
-            lk.acquire()
-        try:
-            m = self._m
-            avail = m[_ON]
-            cap = m[_OCAP]
-            if n > avail + self.max_capacity - cap:
-                m[_OFAIL] = (m[_OFAIL] + 1) & _M30
-                raise AllocError("ObjectPool.acquire_many(%d): only %d of %d objects are "
-                                 "available (%d in use, max_capacity %d); nothing was "
-                                 "taken" % (n, avail, cap, cap - avail, self.max_capacity))
-            while n > self._m[_ON]:
-                k = self._grow_by()
-                if k < n - self._m[_ON]:
-                    k = min(n - self._m[_ON], self.max_capacity - self._m[_OCAP])
-                self._add(k)
-                self._m[_OGROW] += 1
-            objs = self._objs
-            return [objs[self._take()] for _ in range(n)]
-        finally:
-            if lk:
-                lk.release()
+        from mpalloc import _pool_cold
+
+        return _pool_cold.o_acquire_many(self, n)
 
     def release_many(self, objs):
         """Release every object of ``objs``, all or none: if any is foreign, not in use
@@ -385,33 +308,9 @@ class ObjectPool:
         runs for each; if it raises, the objects before it are released and the rest
         stay in use. O(len(objs)); allocates a small list.
         """
-        lk = self._lk
-        if lk:
-            lk.acquire()
-        try:
-            m = self._m
-            base = _OH + m[_OCAP]
-            slots = []
-            err = None
-            for o in objs:
-                i = self._slot_of(o)
-                if i < 0 or m[base + i] != 1:
-                    err = (o, i)
-                    break
-                m[base + i] = 2  # seen in this batch: a second listing fails the check
-                slots.append(i)
-            for i in slots:
-                m[base + i] = 1
-            if err:
-                self._bad_release(err[0], err[1])
-            r = self._reset
-            for i in slots:
-                if r:
-                    r(self._objs[i])
-                self._give(i)
-        finally:
-            if lk:
-                lk.release()
+        from mpalloc import _pool_cold
+
+        _pool_cold.o_release_many(self, objs)
 
     def borrow(self):
         """Context manager: ``with pool.borrow() as obj:`` acquires (as ``acquire``:
@@ -449,26 +348,14 @@ class ObjectPool:
         max_capacity, grows, utilisation (in_use / capacity, a float). Counters wrap at
         2**30.
         """
-        m = self._m
-        cap = m[_OCAP]
-        inuse = cap - m[_ON]
-        return {
-            "allocations": m[_OACQ],
-            "releases": (m[_OACQ] - inuse) & _M30,
-            "failures": m[_OFAIL],
-            "in_use": inuse,
-            "peak": m[_OPEAK],
-            "available": m[_ON],
-            "capacity": cap,
-            "max_capacity": self.max_capacity,
-            "grows": m[_OGROW],
-            "utilisation": inuse / cap,
-        }
+        from mpalloc import _pool_cold
+
+        return _pool_cold.o_stats(self)
 
     def __repr__(self):
-        m = self._m
-        return "<ObjectPool %d/%d in use, max %d, kernel %s>" % (
-            m[_OCAP] - m[_ON], m[_OCAP], self.max_capacity, self.KERNEL)
+        from mpalloc import _pool_cold
+
+        return _pool_cold.o_repr(self)
 
 
 class BlockPool:
@@ -510,20 +397,13 @@ class BlockPool:
     # i must be an int; one beyond the machine word raises OverflowError in viper.
 
     def __init__(self, block_size, count, *, strategy="lifo", poison=None):
-        if type(block_size) is not int or type(count) is not int:
-            raise TypeError("BlockPool(block_size, count): ints required, got %s and %s"
-                            % (type(block_size).__name__, type(count).__name__))
-        if count < 1 or count > MAX_BLOCKS:
-            raise ValueError("BlockPool count %d out of range: use 1 <= count <= %d"
-                             % (count, MAX_BLOCKS))
-        if block_size < 1 or block_size * count > _M30:
-            raise ValueError("BlockPool block_size %d x count %d: use block_size >= 1 and "
-                             "block_size * count <= %d" % (block_size, count, _M30))
-        if strategy not in STRATEGIES:
-            raise ValueError("BlockPool strategy %r: use one of %s" % (strategy, STRATEGIES))
-        if poison is not None and (type(poison) is not int or not 0 <= poison <= 255):
-            raise ValueError("BlockPool poison %r: use a byte value 0..255 or None"
-                             % (poison,))
+        if not (type(block_size) is int and type(count) is int and 0 < count <= MAX_BLOCKS
+                and 0 < block_size and block_size * count <= 0x3FFFFFFF
+                and strategy in STRATEGIES
+                and (poison is None or (type(poison) is int and 0 <= poison <= 255))):
+            from mpalloc import _pool_cold
+
+            _pool_cold.b_args(block_size, count, strategy, poison)
         s = STRATEGIES.index(strategy)
         self.block_size = block_size
         self.count = count
@@ -568,7 +448,7 @@ class BlockPool:
             bs = self.block_size
             off = i * bs
             if self._data.find(self._pat, off, off + bs) != off:
-                self._hits = (self._hits + 1) & _M30
+                self._hits = (self._hits + 1) & 0x3FFFFFFF
                 self._last_hit = i
         return i
 
@@ -578,26 +458,6 @@ class BlockPool:
             self._data[i * bs:i * bs + bs] = self._pat
             return True
         return False
-
-    def _poison_error(self):
-        # alloc() under poisoning: the next block was written after free. Undo the
-        # allocation (re-poison, free, counters back) and raise.
-        i = self._last_hit
-        bs = self.block_size
-        off = i * bs
-        j = 0
-        while self._data[off + j] == self.poison:
-            j += 1
-        got = self._data[off + j]
-        m = self._m
-        peak = m[_BPEAK]
-        self._p_try_free(i)
-        m[_BPEAK] = peak
-        m[_BALLOC] = (m[_BALLOC] - 1) & _M30
-        m[_BFREE] = (m[_BFREE] - 1) & _M30
-        raise ValueError("BlockPool.alloc: block %d was written after it was freed (byte "
-                         "%d is 0x%02x, poison 0x%02x): a use after free; the block was "
-                         "re-poisoned and stays free" % (i, j, got, self.poison))
 
     # ---- raising API -------------------------------------------------------------------
 
@@ -613,13 +473,14 @@ class BlockPool:
             hits = self._hits
             i = self.try_alloc()
             if i >= 0 and self._hits != hits:
-                self._poison_error()
+                from mpalloc import _pool_cold
+
+                _pool_cold.b_poison_error(self)
         if i >= 0:
             return i
-        n = self.count
-        raise AllocError("BlockPool.alloc: all %d blocks of %d bytes are in use (capacity "
-                         "%d, in use %d); free blocks or use a larger pool"
-                         % (n, self.block_size, n, n))
+        from mpalloc import _pool_cold
+
+        _pool_cold.b_full(self)
 
     def free(self, i):
         """Free block ``i``. Raises ``ValueError`` on a double free or an index out of
@@ -627,20 +488,19 @@ class BlockPool:
         exception. Not IRQ-safe (use try_free). O(1) (poison: O(block_size)).
         """
         if type(i) is not int:
-            raise TypeError("BlockPool.free(i): i must be an int block index, got %s"
-                            % type(i).__name__)
+            self._bad(0, i)
         if self.try_free(i):
             return
-        self._check(i, "free")
+        self._bad("free", i)
 
-    def _check(self, i, what):
-        n = self.count
-        if i < 0 or i >= n:
-            raise ValueError("BlockPool.%s(%d): index out of range: the pool has %d blocks "
-                             "(0..%d)" % (what, i, n, n - 1))
-        raise ValueError("BlockPool.%s(%d): block %d is not allocated (%d of %d in use): "
-                         "a double free or a use after free" % (
-                             what, i, i, n - self._m[_BNFREE], n))
+    def _bad(self, a, b):
+        # Cold: ValueError for block b of method a ("free"/"view"), or TypeError for
+        # the bad argument b of method a (0 free, 1 view, 2 write, 3 readinto).
+        from mpalloc import _pool_cold
+
+        if type(a) is str:
+            _pool_cold.b_check(self, b, a)
+        _pool_cold.b_type(a, b)
 
     def view(self, i):
         """A memoryview of block ``i``'s ``block_size`` bytes. Allocates the view.
@@ -648,9 +508,9 @@ class BlockPool:
         view stays valid memory after free: do not use it then.
         """
         if type(i) is not int:
-            raise TypeError("BlockPool.view(i): i must be an int, got %s" % type(i).__name__)
+            self._bad(1, i)
         if not self.used(i):
-            self._check(i, "view")
+            self._bad("view", i)
         bs = self.block_size
         return self._mv[i * bs:i * bs + bs]
 
@@ -661,8 +521,7 @@ class BlockPool:
         safe in an IRQ for a valid buffer type.
         """
         if type(buf) not in _WRITE_TYPES:
-            raise TypeError("BlockPool.write: buf must be bytes, bytearray, memoryview or "
-                            "array, got %s" % type(buf).__name__)
+            self._bad(2, buf)
         if not self.used(i):
             return -1
         bs = self.block_size
@@ -682,8 +541,7 @@ class BlockPool:
         """
         t = type(buf)
         if t not in _READ_TYPES:
-            raise TypeError("BlockPool.readinto: buf must be a bytearray, writable "
-                            "memoryview or array, got %s" % t.__name__)
+            self._bad(3, buf)
         lb = _len(buf)
         if t is memoryview and lb:
             buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
@@ -708,50 +566,19 @@ class BlockPool:
         count, a float), and with poisoning poison_hits and last_poison_hit (-1: none).
         Counters wrap at 2**30.
         """
-        m = self._m
-        n = self.count
-        d = {
-            "allocations": m[_BALLOC],
-            "releases": m[_BFREE],
-            "failures": m[_BFAIL],
-            "in_use": n - m[_BNFREE],
-            "peak": m[_BPEAK],
-            "available": m[_BNFREE],
-            "capacity": n,
-            "utilisation": (n - m[_BNFREE]) / n,
-        }
-        if self.poison is not None:
-            d["poison_hits"] = self._hits
-            d["last_poison_hit"] = self._last_hit
-        return d
+        from mpalloc import _pool_cold
+
+        return _pool_cold.b_stats(self)
 
     def __repr__(self):
-        return "<BlockPool %d x %d bytes, %s, %d in use, kernel %s>" % (
-            self.count, self.block_size, self.strategy, self.in_use(), self.KERNEL)
+        from mpalloc import _pool_cold
+
+        return _pool_cold.b_repr(self)
 
 
 def _with_kernel(kmod):
     """ObjectPool and BlockPool subclasses bound to kernel module ``kmod``
     (``_pool_viper`` or ``_pool_py``), as a pair; for benchmarks and twin tests."""
+    from mpalloc import _pool_cold
 
-    class _KObjectPool(ObjectPool):
-        KERNEL = kmod.NAME
-        acquire = kmod.o_acquire
-        try_acquire = kmod.o_try_acquire
-        release = kmod.o_release
-        _acquire = kmod.o_acquire
-        _try_acquire = kmod.o_try_acquire
-        _release = kmod.o_release
-        _take = kmod.o_take
-        _slot_of = kmod.o_slot
-        _give = kmod.o_give
-
-    class _KBlockPool(BlockPool):
-        KERNEL = kmod.NAME
-        try_alloc = kmod.b_try_alloc
-        try_free = kmod.b_try_free
-        used = kmod.b_used
-        _try_alloc = kmod.b_try_alloc
-        _try_free = kmod.b_try_free
-
-    return _KObjectPool, _KBlockPool
+    return _pool_cold.with_kernel(kmod)

@@ -1,0 +1,77 @@
+"""Cold code of ``mpalloc.fixed``: error messages, repr, the ``_with_kernel`` hook.
+
+Imported on first use (an error, repr, ``_with_kernel``); nothing here runs on a
+no-alloc or IRQ-safe path, nor on construction without errors.
+"""
+
+from mpalloc.errors import CapacityError
+from mpalloc.fixed import MAX_CAPACITY, FixedStr, FixedVec
+
+
+def cap(cls, capacity):
+    if not isinstance(capacity, int) or isinstance(capacity, bool):
+        raise TypeError("%s capacity must be an int, got %s; e.g. %s(32)"
+                        % (cls, type(capacity).__name__, cls))
+    if capacity < 0 or capacity > MAX_CAPACITY:
+        raise ValueError("%s capacity must be 0..%d, got %d" % (cls, MAX_CAPACITY, capacity))
+
+
+def v_fail(self, code, x):
+    # Raise FixedVec error ``code`` (1 full, 2 empty, 3 out of range, 4 bad index x,
+    # 5 extend by x items, 6 x not found); the vec is unchanged.
+    n = self._h[0]
+    if code == 1:
+        raise CapacityError("FixedVec full: %d of %d slots in use, cannot append; "
+                            "pop or clear first, or create a bigger FixedVec"
+                            % (n, self.capacity))
+    if code == 2:
+        raise IndexError("pop from an empty FixedVec (capacity %d)" % self.capacity)
+    if code == 4:
+        raise IndexError("FixedVec index %r out of range for length %d (capacity %d)"
+                         % (x, n, self.capacity))
+    if code == 5:
+        raise CapacityError("FixedVec.extend of %d items does not fit: %d of %d slots "
+                            "in use; nothing appended" % (x, n, self.capacity))
+    if code == 6:
+        raise ValueError("%r not in FixedVec (%d items)" % (x, n))
+    raise OverflowError("%r out of range %d..%d for typecode %r; FixedVec unchanged "
+                        "(%d of %d slots in use)"
+                        % (x, self._lo, self._hi, self.typecode, n, self.capacity))
+
+
+def v_repr(self):
+    return "FixedVec(%r, capacity=%d, typecode=%r)" % (
+        [self._d[i] for i in range(self._h[0])], self.capacity, self.typecode)
+
+
+def s_full(self, k, whole):
+    if whole:
+        raise CapacityError("Format result of %d bytes does not fit in FixedStr(%d); "
+                            "old text (%d bytes) kept; use a bigger FixedStr"
+                            % (k, self.capacity, self._h[0]))
+    raise CapacityError("FixedStr full: %d more bytes needed, %d of %d in use; "
+                        "nothing appended (clear() or a bigger FixedStr)"
+                        % (k, self._h[0], self.capacity))
+
+
+def s_repr(self):
+    return "FixedStr(%r, capacity=%d)" % (str(self), self.capacity)
+
+
+def f_repr(self):
+    return "Format(%d fields, %d program bytes)" % (len(self.values), len(self._p))
+
+
+def f_bad(spec, i, what):
+    if what is None:
+        raise TypeError("Format spec must be a str, got %s" % type(spec).__name__)
+    raise ValueError("Format: %s at position %d in %r; fields are {} and {.N} (N = 0..9), "
+                     "'{{' and '}}' are literal braces" % (what, i, spec))
+
+
+def with_kernel(kmod):
+    ns = {"_kernel": kmod, "push_str": kmod.push_str, "append": kmod.push_str,
+          "push_int": kmod.push_int, "push_fixed": kmod.push_fixed, "_push": kmod.push,
+          "render": kmod.render, "try_render": kmod.try_render}
+    return (type("FixedVec_" + kmod.NAME, (FixedVec,), {"_kernel": kmod}),
+            type("FixedStr_" + kmod.NAME, (FixedStr,), ns))
