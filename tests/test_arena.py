@@ -529,16 +529,19 @@ def test_array_round_trip():
 
 
 def test_packed_fallbacks():
-    # The struct-based accessors used where uctypes and memoryview.cast are missing.
+    # The struct-based accessors used where uctypes and memoryview.cast are missing
+    # (they live in the lazily imported typed-view module).
+    from mpalloc import _arena_views
+
     buf = bytearray(32)
-    arr = arena._PackedArray(buf, 2, "<h", 2, 4)
+    arr = _arena_views._PackedArray(buf, 2, "<h", 2, 4)
     arr[0] = -2
     arr[-1] = 1234
     assert arr[0] == -2 and arr[3] == 1234 and len(arr) == 4
     assert struct.unpack_from("<4h", buf, 2) == (-2, 0, 0, 1234)
     raises(IndexError, arr.__getitem__, 4)
     raises(IndexError, arr.__setitem__, -5, 1)
-    rec = arena._PackedStruct(buf, 8, REC)
+    rec = _arena_views._PackedStruct(buf, 8, REC)
     rec.length = 999
     rec.crc = 0xCAFEBABE
     rec.tag[2] = 77

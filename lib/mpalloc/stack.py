@@ -16,9 +16,9 @@ buffer's real address, as in ``mpalloc.arena``.
 """
 
 from mpalloc._util import const
-from mpalloc.arena import MAX_ALIGN, _low
-from mpalloc.errors import AllocError, CapacityError, OrderError
 
+MAX_ALIGN = const(4096)  # as mpalloc.arena.MAX_ALIGN
+_AMASK = const(4095)
 _BAD_ALIGN = const(-4096)
 _SERIAL_MAX = const(0x3FFFFFFF)
 # Header words of the table ``_t`` (one list: few instance attributes keep method
@@ -34,6 +34,20 @@ _LOW = const(6)
 _H = const(8)
 
 
+# Builtins used on hot paths, as module globals: a found global is cheaper than a
+# builtin looked up through a miss in this (small, densely filled) globals dict.
+_type = type
+_int = int
+
+
+def _cold():
+    # Errors, stats and repr live in _arena_cold, imported on first use (a call, not an
+    # import in each method: that would bind a local and enlarge the method's frame).
+    from mpalloc import _arena_cold
+
+    return _arena_cold
+
+
 class Stack:
     """``Stack(size, *, depth=32)``: ``size`` bytes (1 <= size < 2**30) and room for
     ``depth`` live allocations (4 ints each), all allocated by the constructor.
@@ -43,13 +57,9 @@ class Stack:
     """
 
     def __init__(self, size, *, depth=32):
-        if type(size) is not int or type(depth) is not int:
-            raise TypeError("Stack(size, depth=...): ints required, got %s and %s"
-                            % (type(size).__name__, type(depth).__name__))
-        if size < 1 or size > _SERIAL_MAX:
-            raise ValueError("Stack size %d out of range: use 1 <= size < 2**30" % size)
-        if depth < 1:
-            raise ValueError("Stack depth %d: use 1 or more" % depth)
+        if (type(size) is not int or type(depth) is not int or size < 1
+                or size > _SERIAL_MAX or depth < 1):
+            _cold().bad_stack(size, depth)  # raises
         self.buf = bytearray(size)
         self._mv = memoryview(self.buf)
         self.size = size
@@ -57,7 +67,14 @@ class Stack:
         t = [0] * (_H + 4 * depth)
         t[_SIZE] = size
         t[_DEPTH] = depth
-        t[_LOW] = _low(self.buf)
+        try:
+            from uctypes import addressof
+
+            t[_LOW] = addressof(self.buf) & _AMASK
+        except ImportError:  # CPython (ctypes) or no address source: as in mpalloc.arena
+            from mpalloc.arena import _low
+
+            t[_LOW] = _low(self.buf)
         self._t = t
 
     def try_alloc(self, n, align):
@@ -89,20 +106,7 @@ class Stack:
         h = self.try_alloc(n, align)
         if h:
             return h
-        if type(n) is not int or type(align) is not int:
-            raise TypeError("Stack.alloc(n, align): ints required, got %s and %s"
-                            % (type(n).__name__, type(align).__name__))
-        if n < 0 or (align - 1) & (align | _BAD_ALIGN):
-            raise ValueError("Stack.alloc(%d, align=%d): n must be >= 0 and align a power "
-                             "of two from 1 to %d" % (n, align, MAX_ALIGN))
-        if self._t[_D] == self.depth:
-            raise CapacityError("Stack.alloc(%d): %d allocations live, the table holds %d; "
-                                "free some or pass Stack(..., depth=N)"
-                                % (n, self.depth, self.depth))
-        t = self._t
-        raise AllocError("Stack.alloc(%d, align=%d): %d bytes left of %d (%d used by %d "
-                         "allocations); free the top ones or use a larger Stack"
-                         % (n, align, self.size - t[_POS], self.size, t[_POS], t[_D]))
+        _cold().stack_alloc_error(self, n, align)  # raises
 
     def try_free(self, h):
         """Free ``h`` if it is the top allocation; True, else False (stack unchanged).
@@ -122,16 +126,7 @@ class Stack:
         O(depth) to build the error. Not IRQ-safe: use try_free."""
         if self.try_free(h):
             return
-        k = self._find(h)
-        t = self._t
-        d = t[_D]
-        if k < 0:
-            raise ValueError("Stack.free(%r): not a live allocation (double free, stale or "
-                             "foreign handle); %d live" % (h, d))
-        top = _H + ((d - 1) << 2)
-        raise OrderError("Stack.free(%d): allocation %d (%d bytes at offset %d) is on top; "
-                         "free it first (%d allocations above %d, which is #%d of %d live)"
-                         % (h, t[top], t[top + 3], t[top + 2], d - 1 - k, h, k + 1, d))
+        _cold().stack_free_error(self, h)  # raises
 
     def _find(self, h):
         t = self._t
@@ -141,7 +136,7 @@ class Stack:
         return -1
 
     def _entry(self, h, j):
-        k = self._find(h) if type(h) is int else -1
+        k = self._find(h) if _type(h) is _int else -1
         return -1 if k < 0 else self._t[_H + (k << 2) + j]
 
     def offset(self, h):
@@ -156,7 +151,7 @@ class Stack:
         """A memoryview of ``h``'s bytes (allocates the view); ValueError when not live."""
         p = self._entry(h, 2)
         if p < 0:
-            raise ValueError("Stack.view(%r): not a live allocation" % (h,))
+            _cold().stack_not_live(h)  # raises ValueError
         return self._mv[p:p + self._entry(h, 3)]
 
     def top(self):
@@ -172,9 +167,8 @@ class Stack:
         """Free every allocation made after ``mark()`` returned ``mark``. O(1), no
         allocation. ValueError (unchanged) when ``mark`` is above the live count."""
         t = self._t
-        if type(mark) is not int or mark < 0 or mark > t[_D]:
-            raise ValueError("Stack.release(%r): a mark is 0..%d (live allocations); it "
-                             "was already released or is not a mark" % (mark, t[_D]))
+        if _type(mark) is not _int or mark < 0 or mark > t[_D]:
+            _cold().stack_bad_mark(mark, t[_D])  # raises ValueError
         if mark < t[_D]:
             t[_POS] = t[_H + (mark << 2) + 1]
             t[_D] = mark
@@ -198,9 +192,7 @@ class Stack:
 
     def stats(self):
         """A new dict: live, used, size, depth, failures (refused try_alloc/alloc)."""
-        t = self._t
-        return {"live": t[_D], "used": t[_POS], "size": self.size,
-                "depth": self.depth, "failures": t[_FAILS]}
+        return _cold().stack_stats(self)
 
     def __repr__(self):
-        return "<Stack %d/%d bytes, %d live>" % (self.used(), self.size, len(self))
+        return _cold().stack_repr(self)
