@@ -37,4 +37,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf build .pytest_cache bench-results.json
+	rm -rf build .pytest_cache
