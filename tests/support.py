@@ -40,6 +40,15 @@ def expected_kernel():
     return "viper" if RUNTIME in ("unix", "unix-mpy") else "py"
 
 
+def viper_kernel(name):
+    """The viper kernel module ``mpalloc.<name>``, or None where it cannot load (no native
+    emitter: SyntaxError; CPython: ImportError; a .mpy of another arch: ValueError)."""
+    try:
+        return __import__("mpalloc." + name, None, None, ("NAME",))
+    except (SyntaxError, ImportError, ValueError):
+        return None
+
+
 def no_alloc(fn, *args):
     """Call ``fn(*args)`` with the heap locked; fail if it allocates. Returns its result.
 

@@ -1,12 +1,19 @@
 from mpalloc import _pool_py, pool
 from mpalloc.errors import AllocError
 from mpalloc.pool import STRATEGIES, BlockPool
-from support import RUNTIME, expected_kernel, has_numbers, message, no_alloc, raises, rng, skip
+from support import (
+    RUNTIME,
+    expected_kernel,
+    has_numbers,
+    message,
+    no_alloc,
+    raises,
+    rng,
+    skip,
+    viper_kernel,
+)
 
-try:
-    from mpalloc import _pool_viper
-except (SyntaxError, ImportError, ValueError):
-    _pool_viper = None
+_pool_viper = viper_kernel("_pool_viper")
 
 LIMIT = 1 << 30
 

@@ -15,12 +15,10 @@ from support import (
     rng,
     skip,
     start_thread,
+    viper_kernel,
 )
 
-try:
-    from mpalloc import _bytebuf_viper
-except (SyntaxError, ImportError, ValueError):
-    _bytebuf_viper = None
+_bytebuf_viper = viper_kernel("_bytebuf_viper")
 
 _mcopy = _mem_py.copy
 

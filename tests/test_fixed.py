@@ -3,12 +3,18 @@ from array import array
 from mpalloc import _fixed_py, fixed
 from mpalloc.errors import CapacityError
 from mpalloc.fixed import FixedVec
-from support import IS_MICROPYTHON, RUNTIME, expected_kernel, has_numbers, no_alloc, raises, rng
+from support import (
+    IS_MICROPYTHON,
+    RUNTIME,
+    expected_kernel,
+    has_numbers,
+    no_alloc,
+    raises,
+    rng,
+    viper_kernel,
+)
 
-try:
-    from mpalloc import _fixed_viper
-except (SyntaxError, ImportError, ValueError):
-    _fixed_viper = None
+_fixed_viper = viper_kernel("_fixed_viper")
 
 TYPECODES = (None, "b", "B", "h", "H", "i", "I", "f")
 

@@ -1,12 +1,18 @@
 from mpalloc import _fixed_py, fixed
 from mpalloc.errors import CapacityError
 from mpalloc.fixed import FixedStr
-from support import IS_MICROPYTHON, has_numbers, no_alloc, no_heap_use, raises, rng, skip
+from support import (
+    IS_MICROPYTHON,
+    has_numbers,
+    no_alloc,
+    no_heap_use,
+    raises,
+    rng,
+    skip,
+    viper_kernel,
+)
 
-try:
-    from mpalloc import _fixed_viper
-except (SyntaxError, ImportError, ValueError):
-    _fixed_viper = None
+_fixed_viper = viper_kernel("_fixed_viper")
 
 
 def classes():

@@ -7,17 +7,16 @@ runtime, the pure twins included (firmware without a native emitter runs those).
 """
 
 from mpalloc import ring, slab
-from support import no_heap_use
+from support import no_heap_use, viper_kernel
 
 
 def classes(mod, twins):
     out = [mod.ByteRing if mod is ring else mod.Slab]
     for name in twins:
-        try:
-            kmod = __import__("mpalloc." + name, None, None, ("NAME",))
-        except (SyntaxError, ImportError, ValueError):
-            continue
-        out.append(mod._with_kernel(kmod))
+        kmod = viper_kernel(name) if name.endswith("_viper") else \
+            __import__("mpalloc." + name, None, None, ("NAME",))
+        if kmod is not None:
+            out.append(mod._with_kernel(kmod))
     return out
 
 

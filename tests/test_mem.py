@@ -1,10 +1,7 @@
 from mpalloc import _mem_py
-from support import no_alloc, rng
+from support import no_alloc, rng, viper_kernel
 
-try:
-    from mpalloc import _mem_viper
-except (SyntaxError, ImportError, ValueError):
-    _mem_viper = None
+_mem_viper = viper_kernel("_mem_viper")
 
 
 def kernels():

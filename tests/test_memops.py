@@ -1,10 +1,7 @@
 from mpalloc import _memops_py, memops
-from support import RUNTIME, expected_kernel, has_numbers, no_alloc, raises, rng, skip
+from support import RUNTIME, expected_kernel, has_numbers, no_alloc, raises, rng, skip, viper_kernel
 
-try:
-    from mpalloc import _memops_viper
-except (SyntaxError, ImportError, ValueError):
-    _memops_viper = None
+_memops_viper = viper_kernel("_memops_viper")
 
 KERNELS = [_memops_py] + ([_memops_viper] if _memops_viper is not None else [])
 

@@ -13,12 +13,10 @@ from support import (
     rng,
     skip,
     start_thread,
+    viper_kernel,
 )
 
-try:
-    from mpalloc import _pool_viper
-except (SyntaxError, ImportError, ValueError):
-    _pool_viper = None
+_pool_viper = viper_kernel("_pool_viper")
 
 MODE = 5  # header word of the key mode in pool._m
 

@@ -13,12 +13,10 @@ from support import (
     raises,
     skip,
     start_thread,
+    viper_kernel,
 )
 
-try:
-    from mpalloc import _ring_viper
-except (SyntaxError, ImportError, ValueError):
-    _ring_viper = None
+_ring_viper = viper_kernel("_ring_viper")
 
 
 def classes():

@@ -2,7 +2,7 @@
 
 import mpalloc
 from mpalloc import errors
-from support import IS_MICROPYTHON, RUNTIME, expected_kernel
+from support import IS_MICROPYTHON, RUNTIME, expected_kernel, viper_kernel
 
 
 def test_library_source_matches_runtime():
@@ -17,10 +17,7 @@ def test_library_source_matches_runtime():
 def test_kernels_match_runtime():
     from mpalloc import _mem_py
 
-    try:
-        from mpalloc import _mem_viper as k
-    except (SyntaxError, ImportError, ValueError):
-        k = _mem_py
+    k = viper_kernel("_mem_viper") or _mem_py
     assert k.NAME == expected_kernel(), (RUNTIME, k.NAME)
 
 

@@ -12,12 +12,10 @@ from support import (
     raises,
     skip,
     start_thread,
+    viper_kernel,
 )
 
-try:
-    from mpalloc import _slab_viper
-except (SyntaxError, ImportError, ValueError):
-    _slab_viper = None
+_slab_viper = viper_kernel("_slab_viper")
 
 # Slab internals the tests look at (the module's const() names are compile-time only).
 H = 10  # header words before the slot words in slab._m
