@@ -68,7 +68,7 @@ def bench(tmp_path_factory):
 
 def test_meta(bench):
     data, _ = bench
-    assert data["schema"] == 2
+    assert data["schema"] == 3
     meta = data["meta"]
     for key in ("date", "host", "micropython", "rounds", "quick", "empty_loop_ns",
                 "ring_kernel", "slab_kernel", "method"):
@@ -147,6 +147,71 @@ def test_footprint_ram_per_module(bench):
     # The whole library holds at least as much as its largest single module.
     assert whole["mpy_bytes"] >= max(r["mpy_bytes"] for r in mods.values()) * 0.9
     assert "outside the GC heap" in fp["note"]
+
+
+def test_footprint_romfs_and_api_floor(bench):
+    data, _ = bench
+    fp = data["footprint"]
+    mods = {r["module"]: r for r in fp["modules"]}
+    for name, r in mods.items():
+        for kind in ("romfs", "floor_mpy", "floor_romfs"):
+            assert isinstance(r[kind + "_bytes"], int) and r[kind + "_bytes"] > 0, (name, kind)
+    # Importing from ROMFS maps bytecode and names from the image: less heap than the same
+    # .mpy files read from a filesystem, for every module with code (errors is four bare
+    # classes: only its objects remain, within allocation granularity).
+    for name in ("mpalloc.ring", "mpalloc.slab", "mpalloc.pool", "(whole library)"):
+        assert mods[name]["romfs_bytes"] < mods[name]["mpy_bytes"], name
+    assert mods["(whole library)"]["romfs_bytes"] < 0.9 * mods["(whole library)"]["mpy_bytes"]
+    # The floor is the bare API: our modules do real work on top of it, so each costs at
+    # least its floor (tolerance: qstr pools grow in steps, heap blocks are 16 bytes).
+    for name, r in mods.items():
+        for real, floor in (("mpy", "floor_mpy"), ("romfs", "floor_romfs")):
+            assert r[floor + "_bytes"] <= r[real + "_bytes"] + 256, (name, real)
+    assert mods["mpalloc.ring"]["floor_mpy_bytes"] < mods["mpalloc.ring"]["mpy_bytes"]
+    whole = mods["(whole library)"]
+    assert whole["floor_mpy_bytes"] < whole["mpy_bytes"]
+    # The skeleton has every public class of the stubs, so the whole library's floor is
+    # well above a single module's.
+    assert whole["floor_mpy_bytes"] > 2 * mods["mpalloc.ring"]["floor_mpy_bytes"]
+    for r in mods.values():
+        t = r["target_mpy_bytes"]
+        assert r["target_below_floor"] == (None if t is None else r["floor_mpy_bytes"] > t)
+    assert "ROMFS" in fp["romfs_note"] and "skeleton" in fp["floor_note"]
+    ram = [t for t in data["targets"] if t["kind"] == "ram_after_mpy_import"]
+    assert ram and all(t["api_floor"] == mods[t["id"]]["floor_mpy_bytes"] for t in ram)
+
+
+def test_api_floor_skeleton_matches_stubs(tmp_path):
+    """The skeleton has exactly the stubs' public names, and nothing else."""
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader("bench", os.path.join(ROOT, "tools",
+                                                                        "bench"))
+    spec = importlib.util.spec_from_loader("bench", loader)
+    bench = importlib.util.module_from_spec(spec)
+    loader.exec_module(bench)
+    stub = (
+        "from typing import Any\n"
+        "from mpalloc.slab import Slab\n"
+        "_Buffer = bytes | Any\n"
+        "KERNEL: str\n"
+        "class E(ValueError):\n    ...\n"
+        "class A(Any):\n"
+        "    size: int\n"
+        "    def __init__(self, n: int) -> None: ...\n"
+        "    @property\n    def used(self) -> int: ...\n"
+        "    def put(self, b: int) -> bool: ...\n"
+        "def make(n: int) -> A: ...\n")
+    src = bench.floor_source(stub)
+    ns = {}
+    exec(src.replace("from mpalloc.slab import Slab", "Slab = object"), ns)
+    assert sorted(k for k in ns if not k.startswith("__")) == ["A", "E", "KERNEL", "Slab",
+                                                                "make"]
+    assert issubclass(ns["E"], ValueError) and ns["A"].__bases__ == (object,)
+    assert sorted(k for k in vars(ns["A"]) if not k.startswith("__") or k == "__init__") \
+        == ["__init__", "put", "used"]
+    assert ns["KERNEL"] is None and "_Buffer" not in ns and "size" not in vars(ns["A"])
 
 
 def test_footprint_mpy_per_arch(bench):
