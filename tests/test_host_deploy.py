@@ -237,3 +237,59 @@ def test_circuitpython_like_firmware_imports_everything(tmp_path):
                           timeout=120, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "CIRCUITPY-OK 3 2 hi 2" in proc.stdout, proc.stdout
+
+
+ROMFS_SMOKE = r"""
+import gc, sys, vfs
+def main():
+    with open(IMAGE, 'rb') as f:
+        vfs.mount(vfs.VfsRom(f.read()), '/rom')
+    sys.path[:] = ['/rom', '.frozen']
+    from mpalloc.ring import ByteRing
+    from mpalloc.slab import Slab
+    import mpalloc.ring
+    r = ByteRing(8)
+    r.write(b'romfs')
+    s = Slab(64, 4)
+    h = s.alloc(3)
+    s.write(h, b'abc')
+    print('ROMFS-OK', mpalloc.ring.__file__, ByteRing.KERNEL, r.read(), bytes(s.get(h)))
+main()
+"""
+
+
+def test_romfs_dry_run_writes_an_image_that_imports(tmp_path):
+    # The unix profile's image (x64 .mpy), mounted the way a board mounts its ROMFS
+    # partition: every module comes from /rom, the viper kernels load and run.
+    from test_host_e2e import micropython_binary
+
+    image = tmp_path / "mpalloc.romfs"
+    proc = run("unix", "--romfs", "--dry-run", "--romfs-out", str(image))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = listing(proc.stdout)
+    assert sorted(rows) == ["/rom/mpalloc/%s.mpy" % n[:-3] for n in sources()]
+    size = os.path.getsize(image)
+    assert "ROMFS image of %d bytes" % size in proc.stdout
+    assert size >= sum(s for s, _ in rows.values())
+    script = tmp_path / "smoke.py"
+    script.write_text("IMAGE = %r\n" % str(image) + ROMFS_SMOKE)
+    proc = subprocess.run([micropython_binary(), str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ROMFS-OK /rom/mpalloc/ring.mpy viper bytearray(b'romfs') b'abc'" in proc.stdout \
+        or "ROMFS-OK /rom/mpalloc/ring.mpy viper b'romfs' b'abc'" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("extra, text", [
+    (["--py"], "drop --py"),
+    (["--target", "/flash"], "--target applies to filesystem installs only"),
+])
+def test_romfs_argument_errors(extra, text):
+    proc = run("rp2-pico", "--romfs", "--dry-run", *extra)
+    assert proc.returncode == 2 and text in proc.stderr, proc.stderr
+
+
+def test_romfs_out_needs_romfs(tmp_path):
+    proc = run("rp2-pico", "--dry-run", "--romfs-out", str(tmp_path / "x.romfs"))
+    assert proc.returncode == 2 and "only apply with --romfs" in proc.stderr, proc.stderr
+    assert not (tmp_path / "x.romfs").exists()
