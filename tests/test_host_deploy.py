@@ -293,3 +293,34 @@ def test_romfs_out_needs_romfs(tmp_path):
     proc = run("rp2-pico", "--dry-run", "--romfs-out", str(tmp_path / "x.romfs"))
     assert proc.returncode == 2 and "only apply with --romfs" in proc.stderr, proc.stderr
     assert not (tmp_path / "x.romfs").exists()
+
+
+def test_pure_leaves_out_every_kernel_and_keeps_every_twin():
+    proc = run("nucleo-l152re", "--pure", "--dry-run")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = listing(proc.stdout)
+    want = ["/lib/mpalloc/%s.mpy" % n[:-3] for n in sources() if not n.endswith("_viper.py")]
+    assert sorted(rows) == want and not any(native for _, native in rows.values())
+    full = listing(run("nucleo-l152re", "--dry-run").stdout)
+    assert sum(s for s, _ in rows.values()) < 0.75 * sum(s for s, _ in full.values())
+    # The whole library fits this board's 64 KiB filesystem without the kernels.
+    assert "DOES NOT FIT" not in proc.stdout and "pure twins only" in proc.stdout
+
+
+def test_pure_romfs_image_runs_on_the_twins(tmp_path):
+    # Kernels absent: each module's ImportError fallback picks its pure twin.
+    from test_host_e2e import micropython_binary
+
+    image = tmp_path / "pure.romfs"
+    proc = run("unix", "--pure", "--romfs", "--dry-run", "--romfs-out", str(image))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    script = tmp_path / "smoke.py"
+    script.write_text("IMAGE = %r\n" % str(image) + ROMFS_SMOKE.replace(
+        "main()\n", "main()\nimport mpalloc.slab, mpalloc.bytebuf, mpalloc.pool, "
+        "mpalloc.fixed, mpalloc.memops\nprint('KERNELS', mpalloc.slab.KERNEL, "
+        "mpalloc.bytebuf.KERNEL, mpalloc.fixed.KERNEL, mpalloc.memops.KERNEL)\n"))
+    proc = subprocess.run([micropython_binary(), str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ROMFS-OK /rom/mpalloc/ring.mpy py " in proc.stdout, proc.stdout
+    assert "KERNELS py py py py" in proc.stdout, proc.stdout
