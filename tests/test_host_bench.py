@@ -232,8 +232,16 @@ def test_footprint_mpy_per_arch(bench):
             assert r["loaded"][arch] == sum(fp["mpy_files"][f][arch]
                                             for f in r["loaded_files"])
             assert r["loaded"][arch] <= r["installed"][arch]
+    for r in fp["mpy_modules"]:
+        pure = [f for f in r["installed_files"] if not f.endswith("_viper.mpy")]
+        for arch in fp["arches"]:
+            assert r["installed_pure"][arch] == sum(fp["mpy_files"][f][arch] for f in pure)
     core = fp["core_mpy"]
     assert core["arch"] == "armv6m" and core["target_bytes"] == 6 * 1024
+    kernels = [f for f in core["files"] if f.endswith("_viper.mpy")]
+    assert {"_ring_viper.mpy", "_slab_viper.mpy"} <= set(kernels)
+    assert core["bytes_pure"]["armv6m"] == core["bytes"]["armv6m"] - sum(
+        fp["mpy_files"][f]["armv6m"] for f in kernels)
     assert {"errors.mpy", "ring.mpy", "slab.mpy"} <= set(core["files"])
     assert core["status"] == ("pass" if core["bytes"]["armv6m"] <= 6144 else "miss")
 
