@@ -1,52 +1,47 @@
-"""pytest plugin: every test function runs on four runtimes, each its own item.
+"""pytest plugin: every test function runs on every runtime, each its own item.
 
     test_x.py::test_f[cpython]    CPython, imported by pytest as usual
-    test_x.py::test_f[unix]       MicroPython unix port, lib/ sources (viper kernels)
-    test_x.py::test_f[unix-pure]  unix port, kernels replaced as on firmware without a
-                                  native emitter (tools/build --no-native): pure twins
-    test_x.py::test_f[unix-mpy]   unix port, lib compiled to x64 .mpy by tools/build
+    test_x.py::test_f[<lane>]     a MicroPython lane from tests/lanes/ (unix, unix-pure,
+                                  unix-mpy, ...; see tests/lanes/__init__.py)
 
-MicroPython runs one process per (test file, runtime) through tools/mptest.py and
-reports each test separately; a failure shows the MicroPython traceback. A test
-file that fails to import on MicroPython fails every one of its items.
+A lane runs one process per (test file, lane) through tools/mptest.py, which reports
+each test separately; a failure shows the MicroPython traceback. A test file that fails
+to import on a lane fails every one of its items there. A lane whose runtime is missing
+is skipped as a whole: one item ``lanes::<lane>`` says what is missing and how to get it.
+
+The (file, lane) runs start when collection ends and run on ``$MPALLOC_JOBS`` worker
+threads (default: the number of CPUs); each item waits for its file's run.
+``MPALLOC_LANES=cpython,unix`` keeps only the named lanes (``cpython`` is the pytest one).
 
 Files named ``test_host_*.py`` are host-only (tooling, hypothesis) and run on CPython.
-The unix-port binary is ``$MICROPYTHON``, else ``.venv/bin/micropython``, else PATH.
 """
 
 import ast
 import os
-import shutil
-import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+import lanes
 import support
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TESTS = os.path.join(ROOT, "tests")
-LIB = os.path.join(ROOT, "lib")
-BUILD = os.path.join(ROOT, "build")
+sys.path.insert(0, lanes.LIB)
 pytest_plugins = ("pytester",)  # tests/test_host_harness.py runs the harness on itself
-MP_RUNTIMES = ("unix", "unix-pure", "unix-mpy")
-MP_TIMEOUT = 900  # seconds for one test file on one runtime
-MP_HEAP = "16M"
-
-sys.path.insert(0, LIB)
 
 
-def micropython_binary():
-    exe = os.environ.get("MICROPYTHON")
-    if exe:
-        return exe
-    venv = os.path.join(ROOT, ".venv", "bin", "micropython")
-    if os.path.exists(venv):
-        return venv
-    found = shutil.which("micropython")
-    if found is None:
-        pytest.exit("no MicroPython unix port: run `make test` or set MICROPYTHON=/path", 2)
-    return found
+def selected(name):
+    only = os.environ.get("MPALLOC_LANES")
+    return not only or name in only.split(",")
+
+
+LANES = [lane for lane in lanes.all_lanes() if selected(lane.name)]
+_missing = {}  # lane name -> reason, for lanes whose runtime is absent
+for _lane in LANES:
+    _why = _lane.unavailable()
+    if _why:
+        _missing[_lane.name] = _why
 
 
 @pytest.fixture(autouse=True, params=["cpython"])
@@ -54,6 +49,11 @@ def runtime(request):
     """Labels CPython items ``[cpython]``, beside the MicroPython ones."""
     support.RUNTIME = request.param
     return request.param
+
+
+def pytest_collection_modifyitems(config, items):
+    if not selected("cpython"):
+        items[:] = [i for i in items if isinstance(i, (MicroPythonItem, MissingLane))]
 
 
 def is_host_only(path):
@@ -67,15 +67,36 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
+_announced = set()
+
+
 class MicroPythonFile(pytest.File):
     def collect(self):
         tree = ast.parse(self.path.read_text(), str(self.path))
         names = [n.name for n in tree.body
                  if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
-        for rt in MP_RUNTIMES:
+        for lane in LANES:
+            if lane.name in _missing:
+                if lane.name not in _announced:  # one item for the whole lane
+                    _announced.add(lane.name)
+                    yield MissingLane.from_parent(self, name="lanes::" + lane.name,
+                                                  reason=_missing[lane.name])
+                continue
             for name in names:
-                yield MicroPythonItem.from_parent(self, name="%s[%s]" % (name, rt),
-                                                  test=name, rt=rt)
+                yield MicroPythonItem.from_parent(self, name="%s[%s]" % (name, lane.name),
+                                                  test=name, lane=lane)
+
+
+class MissingLane(pytest.Item):
+    def __init__(self, *, reason, **kw):
+        super().__init__(**kw)
+        self.reason = reason
+
+    def runtest(self):
+        pytest.skip("lane %s skipped: %s" % (self.name.split("::")[1], self.reason))
+
+    def reportinfo(self):
+        return self.path, None, self.name
 
 
 class MicroPythonFailure(Exception):
@@ -83,77 +104,75 @@ class MicroPythonFailure(Exception):
 
 
 class MicroPythonItem(pytest.Item):
-    def __init__(self, *, test, rt, **kw):
+    def __init__(self, *, test, lane, **kw):
         super().__init__(**kw)
         self.test = test
-        self.rt = rt
+        self.lane = lane
 
     def runtest(self):
-        report = run_file(self.path, self.rt)
+        report = result_of(self.path, self.lane)
         status, text = report.get(self.test, (None, None))
         if status == "PASS":
             return
         if status == "SKIP":
-            pytest.skip(text or "skipped on " + self.rt)
+            pytest.skip(text or "skipped on " + self.lane.name)
         if status == "FAIL":
             raise MicroPythonFailure(text)
         raise MicroPythonFailure(
             "%s produced no result on %s (import error, crash or timeout).\n%s"
-            % (self.test, self.rt, report.get("__output__", "")))
+            % (self.test, self.lane.name, report.get("__output__", "")))
 
     def repr_failure(self, excinfo):
         if isinstance(excinfo.value, MicroPythonFailure):
-            return "MicroPython (%s) traceback:\n%s" % (self.rt, excinfo.value)
+            return "MicroPython (%s) traceback:\n%s" % (self.lane.name, excinfo.value)
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, "%s[%s]" % (self.test, self.rt)
+        return self.path, None, "%s[%s]" % (self.test, self.lane.name)
 
 
-_results = {}
-_libdirs = {}
+# (file, lane name) -> Future of the parsed report. Filled when collection ends, so that
+# the lanes run on all CPUs while pytest reports items in order.
+_jobs = {}
+_pool = None
+_pool_lock = threading.Lock()
 
 
-def libdir(rt):
-    """Where the library comes from for runtime ``rt`` (built once per session)."""
-    if rt not in _libdirs:
-        if rt == "unix":
-            _libdirs[rt] = LIB
-        elif rt == "unix-pure":
-            out = os.path.join(BUILD, "no-native")
-            build_tool("--no-native", out)
-            _libdirs[rt] = out
-        else:
-            build_tool("--arch", "x64")
-            _libdirs[rt] = os.path.join(BUILD, "x64")
-    return _libdirs[rt]
+def pytest_collection_finish(session):
+    wanted = {}  # (path, lane name) -> (path, lane, [test names])
+    for item in session.items:
+        if isinstance(item, MicroPythonItem):
+            key = (str(item.path), item.lane.name)
+            wanted.setdefault(key, (item.path, item.lane, []))[2].append(item.test)
+    if not wanted:
+        return
+    global _pool
+    _pool = ThreadPoolExecutor(int(os.environ.get("MPALLOC_JOBS") or os.cpu_count() or 1))
+    for key, (path, lane, names) in wanted.items():
+        _jobs[key] = _pool.submit(run_file, path, lane, names)
 
 
-def build_tool(*args):
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build")] + list(args),
-                          capture_output=True, text=True)
-    if proc.returncode:
-        raise MicroPythonFailure("tools/build %s failed:\n%s%s"
-                                 % (" ".join(args), proc.stdout, proc.stderr))
+def pytest_sessionfinish(session):
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
 
 
-def run_file(path, rt):
-    """Run every test of one file on one MicroPython runtime; cache the parsed report."""
-    key = (str(path), rt)
-    if key in _results:
-        return _results[key]
-    cmd = [micropython_binary(), "-X", "heapsize=" + MP_HEAP,
-           os.path.join(ROOT, "tools", "mptest.py"), libdir(rt), TESTS, path.stem, rt]
+def result_of(path, lane):
+    key = (str(path), lane.name)
+    with _pool_lock:
+        job = _jobs.get(key)
+    if job is None:  # an item run outside a normal session: run its whole file here
+        return run_file(path, lane, ())
+    return job.result()
+
+
+def run_file(path, lane, names):
+    """Run tests ``names`` of one file on one lane; the parsed report."""
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=MP_TIMEOUT,
-                              cwd=ROOT)
-        out = proc.stdout + proc.stderr
-        tail = "exit code %d" % proc.returncode
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) \
-            else (e.stdout or "")
-        tail = "timed out after %d s" % MP_TIMEOUT
-    _results[key] = report = parse(out)
+        out, tail = lane.run(path, names)
+    except lanes.BuildError as e:
+        out, tail = str(e), "build failed"
+    report = parse(out)
     report["__output__"] = out[-4000:] + "\n[" + tail + "]"
     return report
 

@@ -1,4 +1,4 @@
-"""The four-runtime harness itself: failures and import errors on MicroPython fail loudly."""
+"""The multi-runtime harness itself: failures and import errors on MicroPython fail loudly."""
 
 import os
 import shutil
@@ -6,20 +6,22 @@ import shutil
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def make_project(pytester):
+def make_project(pytester, monkeypatch):
     """A copy of the harness (conftest, support, runner, build, lib) in a temp dir."""
     base = pytester.path
     for rel in ("tests/conftest.py", "tests/support.py", "tools/mptest.py", "tools/build"):
         os.makedirs(base / os.path.dirname(rel), exist_ok=True)
         shutil.copy(os.path.join(ROOT, rel), base / rel)
+    shutil.copytree(os.path.join(ROOT, "tests", "lanes"), base / "tests" / "lanes")
     shutil.copytree(os.path.join(ROOT, "lib"), base / "lib")
     shutil.copytree(os.path.join(ROOT, "boards"), base / "boards")
     (base / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
+    monkeypatch.setenv("MPALLOC_LANES", "cpython,unix,unix-pure,unix-mpy")
     return base / "tests"
 
 
-def test_items_for_all_four_runtimes(pytester):
-    tests = make_project(pytester)
+def test_items_for_all_four_runtimes(pytester, monkeypatch):
+    tests = make_project(pytester, monkeypatch)
     (tests / "test_ok.py").write_text("def test_a():\n    assert 1 + 1 == 2\n")
     result = pytester.runpytest_subprocess("-v")
     result.assert_outcomes(passed=4)
@@ -27,8 +29,8 @@ def test_items_for_all_four_runtimes(pytester):
         result.stdout.fnmatch_lines(["*test_a[[]%s[]] PASSED*" % rt])
 
 
-def test_micropython_failure_shows_its_traceback(pytester):
-    tests = make_project(pytester)
+def test_micropython_failure_shows_its_traceback(pytester, monkeypatch):
+    tests = make_project(pytester, monkeypatch)
     (tests / "test_mp_only_fail.py").write_text(
         "import sys\n\n\ndef test_b():\n"
         "    assert sys.implementation.name != 'micropython', 'boom on mp'\n")
@@ -37,8 +39,8 @@ def test_micropython_failure_shows_its_traceback(pytester):
     result.stdout.fnmatch_lines(["*MicroPython (unix) traceback:*", "*boom on mp*"])
 
 
-def test_import_error_on_micropython_fails_every_item(pytester):
-    tests = make_project(pytester)
+def test_import_error_on_micropython_fails_every_item(pytester, monkeypatch):
+    tests = make_project(pytester, monkeypatch)
     (tests / "test_bad_import.py").write_text(
         "import sys\nif sys.implementation.name == 'micropython':\n"
         "    import no_such_module_here\n\n\ndef test_c():\n    pass\n\n\ndef test_d():\n"
@@ -48,9 +50,21 @@ def test_import_error_on_micropython_fails_every_item(pytester):
     result.stdout.fnmatch_lines(["*no_such_module_here*"])
 
 
-def test_skip_is_reported_as_skip(pytester):
-    tests = make_project(pytester)
+def test_skip_is_reported_as_skip(pytester, monkeypatch):
+    tests = make_project(pytester, monkeypatch)
     (tests / "test_sk.py").write_text(
         "from support import no_alloc\n\n\ndef test_e():\n    no_alloc(len, 'x')\n")
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=3, skipped=1)
+
+
+def test_missing_lane_is_one_skip_with_its_reason(pytester, monkeypatch):
+    tests = make_project(pytester, monkeypatch)
+    (tests / "test_one.py").write_text("def test_a():\n    pass\n")
+    (tests / "test_two.py").write_text("def test_b():\n    pass\n")
+    monkeypatch.setenv("MICROPYTHON", str(pytester.path / "no-such-micropython"))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("MPALLOC_LANES", "cpython,unix")
+    result = pytester.runpytest_subprocess("-rs")
+    result.assert_outcomes(passed=2, skipped=1)
+    result.stdout.fnmatch_lines(["*lane unix skipped: no MicroPython unix port*make test*"])

@@ -1,0 +1,66 @@
+"""The MicroPython unix port lanes: viper kernels, pure twins, x64 .mpy.
+
+    unix        lib/ sources; the viper kernels load
+    unix-pure   tools/build --no-native: kernels replaced as on firmware without a native
+                emitter, so the pure twins run
+    unix-mpy    lib compiled to x64 .mpy by tools/build
+
+The binary is ``$MICROPYTHON``, else ``.venv/bin/micropython``, else PATH.
+"""
+
+import os
+import shutil
+import threading
+
+from lanes import BUILD, LIB, MPTEST, ROOT, TESTS, build_tool, run_process
+
+HEAP = "16M"
+
+
+def micropython_binary():
+    exe = os.environ.get("MICROPYTHON")
+    if exe:
+        return exe
+    venv = os.path.join(ROOT, ".venv", "bin", "micropython")
+    if os.path.exists(venv):
+        return venv
+    return shutil.which("micropython")
+
+
+class UnixLane:
+    timeout = 900
+
+    def __init__(self, name, build_args, out):
+        self.name = name
+        self._build_args = build_args
+        self._out = out
+        self._built = build_args is None
+        self._lock = threading.Lock()  # files of one lane run on several workers
+
+    def unavailable(self):
+        exe = micropython_binary()
+        if exe is None or not os.access(exe, os.X_OK):
+            return ("no MicroPython unix port (%s): " % (exe or "not on PATH")
+                    + "run `make test` (it installs one into .venv) "
+                    + "or set MICROPYTHON=/path/to/micropython")
+        return None
+
+    def libdir(self):
+        with self._lock:
+            if not self._built:
+                build_tool(*self._build_args)
+                self._built = True
+        return self._out
+
+    def run(self, path, names):
+        cmd = [micropython_binary(), "-X", "heapsize=" + HEAP, MPTEST, self.libdir(), TESTS,
+               path.stem, self.name] + list(names)
+        return run_process(cmd, self.timeout)
+
+
+LANES = [
+    UnixLane("unix", None, LIB),
+    UnixLane("unix-pure", ("--no-native", os.path.join(BUILD, "no-native")),
+             os.path.join(BUILD, "no-native")),
+    UnixLane("unix-mpy", ("--arch", "x64"), os.path.join(BUILD, "x64")),
+]
