@@ -1,5 +1,7 @@
-# Runs one test module on MicroPython and reports each test between markers.
-# Usage: micropython tools/mptest.py LIBDIR TESTSDIR MODULE RUNTIME
+# Runs one test module on MicroPython or CircuitPython and reports each test between markers.
+# Usage: micropython tools/mptest.py LIBDIR TESTSDIR MODULE RUNTIME [TEST ...]
+# or, where there is no argv (a board's REPL): import mptest; mptest.main(LIBDIR, TESTSDIR,
+# MODULE, RUNTIME, [TEST, ...]) with LIBDIR/TESTSDIR None to leave sys.path as it is.
 # Output protocol (parsed by tests/conftest.py), one record per test:
 #   @@MPT START <name>
 #   ...anything the test prints, then on failure its traceback...
@@ -8,54 +10,75 @@
 import gc
 import sys
 
-import micropython
+try:
+    import micropython
+except ImportError:
+    micropython = None
 
-libdir, testsdir, modname, runtime = sys.argv[1:5]
-sys.path.clear()
-sys.path.append(libdir)
-sys.path.append(testsdir)
-sys.path.append(".frozen")  # frozen modules (asyncio), as on a board
 
-import support  # noqa: E402
+def print_exception(e):
+    if hasattr(sys, "print_exception"):  # MicroPython
+        sys.print_exception(e)
+        return
+    try:
+        import traceback  # CircuitPython
 
-support.RUNTIME = runtime
+        traceback.print_exception(e)
+    except ImportError:
+        print(repr(e))
 
 
 def unlock_heap():
     # heap_unlock() below depth 0 wraps to "locked forever": read the depth first.
+    if micropython is None or not hasattr(micropython, "heap_lock"):
+        return
     micropython.heap_lock()
     depth = micropython.heap_unlock()
     while depth > 0:
         depth = micropython.heap_unlock()
 
 
-try:
-    mod = __import__(modname)
-except BaseException as e:  # noqa: B036 - report anything, SyntaxError included
-    print("@@MPT IMPORT-ERROR")
-    sys.print_exception(e)
-    sys.exit(3)
+def main(libdir, testsdir, modname, runtime, only=()):
+    if libdir is not None:
+        sys.path.clear()
+        sys.path.append(libdir)
+        sys.path.append(testsdir)
+        sys.path.append(".frozen")  # frozen modules (asyncio), as on a board
 
-names = []
-for k in mod.__dict__:
-    if k.startswith("test_") and callable(mod.__dict__[k]):
-        names.append(k)
-names.sort()
-only = sys.argv[5:]
-for name in names:
-    if only and name not in only:
-        continue
-    gc.collect()
-    print("@@MPT START", name)
+    import support
+
+    support.RUNTIME = runtime
     try:
-        mod.__dict__[name]()
-    except support.SkipTest as e:
-        print("@@MPT SKIP", name, e.args[0] if e.args else "")
-        continue
-    except BaseException as e:  # noqa: B036
-        unlock_heap()  # a test may have died with the heap locked
-        sys.print_exception(e)
-        print("@@MPT FAIL", name)
-        continue
-    print("@@MPT PASS", name)
-print("@@MPT DONE")
+        mod = __import__(modname)
+    except BaseException as e:  # noqa: B036 - report anything, SyntaxError included
+        print("@@MPT IMPORT-ERROR")
+        print_exception(e)
+        return 3
+
+    names = []
+    for k in mod.__dict__:
+        if k.startswith("test_") and callable(mod.__dict__[k]):
+            names.append(k)
+    names.sort()
+    for name in names:
+        if only and name not in only:
+            continue
+        gc.collect()
+        print("@@MPT START", name)
+        try:
+            mod.__dict__[name]()
+        except support.SkipTest as e:
+            print("@@MPT SKIP", name, e.args[0] if e.args else "")
+            continue
+        except BaseException as e:  # noqa: B036
+            unlock_heap()  # a test may have died with the heap locked
+            print_exception(e)
+            print("@@MPT FAIL", name)
+            continue
+        print("@@MPT PASS", name)
+    print("@@MPT DONE")
+    return 0
+
+
+if __name__ == "__main__" and len(sys.argv) >= 5:
+    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]))
