@@ -159,3 +159,46 @@ def start_thread(fn, *args):
     import _thread
 
     _thread.start_new_thread(fn, args)
+
+
+class FakeIrq:
+    """A stand-in ``machine`` module with ``disable_irq``/``enable_irq`` that count calls
+    and check they pair up (the state ``disable_irq`` returned comes back)."""
+
+    def __init__(self):
+        self.calls = [0, 0]  # disable, enable
+        self.depth = 0
+
+    def disable_irq(self):
+        self.calls[0] += 1
+        self.depth += 1
+        return 5
+
+    def enable_irq(self, state):
+        assert state == 5, state
+        self.calls[1] += 1
+        self.depth -= 1
+
+
+def as_port(modules, fn, *args, **kwargs):
+    """Call ``fn(*args, **kwargs)`` as if the port had the modules ``modules`` (a dict: name ->
+    module object, or None for "this port lacks it"), then restore ``sys.modules``;
+    returns what ``fn`` returned. Simulates another port's ``machine``/``_thread`` for
+    code that looks them up when it runs (``mpalloc._util.critical``), on every lane.
+    """
+    saved = {}
+    for name in modules:
+        saved[name] = sys.modules.get(name, saved)  # saved itself: "was not there"
+        sys.modules[name] = modules[name]
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        for name in saved:
+            if saved[name] is saved:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = saved[name]
+
+
+# Ports where nothing preempts Python code: stock qemu, WebAssembly, CircuitPython boards.
+NO_PREEMPTION = {"machine": None, "_thread": None}

@@ -7,6 +7,9 @@ from mpalloc.errors import AllocError
 from mpalloc.slab import Slab
 from support import (
     IS_MICROPYTHON,
+    NO_PREEMPTION,
+    FakeIrq,
+    as_port,
     expected_kernel,
     has_numbers,
     no_alloc,
@@ -318,8 +321,7 @@ def test_deque_bad_buffers_leave_state_unchanged():
 def test_no_alloc_deque_methods():
     if not IS_MICROPYTHON:
         skip("heap_lock checks need MicroPython")
-    for irq in (False, True):
-        s = Slab(512, 16, irq_safe=irq)
+    for s in _slabs(512, 16):
         d = ByteDeque(s)
         src = pattern(100)
         mv = memoryview(pattern(60))
@@ -420,13 +422,39 @@ def test_twin_kernels_slow_allocation_path():
 
 # --- every documented no-alloc method, including transient heap frames -------------------
 
+def _slabs(size, slots, fake=None):
+    # A plain slab, then an irq_safe one under each critical section a port can have:
+    # this runtime's own, machine.disable_irq (boards; a FakeIrq), and none (no
+    # preemption: stock qemu, WebAssembly, CircuitPython boards).
+    return [Slab(size, slots), Slab(size, slots, irq_safe=True),
+            as_port({"machine": fake or FakeIrq()}, Slab, size, slots, irq_safe=True),
+            as_port(NO_PREEMPTION, Slab, size, slots, irq_safe=True)]
+
+
+def test_irq_safe_slab_under_every_guard():
+    # ByteDeque and ByteBuffer on an irq_safe slab work under each guard; the disable_irq
+    # guard is entered and left once per call that takes or returns chunks.
+    fake = FakeIrq()
+    for s in _slabs(256, 8, fake):
+        d = ByteDeque(s)
+        b = ByteBuffer(s)
+        assert d.push_back(65) and d.write(b"BCD") == 3 and d.write_from(b"EFG", 2) == 2
+        out = bytearray(8)
+        assert d.readinto(out) == 6 and out[:6] == b"ABCDEF" and d.pop_front() == -1
+        assert b.write(pattern(70)) == 70 and b.to_bytes() == pattern(70)
+        raises(AllocError, b.write, bytes(300))
+        b.clear()
+        d.clear()
+        assert s.stats()["in_use"] == 0
+    assert fake.calls[0] == fake.calls[1] >= 8 and fake.depth == 0, fake.calls
+
+
 def test_no_heap_use_deque_methods():
     # no_heap_use counts even memory freed before the call returns (Python frames over
     # ~11 words come from the heap), which a heap_lock test cannot see.
     if not IS_MICROPYTHON:
         skip("needs MicroPython")
-    for irq in (False, True):
-        s = Slab(512, 16, irq_safe=irq)
+    for s in _slabs(512, 16):
         d = ByteDeque(s)
         src = pattern(100)
         dst = bytearray(150)
@@ -450,8 +478,7 @@ def test_no_heap_use_deque_methods():
 def test_no_heap_use_buffer_methods():
     if not IS_MICROPYTHON:
         skip("needs MicroPython")
-    for irq in (False, True):
-        s = Slab(1024, 32, irq_safe=irq)
+    for s in _slabs(1024, 32):
         b = ByteBuffer(s)
         piece = pattern(32)
         odd = bytes(pattern(45))

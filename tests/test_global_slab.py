@@ -3,7 +3,18 @@ import time
 from mpalloc import global_slab
 from mpalloc.bytebuf import ByteBuffer
 from mpalloc.global_slab import GlobalDeque
-from support import IS_MICROPYTHON, has_numbers, no_alloc, raises, skip, start_thread
+from support import (
+    IS_MICROPYTHON,
+    NO_PREEMPTION,
+    FakeIrq,
+    as_port,
+    has_numbers,
+    no_alloc,
+    no_heap_use,
+    raises,
+    skip,
+    start_thread,
+)
 
 
 def _push(d, b):
@@ -52,6 +63,42 @@ def test_first_push_after_configure_allocates_nothing():
     assert no_alloc(d.write_from, b"xyz", 2) == 2
     assert no_alloc(d.readinto, bytearray(4)) == 2
     assert no_alloc(global_slab.slab) is global_slab.slab()
+    global_slab._reset()
+
+
+def _start_program(n):
+    # A program's start-up: module-level GlobalDeques, then configure(); returns them.
+    global_slab._reset()
+    ds = [GlobalDeque() for _ in range(n)]
+    global_slab.configure(*global_slab.SLAB_512_16)
+    return ds
+
+
+def _run_program(d):
+    # The main loop and an "IRQ" taking turns: returns what came out, in order.
+    out = bytearray(8)
+    d.push_back(1)
+    d.write_from(b"\x02\x03\x04", 2)
+    n = d.readinto(out)
+    return bytes(out[:n])
+
+
+def test_global_deque_and_configure_on_every_port():
+    # Stock qemu, WebAssembly and CircuitPython boards have neither machine.disable_irq
+    # nor _thread: nothing preempts, so no guard; boards with disable_irq use it.
+    fake = FakeIrq()
+    for port in (NO_PREEMPTION, {"machine": fake}):
+        ds = as_port(port, _start_program, 2)
+        s = global_slab.slab()
+        assert s.irq_safe and hasattr(s, "_disable") == (port is not NO_PREEMPTION)
+        for d in ds:
+            assert _run_program(d) == b"\x01\x02\x03" and len(d) == 0
+        assert s.stats()["in_use"] == 0
+        if IS_MICROPYTHON:
+            d = ds[0]
+            assert no_alloc(_push, d, 9) is True and no_heap_use(d.pop_front) == 9
+            assert no_heap_use(_push, d, 8) is True and no_alloc(d.pop_front) == 8
+    assert fake.calls[0] == fake.calls[1] >= 6 and fake.depth == 0, fake.calls
     global_slab._reset()
 
 

@@ -1,14 +1,17 @@
-import sys
 import time
 
 from mpalloc import _slab_py, slab
 from mpalloc.errors import AllocError, StaleHandleError
 from mpalloc.slab import Slab
 from support import (
+    NO_PREEMPTION,
     RUNTIME,
+    FakeIrq,
+    as_port,
     expected_kernel,
     has_numbers,
     no_alloc,
+    no_heap_use,
     raises,
     skip,
     start_thread,
@@ -420,47 +423,145 @@ def test_no_alloc_methods():
         check_no_alloc(cls(512, 16, irq_safe=True))
 
 
-def test_irq_safe_uses_disable_irq_where_present():
-    calls = [0, 0]
-
-    class FakeMachine:
-        pass
-
-    def disable():
-        calls[0] += 1
-        return 5
-
-    def enable(state):
-        assert state == 5
-        calls[1] += 1
-
-    fake = FakeMachine()
-    fake.disable_irq = disable
-    fake.enable_irq = enable
-    saved = sys.modules.get("machine")
-    sys.modules["machine"] = fake
+def _port_guard():
+    # What mpalloc._util.critical() must pick on this runtime, from what it has.
     try:
-        s = Slab(256, 8, irq_safe=True)
-    finally:
-        if saved is None:
-            del sys.modules["machine"]
-        else:
-            sys.modules["machine"] = saved
+        import machine
+
+        if hasattr(machine, "disable_irq"):
+            return "irq"
+    except ImportError:
+        pass
+    try:
+        import _thread  # noqa: F401
+    except ImportError:
+        return "none"
+    return "lock"
+
+
+def guard_of(s):
+    if hasattr(s, "_disable"):
+        return "irq"
+    return "lock" if hasattr(s, "_acquire") else "none"
+
+
+def test_irq_safe_guard_matches_the_port():
+    # Boards (machine.disable_irq) disable interrupts, unix ports and CPython take a
+    # _thread lock, and where neither exists nothing can preempt: no guard at all.
+    for cls in classes():
+        s = cls(256, 8, irq_safe=True)
+        assert guard_of(s) == _port_guard(), (guard_of(s), RUNTIME)
+        assert s.irq_safe
+        u = cls(256, 8)
+        assert guard_of(u) == "none" and not u.irq_safe
+
+
+def _irq_cycle(s):
+    # One IRQ-style alloc + free on slab s; returns the freed handle's size: -1.
     h = s.try_alloc(3)
-    assert s.try_free(h)
-    h = s.alloc(3)
-    s.free(h)
-    raises(StaleHandleError, s.free, h)
-    assert calls == [5, 5], calls
-    if RUNTIME != "cpython":
-        h = no_alloc(s.try_alloc, 3)
-        assert no_alloc(s.try_free, h)
-        assert calls == [7, 7]
-    # without disable_irq (unix port, CPython) a _thread lock guards it
-    t = Slab(256, 8, irq_safe=True)
-    assert hasattr(t, "_acquire")
-    u = Slab(256, 8)
-    assert not hasattr(u, "_acquire") and not hasattr(u, "_disable")
+    s.try_free(h)
+    return s.size(h)
+
+
+def test_irq_safe_uses_disable_irq_where_present():
+    # A fake machine.disable_irq (as on every board) is picked over a _thread lock, and
+    # every guarded call pairs disable with enable, also when the call fails.
+    for cls in classes():
+        fake = FakeIrq()
+        s = as_port({"machine": fake}, cls, 256, 8, irq_safe=True)
+        assert guard_of(s) == "irq"
+        h = s.try_alloc(3)
+        assert s.try_free(h)
+        h = s.alloc(3)
+        s.free(h)
+        raises(StaleHandleError, s.free, h)
+        assert s.try_free(h) is False and s.try_alloc(0) == 0
+        assert fake.calls == [7, 7] and fake.depth == 0, fake.calls
+        # not a small int: refused (or TypeError) without touching the interrupts
+        assert s.try_free(LIMIT) is False and s.try_free(-LIMIT) is False
+        raises(TypeError, s.try_alloc, "3")
+        raises(TypeError, s.try_free, 1.5)
+        assert fake.calls == [7, 7] and fake.depth == 0, fake.calls
+
+
+def test_irq_safe_disable_irq_path_allocates_nothing():
+    # The board path (disable_irq/enable_irq around the kernel) on every lane: no
+    # allocation under heap_lock, and no heap frame either (a try/finally frame took
+    # 68 bytes per call on 32-bit boards).
+    if RUNTIME == "cpython":
+        skip("no heap_lock or mem_total on CPython")
+    for cls in classes():
+        fake = FakeIrq()
+        s = as_port({"machine": fake}, cls, 1024, 32, irq_safe=True)
+        for n in (10, 100):  # one block, then a run found by the scan
+            h = no_alloc(s.try_alloc, n)
+            assert h and no_alloc(s.try_free, h) is True
+            h = no_heap_use(s.try_alloc, n)
+            assert h and no_heap_use(s.try_free, h) is True
+            assert no_heap_use(s.try_free, h) is False
+        assert no_heap_use(_irq_cycle, s) == -1
+        assert fake.depth == 0 and fake.calls[0] == fake.calls[1] == 12, fake.calls
+
+
+class _FakeLock:
+    def __init__(self):
+        self.held = 0
+        self.taken = 0
+
+    def acquire(self):
+        assert not self.held
+        self.held = 1
+        self.taken += 1
+        return True
+
+    def release(self):
+        assert self.held
+        self.held = 0
+
+
+class _FakeThread:
+    def __init__(self):
+        self.locks = []
+
+    def allocate_lock(self):
+        lk = _FakeLock()
+        self.locks.append(lk)
+        return lk
+
+
+def test_irq_safe_lock_path_allocates_nothing():
+    # Where threads stand in for IRQs (no disable_irq, a _thread module): a lock.
+    ports = [{"machine": None, "_thread": _FakeThread()}]
+    for cls in classes():
+        for mods in ports:
+            s = as_port(mods, cls, 512, 16, irq_safe=True)
+            assert guard_of(s) == "lock"
+            lk = mods["_thread"].locks[-1]
+            h = s.try_alloc(20)
+            assert h and s.try_free(h) and not s.try_free(h)
+            assert lk.taken == 3 and not lk.held
+            raises(TypeError, s.try_free, "x")
+            assert not lk.held
+            if RUNTIME != "cpython":
+                h = no_alloc(s.try_alloc, 20)
+                assert no_alloc(s.try_free, h)
+                h = no_heap_use(s.try_alloc, 20)
+                assert no_heap_use(s.try_free, h)
+                assert lk.taken == 7 and not lk.held
+
+
+def test_irq_safe_without_preemption():
+    # Stock qemu, WebAssembly, CircuitPython boards: no machine.disable_irq and no
+    # _thread. irq_safe=True must still work (nothing can preempt, so no guard).
+    for cls in classes():
+        s = as_port(NO_PREEMPTION, cls, 512, 16, irq_safe=True)
+        assert s.irq_safe and guard_of(s) == "none"
+        h = s.alloc(40)
+        assert s.size(h) == 40 and s.try_free(h) and not s.valid(h)
+        raises(StaleHandleError, s.free, h)
+        if RUNTIME != "cpython":
+            h = no_alloc(s.try_alloc, 20)
+            assert no_heap_use(s.try_free, h)
 
 
 def test_bad_constructor_args():

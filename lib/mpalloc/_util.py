@@ -18,18 +18,37 @@ def words(n):
     return a
 
 
-def critical():
-    """``(disable, enable)`` for a critical section where the port has
-    ``machine.disable_irq`` (boards), else ``(None, lock)``: a ``_thread`` lock where
-    threads stand in for IRQs (the unix port, CPython). Construction-time only.
-    """
+def _module(name):
+    # The module ``name``, or None where the port lacks it. A None entry in sys.modules
+    # also counts as missing (how tests simulate another port on this one).
     try:
-        import machine
-
-        if hasattr(machine, "disable_irq"):
-            return machine.disable_irq, machine.enable_irq
+        return __import__(name)
     except ImportError:
-        pass
-    import _thread
+        return None
 
-    return None, _thread.allocate_lock()
+
+def critical():
+    """The critical section this port needs, chosen at construction time (allocates):
+
+    - ``(disable, enable)``: ``machine.disable_irq``/``enable_irq``, where ``machine``
+      has them (every MicroPython board port, and the qemu firmware in
+      ``../shared/runtimes``): hard and soft IRQ handlers can preempt the main loop.
+      Guarded calls run ``st = disable(); ...; enable(st)``.
+    - ``(None, lock)``: a ``_thread`` lock where there is no ``disable_irq`` but threads
+      exist and stand in for IRQs (MicroPython and CircuitPython unix ports, CPython).
+    - ``(None, None)``: neither exists (stock ``ports/qemu``, WebAssembly, every
+      CircuitPython board): no Python code can preempt other Python code there, so no
+      guard is needed and guarded objects run their plain methods.
+
+    The guarded paths built on this allocate nothing and contain no try/finally (a
+    frame with an exception handler can come from the heap): they check their
+    arguments before entering, and what runs inside cannot raise.
+    """
+    m = _module("machine")
+    dis = getattr(m, "disable_irq", None)
+    if dis is not None:
+        return dis, m.enable_irq
+    lock = getattr(_module("_thread"), "allocate_lock", None)
+    if lock is None:
+        return None, None
+    return None, lock()

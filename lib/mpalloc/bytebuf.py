@@ -110,26 +110,33 @@ def _out(self, buf, i, at):
 
 
 def _crit(obj, s):
-    # obj's critical section: the slab's own (irq_safe), else a new one (a GlobalDeque
-    # before it is bound). Inside it the kernels use the slab's unguarded paths.
-    dis = getattr(s, "_disable", None)
-    if dis is not None:
-        obj._dis = dis
-        obj._en = s._enable
-        return
-    rel = getattr(s, "_release", None)
-    if rel is not None:
+    # Give obj a critical section: the irq_safe slab s's own, or (s None: a GlobalDeque
+    # before it is bound) a new one for this port. Inside it the kernels use the slab's
+    # unguarded paths. False, and obj unchanged, where none is needed: s has no guard,
+    # or (s None) nothing can preempt on this port (see _util.critical).
+    if s is not None:
+        dis = getattr(s, "_disable", None)
+        if dis is not None:
+            obj._dis = dis
+            obj._en = s._enable
+            return True
+        rel = getattr(s, "_release", None)
+        if rel is None:
+            return False
         obj._dis = s._acquire
     else:
         dis, other = _critical()
         if dis is not None:
             obj._dis = dis
             obj._en = other
-            return
+            return True
+        if other is None:
+            return False
         obj._dis = other.acquire
         rel = other.release
     obj._rel = rel
     obj._en = obj._unlock
+    return True
 
 
 class _Chain:
@@ -204,9 +211,8 @@ class ByteBuffer(_Chain):
         self._s = s
         self._wl = self._rl = _EMPTY  # last buffers checked by write / readinto
         _header(self, s)
-        if s.irq_safe:
+        if s.irq_safe and _crit(self, s):
             # Calls that take or return chunks run in the slab's critical section.
-            _crit(self, s)
             self.try_write = self._g_try_write
             self.write = self._g_write
             self.clear = self._g_clear
@@ -314,8 +320,8 @@ class ByteDeque(_Chain):
     -1 or a short count when the slab is exhausted, and nothing already queued is lost.
     On a slab made with ``irq_safe=True`` every method runs in the slab's critical
     section (``machine.disable_irq`` on boards, the slab's lock where threads stand in
-    for IRQs), so one IRQ handler may push while the main loop pops. On an ordinary
-    slab: one context.
+    for IRQs, none where nothing can preempt: see ``_util.critical``), so one IRQ
+    handler may push while the main loop pops. On an ordinary slab: one context.
     """
 
     _W = "ByteDeque.write"
@@ -362,10 +368,8 @@ class ByteDeque(_Chain):
     def _bind(self, s):
         self._s = s
         _header(self, s)
-        if s.irq_safe:
-            if not self._gd:
-                self._guard()
-            _crit(self, s)  # the slab's own critical section from now on
+        if s.irq_safe and (self._gd or self._guard()):
+            _crit(self, s)  # the slab's own critical section from now on, if it has one
         elif not self._gd:
             # Bound once onto the instance: found before the class, ~15% cheaper calls.
             self.push_back = self.push_back
@@ -377,15 +381,18 @@ class ByteDeque(_Chain):
     def _guard(self):
         # Shadow the public methods with guarded ones (bound once: calls allocate
         # nothing). The critical section is this deque's own until it is bound to an
-        # irq_safe slab, then the slab's (see _bind).
+        # irq_safe slab, then the slab's (see _bind). False (nothing shadowed) where the
+        # port needs no guard.
+        if not _crit(self, None):
+            return False
         self._gd = True
-        _crit(self, None)
         self.push_back = self._g_push_back
         self.pop_front = self._g_pop_front
         self.write = self._g_write
         self.write_from = self._g_write_from
         self.readinto = self._g_readinto
         self.clear = self._g_clear
+        return True
 
     # Guarded twins, installed per instance (see _guard). No try/finally on purpose (a
     # frame with an exception handler comes from the heap on every call): arguments are

@@ -108,11 +108,14 @@ class Slab:
     salts 2533 apart (mod 4096), so young handles of one slab do not collide with young
     handles of the next.
 
-    ``irq_safe=True`` guards ``alloc``/``free``/``try_alloc``/``try_free`` with a critical
-    section: ``machine.disable_irq()``/``enable_irq()`` where the port has them (boards),
-    else a ``_thread`` lock (the unix port and CPython, where threads stand in for
-    IRQs). The guarded ``try_*`` still allocate nothing. ``write``/``readinto``/``get``
-    are never guarded: do not free a handle while another context copies through it.
+    ``irq_safe=True`` guards ``alloc``/``free``/``try_alloc``/``try_free`` with the
+    port's critical section (``mpalloc._util.critical``): ``machine.disable_irq()``/
+    ``enable_irq()`` where the port has them (MicroPython boards), else a ``_thread``
+    lock (unix ports and CPython, where threads stand in for IRQs), else nothing (stock
+    qemu, WebAssembly, CircuitPython boards: no Python code can preempt there). The
+    guarded ``try_*`` still allocate nothing and never raise for an int.
+    ``write``/``readinto``/``get`` are never guarded: do not free a handle while another
+    context copies through it.
 
     Counters in ``stats()`` wrap at 2**30. ``_salt`` (private) fixes the salt, for tests
     that compare two slabs handle for handle.
@@ -153,18 +156,19 @@ class Slab:
         self._m = m
         self._data = bytearray(slots * bs)
         self._mv = memoryview(self._data)
+        disable = other = None
         if irq_safe:
-            disable, other = critical()
-            if disable is not None:
-                self._disable = disable
-                self._enable = other
-                self.try_alloc = self._irq_try_alloc
-                self.try_free = self._irq_try_free
-            else:
-                self._acquire = other.acquire
-                self._release = other.release
-                self.try_alloc = self._lock_try_alloc
-                self.try_free = self._lock_try_free
+            disable, other = critical()  # (None, None): nothing can preempt on this port
+        if disable is not None:
+            self._disable = disable
+            self._enable = other
+            self.try_alloc = self._irq_try_alloc
+            self.try_free = self._irq_try_free
+        elif other is not None:
+            self._acquire = other.acquire
+            self._release = other.release
+            self.try_alloc = self._lock_try_alloc
+            self.try_free = self._lock_try_free
         else:
             # The IRQ-path methods bound once onto the instance (a 3-word bound-method
             # object each): MicroPython finds an instance attribute before searching the
@@ -187,33 +191,44 @@ class Slab:
     # size(h) -> int.  IRQ-safe, no-alloc, O(1): the requested length, -1 when stale.
     # h must be an int; one beyond the machine word raises OverflowError in viper.
 
+    # Guarded twins (installed per instance by __init__). No try/finally on purpose: a
+    # frame with an exception handler outgrows the C-stack frame limit and comes from
+    # the heap on every call (68 bytes per call on a 32-bit board). Only a small int
+    # enters the critical section, and the kernels cannot raise for one; anything else
+    # goes to the unguarded kernel, which refuses it (or raises TypeError) as an
+    # unguarded slab does, without leaving interrupts off or the lock held.
+
     def _irq_try_alloc(self, n):
-        st = self._disable()
-        try:
+        if type(n) is not int or n < -0x3FFFFFFF or n > 0x3FFFFFFF:
             return self._try_alloc(n)
-        finally:
-            self._enable(st)
+        st = self._disable()
+        n = self._try_alloc(n)
+        self._enable(st)
+        return n
 
     def _irq_try_free(self, h):
-        st = self._disable()
-        try:
+        if type(h) is not int or h < -0x3FFFFFFF or h > 0x3FFFFFFF:
             return self._try_free(h)
-        finally:
-            self._enable(st)
+        st = self._disable()
+        h = self._try_free(h)
+        self._enable(st)
+        return h
 
     def _lock_try_alloc(self, n):
-        self._acquire()
-        try:
+        if type(n) is not int or n < -0x3FFFFFFF or n > 0x3FFFFFFF:
             return self._try_alloc(n)
-        finally:
-            self._release()
+        self._acquire()
+        n = self._try_alloc(n)
+        self._release()
+        return n
 
     def _lock_try_free(self, h):
-        self._acquire()
-        try:
+        if type(h) is not int or h < -0x3FFFFFFF or h > 0x3FFFFFFF:
             return self._try_free(h)
-        finally:
-            self._release()
+        self._acquire()
+        h = self._try_free(h)
+        self._release()
+        return h
 
     def alloc(self, n):
         """Allocate ``n`` bytes; return a handle. Raises ``AllocError`` when no run of
