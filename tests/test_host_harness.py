@@ -3,6 +3,8 @@
 import os
 import shutil
 
+from lanes import unix as unix_lane
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -17,6 +19,12 @@ def make_project(pytester, monkeypatch):
     shutil.copytree(os.path.join(ROOT, "boards"), base / "boards")
     (base / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
     monkeypatch.setenv("MPALLOC_LANES", "cpython,unix,unix-pure,unix-mpy")
+    # The copy has no .venv of its own: point it at this project's unix port (the one the
+    # suite itself uses, $MICROPYTHON or .venv/bin/micropython), so these tests pass
+    # without MICROPYTHON set.
+    exe = unix_lane.micropython_binary()
+    if exe:
+        monkeypatch.setenv("MICROPYTHON", os.path.abspath(exe))
     return base / "tests"
 
 

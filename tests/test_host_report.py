@@ -146,3 +146,26 @@ def test_wrong_schema_is_refused(tmp_path):
     proc = run("--json", str(path), "--out", str(tmp_path / "x.md"), "--no-plots")
     assert proc.returncode != 0 and "schema" in proc.stderr
     assert not (tmp_path / "x.md").exists()
+
+
+def test_quick_run_never_touches_docs_or_readme(tmp_path, monkeypatch):
+    """`make bench BENCH_ARGS=--quick` = tools/bench --quick + tools/report --readme README.md:
+    a quick run's report goes to build/report/, docs/ and README stay as they are."""
+    d = data()
+    d["meta"]["quick"] = True
+    quick = tmp_path / "build" / "bench.json"
+    quick.parent.mkdir()
+    quick.write_text(json.dumps(d))
+    (tmp_path / "docs").mkdir()
+    readme = tmp_path / "README.md"
+    readme.write_text("%s\nold\n%s\n" % (report.BEGIN, report.END))
+    monkeypatch.setattr(report, "ROOT", str(tmp_path))
+    report.main(["--json", str(quick), "--no-plots", "--readme", str(readme)])
+    assert (tmp_path / "build" / "report" / "benchmarks.md").read_text() == report.render(d)
+    assert readme.read_text() == "%s\nold\n%s\n" % (report.BEGIN, report.END)
+    assert os.listdir(tmp_path / "docs") == []
+    d["meta"]["quick"] = False  # a full run still goes to docs/ and README
+    quick.write_text(json.dumps(d))
+    report.main(["--json", str(quick), "--no-plots", "--readme", str(readme)])
+    assert (tmp_path / "docs" / "benchmarks.md").read_text() == report.render(d)
+    assert report.extract_block(readme.read_text()) == report.summary_block(d)

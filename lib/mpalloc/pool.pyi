@@ -8,10 +8,15 @@ _Buffer = bytes | bytearray | memoryview | Any  # bytes-like / array
 class BlockPool:
     """``count`` blocks of ``block_size`` bytes in one bytearray; blocks are ints."""
     KERNEL: str
+    block_size: int
+    count: int
+    strategy: str
+    poison: int | None
     def __init__(
         self,
         block_size: int,
         count: int,
+        *,
         strategy: str = 'lifo',
         poison: Any | None = None,
     ) -> None: ...
@@ -32,10 +37,13 @@ MAX_BLOCKS: int
 class ObjectPool:
     """A pool of ``capacity`` objects made by ``factory()`` in the constructor."""
     KERNEL: str
+    max_capacity: int
+    growth: int | float
     def __init__(
         self,
         factory: Any,
         capacity: int,
+        *,
         reset: Any | None = None,
         max_capacity: Any | None = None,
         growth: Any = ...,
