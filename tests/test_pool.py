@@ -1,3 +1,4 @@
+import sys
 import time
 
 from mpalloc import _pool_py, pool
@@ -9,6 +10,7 @@ from support import (
     has_numbers,
     message,
     no_alloc,
+    no_heap_use,
     raises,
     rng,
     skip,
@@ -133,17 +135,35 @@ def test_double_release_and_foreign_raise_state_intact():
         assert p.in_use() == 0 and p.available() == 4
 
 
+def _has_uctypes():
+    try:
+        import uctypes  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def id_mode(cls):
+    """The identity-key mode a pool of unhashable objects must pick on this runtime: 1
+    (id()) where id() is a small int; where it is a big int (RAM at or above 0x80000000,
+    the rv32 board) 3 (address bits, read by viper or through uctypes) or 4 (a scan)."""
+    small = sys.maxsize >> 1
+    if -small - 1 <= id(bytearray(1)) <= small:
+        return 1
+    return 3 if cls.KERNEL == "viper" or _has_uctypes() else 4
+
+
 def test_key_modes():
     for cls in classes():
         assert cls(Thing, 2)._m[MODE] == 0
-        assert cls(lambda: bytearray(8), 2)._m[MODE] == 1
-        assert cls(lambda: [0], 2)._m[MODE] == 1
+        assert cls(lambda: bytearray(8), 2)._m[MODE] == id_mode(cls)
+        assert cls(lambda: [0], 2)._m[MODE] == id_mode(cls)
         vals = iter(range(100))
         vp = cls(lambda: Valued(next(vals)), 3)  # noqa: B023 - used within this iteration
         assert vp._m[MODE] == 2
-        # equal-but-distinct objects: keyed by id()
+        # equal-but-distinct objects: an identity key
         eq = cls(lambda: Valued(5), 3)
-        assert eq._m[MODE] == 1
+        assert eq._m[MODE] == id_mode(cls)
         for p in (vp, eq):
             objs = [p.acquire() for _ in range(3)]
             twin = Valued(objs[0].v)  # equal to a pooled object, but foreign
@@ -156,6 +176,118 @@ def test_key_modes():
         shared = Thing()
         e = raises(ValueError, cls, lambda: shared, 2)  # noqa: B023 - used within this iteration
         assert "same object" in message(e)
+
+
+def _big_id(o):
+    # id() as on a board whose RAM sits at or above 0x80000000: never a small int.
+    return id(o) + (1 << 62)
+
+
+def _as_big_id_board(fn, *args):
+    # Build pools as on such a board (pool._id is the construction-time id()).
+    saved = pool._id
+    pool._id = _big_id
+    try:
+        return fn(*args)
+    finally:
+        pool._id = saved
+
+
+def _no_probe(self):
+    pass
+
+
+def _as_scan_board(fn, *args):
+    # ... and with no way to read an address either (no viper, no uctypes): a scan.
+    from mpalloc import _pool_cold
+
+    saved = _pool_cold._make_probe
+    _pool_cold._make_probe = _no_probe
+    try:
+        return _as_big_id_board(fn, *args)
+    finally:
+        _pool_cold._make_probe = saved
+
+
+def _take(p, n):
+    return [p.acquire() for _ in range(n)]
+
+
+def _identity_pools(cls):
+    # Pools that need identity keys: unhashable objects, and equal hashable ones.
+    return [cls(lambda: bytearray(8), 4, reset=zero), cls(lambda: [0], 4),
+            cls(lambda: Valued(5), 4, max_capacity=8, growth=4)]
+
+
+def _check_identity_pool(p):
+    objs = [p.acquire() for _ in range(p.capacity())]
+    assert p.try_acquire() is None
+    for o in objs:
+        assert p.owns(o)
+    twin = type(objs[0])(objs[0]) if type(objs[0]) is bytearray else None
+    for foreign in (twin, [0], Valued(5), bytearray(8)):
+        e = raises(ValueError, p.release, foreign)
+        assert "not from this pool" in message(e), message(e)
+        assert not p.owns(foreign)
+    for o in objs[1:]:
+        p.release(o)
+    e = raises(ValueError, p.release, objs[2])
+    assert "twice" in message(e)
+    p.release(objs[0])
+    assert p.available() == p.capacity() and p.in_use() == 0
+    with p.borrow() as o:
+        assert p.owns(o) and p.in_use() == 1
+    assert p.in_use() == 0
+
+
+def test_big_ids_keep_identity_keys_without_id():
+    # Where id() is a big int (rv32 board, i.MX RT SDRAM) calling it would allocate:
+    # pools fall back to the address key (mode 3) or a scan (mode 4), same results.
+    for cls in classes():
+        mode = 3 if cls.KERNEL == "viper" or _has_uctypes() else 4
+        pools = _as_big_id_board(_identity_pools, cls)
+        assert cls(Thing, 2)._m[MODE] == 0  # identity-hashed objects never need id()
+        for p in pools:
+            assert p._m[MODE] == mode, (p._m[MODE], mode, cls.KERNEL)
+            _check_identity_pool(p)
+        g = pools[2]
+        objs = _as_big_id_board(_take, g, 6)  # grows 4 -> 8: keys for the new ones
+        assert g.capacity() == 8 and g._m[MODE] == mode
+        for o in objs:
+            g.release(o)
+        for p in _as_scan_board(_identity_pools, cls):
+            assert p._m[MODE] == 4
+            _check_identity_pool(p)
+        shared = bytearray(2)
+        e = raises(ValueError, _as_big_id_board, cls, lambda: shared, 2)  # noqa: B023
+        assert "same object" in message(e)
+
+
+def _release_all(p, objs):
+    for o in objs:
+        p.release(o)
+    return p.available()
+
+
+def test_big_ids_no_alloc():
+    if RUNTIME == "cpython":
+        skip("heap_lock and mem_total are MicroPython only")
+    for cls in classes():
+        for build in (_as_big_id_board, _as_scan_board):
+            for p in build(_identity_pools, cls):
+                objs = [None] * 4
+                last = no_alloc(cycle, p, objs)
+                assert last is not None
+                p.release(last)
+                for i in range(4):
+                    objs[i] = p.acquire()
+                assert no_alloc(_release_all, p, objs) == 4
+                a = no_heap_use(p.acquire)
+                assert no_heap_use(p.owns, a) is True
+                assert no_heap_use(p.release, a) is None
+                assert no_heap_use(p.owns, objs) is False
+                borrow_once(p)
+                assert no_alloc(borrow_once, p) == 1
 
 
 def zero(b):
@@ -358,6 +490,12 @@ def test_no_alloc():
             q = cls(make, 1)
             borrow_once(q)
             assert no_alloc(borrow_once, q) == 1
+            # no heap frame either (an exception handler matching a tuple of classes
+            # made the pure twin's lookup frame come from the heap)
+            a = no_heap_use(p.acquire)
+            assert no_heap_use(p.owns, a) is True
+            assert no_heap_use(p.release, a) is None
+            assert no_heap_use(p.owns, a) is True and no_heap_use(p.owns, q) is False
         lp = cls(Thing, 2, locked=True)
         a = no_alloc(lp.acquire)
         no_alloc(lp.release, a)

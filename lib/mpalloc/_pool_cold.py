@@ -61,6 +61,58 @@ def o_check(factory, capacity, reset, max_capacity, growth):
                         % type(reset).__name__)
 
 
+def by_identity(self, objs):
+    # (mode, {key: slot}) for pooled objects that need an identity key (see "Keys" in
+    # pool.py): 1 id() where every id is a small int, 3 the address bits the kernel's
+    # o_addr reads where ids are big ints, 4 (no map: an identity scan) where those
+    # cannot be read or collide. ValueError when one object is listed twice.
+    from mpalloc import pool
+
+    d = pool._index(objs, pool._id)  # big ints allocate: fine at construction
+    if type(d) is int:
+        raise ValueError("ObjectPool: factory %r returned the same object twice; "
+                         "it must return a new object on every call" % (self._factory,))
+    small = _small_int_max()
+    for k in d:
+        if k > small or k < -small - 1:
+            break
+    else:
+        return 1, d
+    if self._probe is None:
+        _make_probe(self)
+    if self._probe is not None and (self._kv is not None or self.KERNEL == "viper"):
+        d = pool._index(objs, self._addr)
+        if type(d) is not int:
+            return 3, d
+    return 4, {}
+
+
+def _small_int_max():
+    # The largest small int (an int that needs no heap object) on this runtime: half
+    # of sys.maxsize on MicroPython (2**30 - 1 on a 32-bit board).
+    import sys
+
+    return sys.maxsize >> 1
+
+
+def _make_probe(self):
+    # A one-item array('O') that o_addr stores an object in to read its address, and
+    # (where uctypes exists) a 4-byte view of that item for the pure twin.
+    from array import array
+
+    try:
+        p = array("O", [None])
+    except ValueError:  # no 'O' typecode (CPython, firmware without it): scan
+        return
+    self._probe = p
+    try:
+        import uctypes
+
+        self._kv = uctypes.bytearray_at(uctypes.addressof(p), 4)
+    except (ImportError, AttributeError, TypeError):
+        pass
+
+
 def _grow_by(self):
     cap = self._m[_OCAP]
     g = self.growth
@@ -307,6 +359,7 @@ def with_kernel(kmod):
         _take = kmod.o_take
         _slot_of = kmod.o_slot
         _give = kmod.o_give
+        _addr = kmod.o_addr
 
     class _KBlockPool(BlockPool):
         KERNEL = kmod.NAME

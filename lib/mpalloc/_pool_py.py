@@ -61,13 +61,52 @@ def o_try_acquire(self):
     return self._objs[i]
 
 
+def o_addr(self, obj):
+    # Mode 3 key: bits 2..31 of obj's address, read through the one-item array('O')
+    # probe and its uctypes byte view (little-endian); -1 without the view.
+    v = self._kv
+    if v is None:
+        return -1
+    p = self._probe
+    p[0] = obj
+    obj = v[0] >> 2 | v[1] << 6 | v[2] << 14 | v[3] << 22
+    p[0] = None
+    return obj
+
+
+def _o_far(self, obj, mode):
+    # Modes 3 and 4 (id() would allocate here): the address key plus an identity
+    # check, or an identity scan.
+    objs = self._objs
+    if mode == 3:
+        i = self._slot.get(o_addr(self, obj), -1)
+        return i if i >= 0 and objs[i] is obj else -1
+    for i in range(len(objs)):
+        if objs[i] is obj:
+            return i
+    return -1
+
+
+def _o_key(self, obj):
+    # Modes 0 and 2: the slot keyed by obj itself, -1 when absent or unhashable. The
+    # exception handler lives in this small function, and catches Exception rather
+    # than (KeyError, TypeError): a larger frame (over ~11 words) comes from the heap
+    # on every call, and matching a tuple of classes takes that much.
+    try:
+        return self._slot.get(obj, -1)  # get: a foreign object raises no KeyError
+    except Exception:  # TypeError: an unhashable foreign object
+        return -1
+
+
 def o_slot(self, obj):
     mode = self._m[_OMODE]
-    try:
-        i = self._slot[id(obj) if mode == 1 else obj]
-    except (KeyError, TypeError):  # foreign, or an unhashable foreign object
-        return -1
-    if mode == 2 and self._objs[i] is not obj:
+    if mode == 1:
+        return self._slot.get(id(obj), -1)
+    if mode >= 3:
+        return _o_far(self, obj, mode)
+    mode = mode == 2  # an identity check needed
+    i = _o_key(self, obj)
+    if mode and i >= 0 and self._objs[i] is not obj:
         return -1
     return i
 

@@ -20,7 +20,7 @@ _OCAP = const(1)  # capacity: the stack is m[_OH:_OH+cap], flags m[_OH+cap:_OH+2
 _OACQ = const(2)  # successful acquisitions (wraps at 2**30)
 _OFAIL = const(3)  # refused acquisitions
 _OPEAK = const(4)  # peak objects in use
-_OMODE = const(5)  # 0: keyed by object, 1: keyed by id(), 2: by object + identity check
+_OMODE = const(5)  # 0 object, 1 id(), 2 object + identity, 3 address bits, 4 scan
 _ORESET = const(7)  # 1: a reset hook is set
 _OH = const(8)
 
@@ -90,18 +90,52 @@ def o_try_acquire(self):
 
 
 @micropython.viper
+def o_addr(self, obj) -> int:
+    # Mode 3 key: bits 2..31 of obj's address, read back from the array('O') probe.
+    p = self._probe
+    p[0] = obj
+    k = (int(ptr32(p)[0]) >> 2) & _M30
+    p[0] = None
+    return k
+
+
+@micropython.viper
+def _o_far(self, obj, mode: int) -> int:
+    # Modes 3 and 4 (id() would allocate here): the address key plus an identity
+    # check, or an identity scan.
+    objs = self._objs
+    if mode == 3:
+        p = self._probe
+        p[0] = obj
+        i = int(self._slot.get((int(ptr32(p)[0]) >> 2) & _M30, -1))
+        p[0] = None
+        if i >= 0 and objs[i] is obj:
+            return i
+        return -1
+    n = int(len(objs))
+    i = 0
+    while i < n:
+        if objs[i] is obj:
+            return i
+        i += 1
+    return -1
+
+
+@micropython.viper
 def o_slot(self, obj) -> int:
     # The slot holding ``obj``, or -1 for a foreign (or unhashable foreign) object.
     mode = int(ptr32(self._m)[_OMODE])
+    if mode >= 3:
+        return int(_o_far(self, obj, mode))
     i = -1
-    try:
+    try:  # get: a foreign object raises no KeyError (owns() allocates nothing)
         if mode == 1:
-            i = int(self._slot[id(obj)])
+            i = int(self._slot.get(id(obj), -1))
         else:
-            i = int(self._slot[obj])
-            if mode == 2 and self._objs[i] is not obj:
+            i = int(self._slot.get(obj, -1))
+            if mode == 2 and i >= 0 and self._objs[i] is not obj:
                 i = -1
-    except (KeyError, TypeError):  # foreign, or an unhashable foreign object
+    except Exception:  # TypeError: an unhashable foreign object (as _pool_py)
         i = -1
     return i
 
@@ -111,15 +145,18 @@ def o_release(self, obj):
     m = ptr32(self._m)
     mode = int(m[_OMODE])
     i = -1
-    try:  # o_slot inlined: a subscript is cheaper than dict.get (no method lookup)
-        if mode == 1:
-            i = int(self._slot[id(obj)])
-        else:
-            i = int(self._slot[obj])
-            if mode == 2 and self._objs[i] is not obj:
-                i = -1
-    except (KeyError, TypeError):
-        i = -1
+    if mode >= 3:
+        i = int(_o_far(self, obj, mode))
+    else:
+        try:  # o_slot inlined: a subscript is cheaper than dict.get (no method lookup)
+            if mode == 1:
+                i = int(self._slot[id(obj)])
+            else:
+                i = int(self._slot[obj])
+                if mode == 2 and self._objs[i] is not obj:
+                    i = -1
+        except Exception:  # as in o_slot
+            i = -1
     cap = int(m[_OCAP])
     if i < 0 or int(m[_OH + cap + i]) != 1:
         return self._bad_release(obj, i)

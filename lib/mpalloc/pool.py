@@ -19,13 +19,22 @@ of the free slots (``capacity`` words) then one in-use flag word per slot. ``acq
 pops the stack, ``release`` finds the slot with one dict lookup and checks the flag:
 double and foreign releases are caught in O(1), with no list scan.
 
-Keys. Objects that hash by identity (plain class instances) are the dict keys
-themselves: no hashing code runs. Unhashable objects (``bytearray``, ``list``, ``dict``)
-are keyed by ``id()``: a small int on MicroPython (32-bit boards and 64-bit unix alike),
-so the lookup allocates nothing. Objects that hash by value (``bytes``, tuples, classes
-defining ``__hash__``/``__eq__``) are keyed by themselves plus an identity check, or by
-``id()`` when two of them compare equal; their hash must not change while they are
-pooled (Python's own rule for hashable objects).
+Keys (``_m`` word 5, the key mode). Objects that hash by identity (plain class
+instances) are the dict keys themselves (mode 0): no hashing code runs. Objects that hash
+by value (``bytes``, tuples, classes defining ``__hash__``/``__eq__``) are keyed by
+themselves plus an identity check (mode 2); their hash must not change while they are
+pooled (Python's own rule for hashable objects). Unhashable objects (``bytearray``,
+``list``, ``dict``), and hashable ones of which two compare equal, need an identity key:
+
+- mode 1, ``id()``, where every pooled object's id is a small int: MicroPython with RAM
+  below 0x80000000 (most Cortex-M, ESP32, 64-bit unix), CircuitPython boards, CPython.
+- mode 3, where id() is a big int (RAM at or above 0x80000000: RV32 ``virt``, i.MX RT
+  external SDRAM), so calling it would allocate: bits 2..31 of the object's address,
+  read without allocating by storing the object in a one-item ``array('O')`` and reading
+  that word back (viper ``ptr32``; the pure twin through a ``uctypes`` view), then an
+  identity check. O(1), no allocation.
+- mode 4, where neither works (no viper and no ``uctypes``, or two addresses share those
+  bits): an identity scan of the pool, O(capacity), no allocation.
 
 BlockPool state. ``self._m`` is one ``array('I')``: ten header words then, for "lifo"
 and "fifo", one word per block (0 = in use, else ``FREE | next free block``: an intrusive
@@ -92,14 +101,18 @@ def _lock():
 
 
 def _key_mode(o):
-    """0: hashes by identity (key = object), 1: unhashable (key = id), 2: by value."""
+    """0: hashes by identity (key = object), 1: needs an identity key (unhashable, see
+    _pool_cold.by_identity), 2: hashes by value (key = object + identity check)."""
     try:
         h = hash(o)
     except TypeError:
         return 1
-    if h == _id(o):  # MicroPython's identity hash
+    # MicroPython's identity hash is the address as a small int: id(o) itself where that
+    # is a small int, its low 31 bits where id() is a big int (RAM at or above
+    # 0x80000000 on a 32-bit board).
+    if (_id(o) - h) % 0x80000000 == 0:
         return 0
-    oh = getattr(object, "__hash__", None)  # None on MicroPython: h == id(o) decided
+    oh = getattr(object, "__hash__", None)  # None on MicroPython: decided above
     t = type(o)
     if (oh is not None and getattr(t, "__hash__", None) is oh
             and getattr(t, "__eq__", None) is object.__eq__):  # CPython
@@ -107,13 +120,16 @@ def _key_mode(o):
     return 2
 
 
-def _index(objs, mode):
-    """{key: slot} for ``objs`` under key mode ``mode``; None if two keys collide."""
+def _index(objs, key):
+    """{key(o): slot} over ``objs`` (``key`` None: the object itself), or the slot (an
+    int) of the first object whose key an earlier object already has."""
     d = {}
     for i in range(_len(objs)):
-        o = objs[i]
-        d[_id(o) if mode == 1 else o] = i
-    return d if _len(d) == _len(objs) else None
+        k = objs[i] if key is None else key(objs[i])
+        if k in d:
+            return i
+        d[k] = i
+    return d
 
 
 class _Borrow:
@@ -159,13 +175,15 @@ class ObjectPool:
     _take = _k.o_take
     _slot_of = _k.o_slot
     _give = _k.o_give
+    _addr = _k.o_addr
 
     # acquire() -> obj.  O(1), no-alloc unless the pool grows. Raises AllocError when
     #     empty and not growable (counted in stats()["failures"]).
     # try_acquire() -> obj or None.  O(1), never allocates nor grows; IRQ-safe when the
     #     pool is not locked (a lock cannot be taken in an IRQ).
-    # release(obj).  O(1), no-alloc: one dict lookup (plus id() for unhashable objects).
-    #     Raises ValueError on a double release or a foreign object, state unchanged.
+    # release(obj).  O(1), no-alloc: one dict lookup (plus id() or the address key for
+    #     unhashable objects; see Keys in the module docstring). Raises ValueError on a
+    #     double release or a foreign object, state unchanged.
 
     def __init__(self, factory, capacity, *, reset=None, max_capacity=None, growth=2.0,
                  locked=False):
@@ -187,6 +205,7 @@ class ObjectPool:
         self._objs = []
         self._slot = {}
         self._bw = []
+        self._probe = self._kv = None  # identity keys where id() is a big int (mode 3)
         self._m = _words(_OH)
         self._lk = None
         self._add(capacity)
@@ -215,16 +234,14 @@ class ObjectPool:
             if mm == 1 or (mm == 2 and mode == 0):
                 mode = mm
         d = None
-        if mode != 1:
-            d = _index(objs, mode)
-            if d is None:
-                mode = 1
+        if mode == 0 or mode == 2:
+            d = _index(objs, None)
+            if type(d) is int:  # equal objects: they need an identity key
+                d = None
         if d is None:
-            d = _index(objs, 1)
-            if d is None:
-                raise ValueError("ObjectPool: factory %r returned the same object twice; "
-                                 "it must return a new object on every call"
-                                 % (self._factory,))
+            from mpalloc import _pool_cold
+
+            mode, d = _pool_cold.by_identity(self, objs)  # ValueError on a duplicate
         cap = _len(objs)
         oc = _len(old)
         om = self._m
