@@ -91,7 +91,7 @@ def script(page, line, code):
 
 def test_there_are_snippets_and_markers_are_known():
     assert len(BLOCKS) >= 6
-    for page, line, code, mark in BLOCKS:
+    for page, line, _code, mark in BLOCKS:
         assert mark in (None, HARDWARE), "%s:%d: unknown docs-test marker %r" % (page, line, mark)
 
 
