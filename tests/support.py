@@ -76,24 +76,56 @@ def no_alloc(fn, *args):
         _heap_unlock()
 
 
+def heap_counter():
+    """(function, name) counting heap bytes for ``no_heap_use``: ``micropython.mem_total``
+    (cumulative bytes allocated), else ``gc.mem_alloc`` (bytes in use) where the build has
+    no memory statistics (the WebAssembly port, CircuitPython boards); (None, None) on
+    CPython."""
+    try:
+        import micropython
+
+        return micropython.mem_total, "mem_total"
+    except (ImportError, AttributeError):
+        pass
+    import gc
+
+    if not hasattr(gc, "mem_alloc"):  # CPython
+        return None, None
+    return gc.mem_alloc, "gc.mem_alloc"
+
+
+def frames_on_pystack():
+    """True where Python call frames come from MicroPython's pystack (the WebAssembly
+    port), never from the heap."""
+    try:
+        import micropython
+    except ImportError:
+        return False
+    return hasattr(micropython, "pystack_use")
+
+
 def no_heap_use(fn, *args):
     """Call ``fn(*args)`` once with the heap unlocked; fail if it allocated anything, even
     memory freed before it returned. Returns its result.
 
     Stricter than ``no_alloc``: a Python function whose locals and stack exceed ~11 words
     gets its call frame from the heap (freed on return), which a locked heap hides by
-    falling back to the C stack. Counted with ``micropython.mem_total()``; skips where
-    that is missing (CPython, builds without memory statistics).
+    falling back to the C stack. Counted with ``micropython.mem_total()``. Where that is
+    missing the bytes in use (``gc.mem_alloc()``) are compared after a collection: that
+    sees every block still allocated when the call returns (nothing is collected during
+    it: the collected heap has room), not one freed before (a heap call frame; ports with
+    a pystack have none). Skips on CPython.
     """
-    try:
-        import micropython
-
-        total = micropython.mem_total
-    except (ImportError, AttributeError):
-        skip("no micropython.mem_total on this runtime")
+    total, counter = heap_counter()
+    if total is None:
+        skip("no micropython.mem_total or gc.mem_alloc on this runtime")
     n = len(args)
     if n > 6:
         raise ValueError("no_heap_use takes at most 6 arguments for fn")
+    if counter == "gc.mem_alloc":
+        import gc
+
+        gc.collect()
     # Past 2**30 cumulative bytes mem_total() returns a big int, which itself allocates:
     # measure that overhead and take it off.
     first = total()
