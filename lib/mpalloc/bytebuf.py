@@ -368,7 +368,7 @@ class ByteDeque(_Chain):
     def _bind(self, s):
         self._s = s
         _header(self, s)
-        if s.irq_safe and (self._gd or self._guard()):
+        if s.irq_safe and (self._gd or self._guard(s)):
             _crit(self, s)  # the slab's own critical section from now on, if it has one
         elif not self._gd:
             # Bound once onto the instance: found before the class, ~15% cheaper calls.
@@ -378,12 +378,12 @@ class ByteDeque(_Chain):
             self.write_from = self.write_from
             self.readinto = self.readinto
 
-    def _guard(self):
+    def _guard(self, s=None):
         # Shadow the public methods with guarded ones (bound once: calls allocate
-        # nothing). The critical section is this deque's own until it is bound to an
-        # irq_safe slab, then the slab's (see _bind). False (nothing shadowed) where the
-        # port needs no guard.
-        if not _crit(self, None):
+        # nothing). The critical section is the irq_safe slab s's, or (s None) this
+        # deque's own until it is bound to an irq_safe slab, then the slab's (see _bind).
+        # False (nothing shadowed) where s has no guard, or (s None) the port needs none.
+        if not _crit(self, s):
             return False
         self._gd = True
         self.push_back = self._g_push_back
