@@ -1,3 +1,4 @@
+import sys
 import time
 
 from mpalloc import _slab_py, slab
@@ -562,6 +563,48 @@ def test_irq_safe_without_preemption():
         if RUNTIME != "cpython":
             h = no_alloc(s.try_alloc, 20)
             assert no_heap_use(s.try_free, h)
+
+
+class _CircuitPythonTime:
+    # time on a CircuitPython board: monotonic, monotonic_ns (a big int), sleep; no
+    # ticks_* and no perf_counter_ns.
+    def monotonic(self):
+        return 1234.5
+
+    def monotonic_ns(self):
+        return 1234500000123
+
+    def sleep(self, s):
+        pass
+
+
+def _fresh_slab_module():
+    # Import mpalloc.slab anew (as a board does at start-up), then put the suite's
+    # module back; returns the fresh one.
+    import mpalloc
+
+    old = sys.modules.pop("mpalloc.slab")
+    try:
+        return __import__("mpalloc.slab", None, None, ("Slab",))
+    finally:
+        sys.modules["mpalloc.slab"] = old
+        mpalloc.slab = old
+
+
+def test_clock_on_every_port():
+    # CircuitPython boards have neither ticks_us nor perf_counter_ns: importing slab and
+    # making slabs must work there (it failed at import), and without any clock.
+    from mpalloc import _util
+
+    for t, bits in ((_CircuitPythonTime(), 1234500000123 & 0x3FFFFFFF), (None, 0)):
+        assert as_port({"time": t}, _util.clock_bits) == bits
+        mod = as_port({"time": t}, _fresh_slab_module)
+        a, b = as_port({"time": t}, mod.Slab, 64, 4), mod.Slab(64, 4)
+        assert a._salt == (bits + 0x9E5) & 0xFFF, (a._salt, bits)
+        assert b._salt == (a._salt + 0x9E5) & 0xFFF
+        h = b.alloc(5)
+        assert b.valid(h) and not a.valid(h) and b.try_free(h)
+    assert 0 <= _util.clock_bits() < LIMIT  # this runtime's own clock
 
 
 def test_bad_constructor_args():

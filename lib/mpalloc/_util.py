@@ -18,6 +18,22 @@ def words(n):
     return a
 
 
+def clock_bits():
+    """The low 30 bits of whatever clock this port has, as a seed; 0 without one.
+    ``time.ticks_us`` (MicroPython), ``time.monotonic_ns`` (CircuitPython boards, which
+    have no ``ticks_*``; it returns a big int), ``time.perf_counter_ns`` (CPython).
+    Construction-time only: may allocate."""
+    t = _module("time")
+    for name in ("ticks_us", "monotonic_ns", "perf_counter_ns"):
+        f = getattr(t, name, None)
+        if f is not None:
+            try:
+                return f() & 0x3FFFFFFF
+            except Exception:  # a clock that cannot be read: try the next one
+                pass
+    return 0
+
+
 def _module(name):
     # The module ``name``, or None where the port lacks it. A None entry in sys.modules
     # also counts as missing (how tests simulate another port on this one).

@@ -72,20 +72,18 @@ _WRITE_TYPES = (bytes, bytearray, memoryview, array)
 _READ_TYPES = (bytearray, memoryview, array)
 
 # Salt source: an odd step walks all 4096 values, so slabs made one after another get
-# different salts; the starting point comes from the clock at import.
-_salt_next = 0
-try:
-    from time import ticks_us as _ticks
-except ImportError:
-    from time import perf_counter_ns as _ticks
-try:
-    _salt_next = _ticks() & 0xFFF
-except Exception:  # a clock that cannot be read still leaves a working salt
-    pass
+# different salts; the starting point comes from the clock when the first slab is made
+# (_util.clock_bits: ticks_us, CircuitPython's monotonic_ns or CPython's
+# perf_counter_ns), so importing this module reads no clock.
+_salt_next = -1
 
 
 def _new_salt():
     global _salt_next
+    if _salt_next < 0:
+        from mpalloc._util import clock_bits
+
+        _salt_next = clock_bits() & 0xFFF
     _salt_next = (_salt_next + 0x9E5) & 0xFFF
     return _salt_next
 
