@@ -43,7 +43,7 @@ test-quick: $(STAMP)
 
 # The stubs against the modules (also run by tests/test_host_stubs.py).
 stubs: $(STAMP)
-	cd lib && ../$(BIN)/python -m mypy.stubtest $$(cd mpalloc && ls *.pyi | sed 's/\.pyi$$//; s/^/mpalloc./')
+	cd lib && MYPY_CACHE_DIR=../build/mypy_cache ../$(BIN)/python -m mypy.stubtest $$(cd mpalloc && ls *.pyi | sed 's/\.pyi$$//; s/^/mpalloc./')
 
 demo: $(STAMP)
 	$(MICROPYTHON) -X heapsize=4M examples/uart_rx_demo.py

@@ -127,7 +127,7 @@ def main():
         finally:
             heap_unlock()
         print("300 more requests with the heap locked: no allocation")
-    print("arena high water", arena.high_water, "of", arena.capacity(), "bytes")
+    print("arena high water", arena.high_water, "of", arena.capacity, "bytes")
 
 
 main()

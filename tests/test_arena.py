@@ -23,7 +23,7 @@ def address(buf):
 
 
 def state(a):
-    return (a.used(), a.remaining(), a.capacity(), a.blocks(), a.high_water,
+    return (a.used(), a.remaining(), a.capacity, a.blocks(), a.high_water,
             a.stats()["bytes"], bytes(a.buf))
 
 
@@ -33,7 +33,7 @@ def test_address_source():
 
 def test_basics():
     a = Arena(256)
-    assert a.used() == 0 and a.remaining() == 256 and a.capacity() == 256
+    assert a.used() == 0 and a.remaining() == 256 and a.capacity == 256
     v = a.alloc(10)
     assert len(v) == 10 and a.used() == 10 and a.remaining() == 246
     v[0] = 7
@@ -74,16 +74,18 @@ def test_bad_arguments_change_nothing():
     before = state(a)
     for bad in (0, 3, 6, -4, 2 * MAX_ALIGN):
         has_numbers(raises(ValueError, a.alloc, 4, bad), bad)
-        assert a.take_aligned(4, bad) == -1
+        assert a.take_aligned(4, bad) == -2  # a bad request, not "full" (-1)
     has_numbers(raises(ValueError, a.alloc, -1), -1)
-    assert a.take(-1) == -1 and a.take_aligned(-1, 4) == -1
+    assert a.take(-1) == -2 and a.take_aligned(-1, 4) == -2
     raises(TypeError, a.alloc, 2.5)
     raises(TypeError, a.alloc, "x")
     raises(TypeError, a.alloc, 4, 2.0)
     assert state(a) == before
     raises(TypeError, Arena, 10.0)
     raises(ValueError, Arena, 0)
-    raises(ValueError, Arena, 64, limit=32)
+    raises(ValueError, Arena, 64, grow=True, limit=32)
+    e = raises(ValueError, Arena, 1024, limit=8192)  # a limit does nothing without grow
+    assert has_numbers(e, 1024, 8192) and "grow=True" in str(e), str(e)
     raises(ValueError, Arena, 64, scopes=-1)
 
 
@@ -167,9 +169,9 @@ def test_grow_chain_and_limit():
     m = a.mark()
     v = a.alloc(30)  # does not fit the rest (14): chains block 1
     assert a.blocks() == 2 and a.buf is not first and len(v) == 30
-    assert m == 50 and a.used() == 64 + 30 and a.capacity() == 128
+    assert m == 50 and a.used() == 64 + 30 and a.capacity == 128
     big = a.alloc(70)  # larger than size: its own block
-    assert len(big) == 70 and a.blocks() == 3 and a.capacity() == 198
+    assert len(big) == 70 and a.blocks() == 3 and a.capacity == 198
     before = state(a)
     e = raises(AllocError, a.alloc, 5)  # 198 held, limit 200: nothing to chain
     has_numbers(e, 5, 200)
@@ -182,7 +184,7 @@ def test_grow_chain_and_limit():
     a.reset()
     assert a.buf is first and a.used() == 0 and a.blocks() == 3
     a.trim()
-    assert a.blocks() == 1 and a.capacity() == 64
+    assert a.blocks() == 1 and a.capacity == 64
     raises(AllocError, a.alloc, 201)
     assert a.blocks() == 1
 
@@ -205,9 +207,9 @@ def test_kept_block_too_small_is_replaced():
     a.alloc(20)  # block 2
     a.release(20)  # back into block 0; blocks 1 and 2 kept
     v = a.alloc(100)  # next kept block too small: dropped with 2, new block 1
-    assert len(v) == 100 and a.blocks() == 2 and a.capacity() == 132
+    assert len(v) == 100 and a.blocks() == 2 and a.capacity == 132
     a.reset()
-    assert a.capacity() == 132
+    assert a.capacity == 132
 
 
 def test_stats_and_high_water():
@@ -386,7 +388,7 @@ class Model:
 def check(a, model, tagged):
     assert a.used() == model.pos(), (a.used(), model.pos())
     assert a.blocks() == len(model.blocks)
-    assert a.capacity() == sum(b[1] for b in model.blocks)
+    assert a.capacity == sum(b[1] for b in model.blocks)
     for k, off, n, tag in model.live:
         buf = a._c[0][k]
         for i in range(off, off + n):

@@ -2,7 +2,7 @@ from array import array
 
 from mpalloc import _fixed_py, fixed
 from mpalloc.errors import CapacityError
-from mpalloc.fixed import FixedVec
+from mpalloc.fixed import MAX_CAPACITY, FixedStr, FixedVec
 from support import (
     IS_MICROPYTHON,
     RUNTIME,
@@ -184,9 +184,12 @@ def test_bad_constructor_args():
     raises(ValueError, FixedVec, -1)
     e = raises(ValueError, FixedVec, 4, "z")
     assert "typecode" in str(e)
-    v = FixedVec(0, "h")
-    assert v.is_full() and v.try_append(1) is False
-    assert "capacity=0" in repr(v)
+    for cls, args in ((FixedVec, (0,)), (FixedVec, (0, "h")), (FixedStr, (0,))):
+        e = raises(ValueError, cls, *args)  # capacity 0 is refused everywhere, as ByteRing(0)
+        assert has_numbers(e, 0, MAX_CAPACITY), str(e)
+    v = FixedVec(1, "h")
+    assert v.try_append(1) and v.is_full() and v.try_append(1) is False
+    assert "capacity=1" in repr(v)
 
 
 def _churn(v, k):

@@ -1,6 +1,6 @@
 from mpalloc import _fixed_py, fixed
 from mpalloc.errors import CapacityError
-from mpalloc.fixed import FixedStr
+from mpalloc.fixed import FixedStr, Format
 from support import (
     IS_MICROPYTHON,
     has_numbers,
@@ -80,7 +80,7 @@ def test_random_text_matches_encode():
     alphabet = ("a", "Z", "0", " ", "é", "ß", "€", "中", "😀")
     for cls in classes():
         for _ in range(100):
-            cap = r.randrange(0, 24)
+            cap = r.randrange(1, 24)
             s = cls(cap)
             ref = b""
             for _ in range(6):
@@ -159,10 +159,12 @@ def test_no_alloc_line_str_args():
 def test_bad_constructor_args():
     raises(TypeError, FixedStr, 2.0)
     raises(ValueError, FixedStr, -2)
-    s = FixedStr(0)
-    raises(CapacityError, s.push_str, "a")
+    raises(ValueError, FixedStr, 0)  # capacity 0 is refused, as by every mpalloc allocator
+    s = FixedStr(1)
+    s.push_str("a")
+    raises(CapacityError, s.push_str, "b")
     s.push_str("")
-    assert s == "" and "capacity=0" in repr(s)
+    assert s == "a" and "capacity=1" in repr(s)
 
 
 # ---- Format / render ---------------------------------------------------------------
@@ -319,3 +321,24 @@ def test_render_twins_agree():
         a.render(fmt)
         b.render(fmt)
         assert a == b and len(a) == len(b), (str(a), str(b))
+
+
+def test_format_set_checks_the_range():
+    fmt = Format("N={}")
+    s = FixedStr(24)
+    fmt.set(0, 0x7FFFFFFF)
+    s.render(fmt)
+    assert s == "N=2147483647"
+    fmt.set(0, -0x7FFFFFFF)
+    for bad in (0x80000000, -0x80000000, 1 << 40):
+        e = raises(OverflowError, fmt.set, 0, bad)  # the array would keep 32 bits
+        assert has_numbers(e, bad, 0x7FFFFFFF), str(e)
+        assert fmt.values[0] == -0x7FFFFFFF
+    raises(TypeError, fmt.set, 0, 2.5)
+    raises(TypeError, fmt.set, 0, "7")
+    raises(IndexError, fmt.set, 1, 7)
+    assert fmt.values[0] == -0x7FFFFFFF
+    fmt.set(0, 42)
+    s.render(fmt)
+    assert s == "N=42"
+    assert no_alloc(fmt.set, 0, 43) is None and fmt.values[0] == 43

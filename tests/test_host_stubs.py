@@ -154,9 +154,10 @@ def test_mypy_stubtest_finds_no_error():
 
     pytest.importorskip("mypy", reason="mypy is pinned in pyproject's dev deps: make venv")
     mods = ["mpalloc." + n[:-4] for n in sorted(os.listdir(PKG)) if n.endswith(".pyi")]
+    env = dict(os.environ, MYPY_CACHE_DIR=os.path.join(ROOT, "build", "mypy_cache"))
     proc = subprocess.run([sys.executable, "-m", "mypy.stubtest"] + mods,
                           cwd=os.path.join(ROOT, "lib"), capture_output=True, text=True,
-                          timeout=600)
+                          timeout=600, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Success" in proc.stdout
 

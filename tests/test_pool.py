@@ -63,7 +63,7 @@ def counter_factory(cls=Thing):
 
 
 def snapshot(p):
-    return (p.available(), p.in_use(), p.capacity(), sorted(p.stats().items()))
+    return (p.available(), p.in_use(), p.capacity, sorted(p.stats().items()))
 
 
 def test_kernel_expected():
@@ -78,7 +78,7 @@ def test_constructor_makes_all_objects():
         make, n = counter_factory()
         p = cls(make, 5)
         assert n[0] == 5
-        assert p.available() == 5 and p.in_use() == 0 and p.capacity() == 5
+        assert p.available() == 5 and p.in_use() == 0 and p.capacity == 5
         got = [p.acquire() for _ in range(5)]
         assert n[0] == 5  # acquire made nothing new
         assert len(set(id(o) for o in got)) == 5
@@ -220,7 +220,7 @@ def _identity_pools(cls):
 
 
 def _check_identity_pool(p):
-    objs = [p.acquire() for _ in range(p.capacity())]
+    objs = [p.acquire() for _ in range(p.capacity)]
     assert p.try_acquire() is None
     for o in objs:
         assert p.owns(o)
@@ -234,7 +234,7 @@ def _check_identity_pool(p):
     e = raises(ValueError, p.release, objs[2])
     assert "twice" in message(e)
     p.release(objs[0])
-    assert p.available() == p.capacity() and p.in_use() == 0
+    assert p.available() == p.capacity and p.in_use() == 0
     with p.borrow() as o:
         assert p.owns(o) and p.in_use() == 1
     assert p.in_use() == 0
@@ -252,7 +252,7 @@ def test_big_ids_keep_identity_keys_without_id():
             _check_identity_pool(p)
         g = pools[2]
         objs = _as_big_id_board(_take, g, 6)  # grows 4 -> 8: keys for the new ones
-        assert g.capacity() == 8 and g._m[MODE] == mode
+        assert g.capacity == 8 and g._m[MODE] == mode
         for o in objs:
             g.release(o)
         for p in _as_scan_board(_identity_pools, cls):
@@ -332,11 +332,11 @@ def test_growth_step_factor_and_limit():
         objs = [p.acquire() for _ in range(2)]
         assert n[0] == 2
         objs.append(p.acquire())  # grows by 2
-        assert p.capacity() == 4 and n[0] == 4
+        assert p.capacity == 4 and n[0] == 4
         objs += [p.acquire() for _ in range(3)]  # 4 -> 6
-        assert p.capacity() == 6
+        assert p.capacity == 6
         objs.append(p.acquire())  # 6 -> 7 (capped by max_capacity)
-        assert p.capacity() == 7 and n[0] == 7
+        assert p.capacity == 7 and n[0] == 7
         e = raises(AllocError, p.acquire)
         has_numbers(e, 7)
         assert p.try_acquire() is None
@@ -348,15 +348,15 @@ def test_growth_step_factor_and_limit():
         assert p.available() == 7
         f = cls(Thing, 4, max_capacity=100, growth=1.5)
         [f.acquire() for _ in range(5)]
-        assert f.capacity() == 6
+        assert f.capacity == 6
         # try_acquire never grows
         g = cls(Thing, 1, max_capacity=10)
         g.acquire()
-        assert g.try_acquire() is None and g.capacity() == 1
-        assert g.grow(3) == 3 and g.capacity() == 4
+        assert g.try_acquire() is None and g.capacity == 1
+        assert g.grow(3) == 3 and g.capacity == 4
         e = raises(AllocError, g.grow, 7)
         has_numbers(e, 7, 10, 6)
-        assert g.capacity() == 4
+        assert g.capacity == 4
         assert g.grow(6) == 6 and g.grow() == 0
 
 
@@ -377,7 +377,7 @@ def test_growth_factory_error_is_all_or_nothing():
         raises(OSError, p.acquire)
         assert snapshot(p) == before
         c = p.acquire()  # the factory works again: growth completes
-        assert p.capacity() == 5
+        assert p.capacity == 5
         for o in (a, b, c):
             p.release(o)
         assert p.available() == 5
@@ -395,7 +395,7 @@ def test_acquire_many_atomic():
         assert st["failures"] == 1
         assert snapshot(p)[:3] == before[:3]  # nothing taken, not grown
         got = p.acquire_many(5)  # needs growth by 2
-        assert len(got) == 5 and p.capacity() == 6 and p.available() == 0
+        assert len(got) == 5 and p.capacity == 6 and p.available() == 0
         assert len(set(id(o) for o in got + [x])) == 6
         raises(ValueError, p.acquire_many, -1)
         assert p.acquire_many(0) == []

@@ -39,8 +39,8 @@ _H = const(8)
 # ---- Arena ----------------------------------------------------------------------------
 
 
-def bad_arena(size, limit, scopes):
-    """Raise the constructor's error for bad ``Arena(size, limit=, scopes=)``."""
+def bad_arena(size, limit, scopes, grow):
+    """Raise the constructor's error for bad ``Arena(size, grow=, limit=, scopes=)``."""
     if type(size) is not int or type(scopes) is not int:
         raise TypeError("Arena(size, scopes=...): ints required, got %s and %s"
                         % (type(size).__name__, type(scopes).__name__))
@@ -54,6 +54,11 @@ def bad_arena(size, limit, scopes):
         if limit < size or limit > _POS_LIMIT:
             raise ValueError("Arena limit %d out of range: use %d (size) <= limit < %d"
                              % (limit, size, _POS_LIMIT + 1))
+        if not grow:
+            raise ValueError("Arena(%d, limit=%d) without grow=True: the arena never holds "
+                             "more than its %d bytes, so the limit would do nothing; pass "
+                             "grow=True to chain blocks up to the limit, or drop limit"
+                             % (size, limit, size))
     raise ValueError("Arena scopes %d: use 0 or more" % scopes)
 
 
@@ -263,7 +268,7 @@ def stack_alloc_error(s, n, align):
                             % (n, s.depth, s.depth))
     raise AllocError("Stack.alloc(%d, align=%d): %d bytes left of %d (%d used by %d "
                      "allocations); free the top ones or use a larger Stack"
-                     % (n, align, s.size - t[_POS], s.size, t[_POS], t[_D]))
+                     % (n, align, s.capacity - t[_POS], s.capacity, t[_POS], t[_D]))
 
 
 def stack_free_error(s, h):
@@ -291,9 +296,9 @@ def stack_bad_mark(mark, d):
 
 def stack_stats(s):
     t = s._t
-    return {"live": t[_D], "used": t[_POS], "size": s.size,
+    return {"live": t[_D], "used": t[_POS], "size": s.capacity, "capacity": s.capacity,
             "depth": s.depth, "failures": t[_SFAILS]}
 
 
 def stack_repr(s):
-    return "<Stack %d/%d bytes, %d live>" % (s.used(), s.size, len(s))
+    return "<Stack %d/%d bytes, %d live>" % (s.used(), s.capacity, len(s))

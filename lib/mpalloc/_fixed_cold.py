@@ -12,8 +12,11 @@ def cap(cls, capacity):
     if not isinstance(capacity, int) or isinstance(capacity, bool):
         raise TypeError("%s capacity must be an int, got %s; e.g. %s(32)"
                         % (cls, type(capacity).__name__, cls))
-    if capacity < 0 or capacity > MAX_CAPACITY:
-        raise ValueError("%s capacity must be 0..%d, got %d" % (cls, MAX_CAPACITY, capacity))
+    if capacity < 1 or capacity > MAX_CAPACITY:
+        # 0 is refused as by every mpalloc allocator (ByteRing, Slab, BlockPool, ...):
+        # a container that can hold nothing is almost always a computed size gone wrong.
+        raise ValueError("%s capacity must be 1..%d, got %d: size it for the most items "
+                         "it must hold" % (cls, MAX_CAPACITY, capacity))
 
 
 def v_fail(self, code, x):
@@ -67,6 +70,14 @@ def f_bad(spec, i, what):
         raise TypeError("Format spec must be a str, got %s" % type(spec).__name__)
     raise ValueError("Format: %s at position %d in %r; fields are {} and {.N} (N = 0..9), "
                      "'{{' and '}}' are literal braces" % (what, i, spec))
+
+
+def f_value(fmt, i, v):
+    if type(v) is not int:
+        raise TypeError("Format.set(%r, %r): values are ints (fixed point for decimals: "
+                        "{.1} of 235 is 23.5), got %s" % (i, v, type(v).__name__))
+    raise OverflowError("Format.set(%r, %d): values are 32-bit, -%d..%d; scale it down "
+                        "(fewer decimals) or clamp it" % (i, v, 0x7FFFFFFF, 0x7FFFFFFF))
 
 
 def with_kernel(kmod):

@@ -121,22 +121,24 @@ class Arena:
     - ``size``: bytes of the first block (1 <= size < 2**30), allocated now and kept
       for the arena's life. ``grow=True``: further blocks of at least ``size`` bytes
       are chained when full. ``limit``: upper bound on the bytes held by all blocks
-      together (default: no bound; needs ``limit >= size``).
+      together (default: no bound; needs ``grow=True`` and ``limit >= size``).
     - ``scopes``: how many ``with arena.scope():`` blocks may nest (a list of that
       many ints is preallocated).
     - ``debug``: ``True`` poisons each allocation with 0xCD and released bytes with
       0xDD and counts allocations for ``stats()``; or a pair ``(alloc_byte,
       release_byte)``, either None. Debug methods are O(n) in the bytes filled.
 
-    Attributes: ``buf`` (the current block, for offsets from ``take``), ``size``,
-    ``grow``, ``limit``, ``high_water`` (the highest position reached).
+    Attributes: ``buf`` (the current block, for offsets from ``take``), ``capacity``
+    (bytes held by all blocks), ``size`` (of the first block, as given), ``grow``,
+    ``limit``, ``high_water`` (the highest position reached).
     """
 
     def __init__(self, size, *, grow=False, limit=None, scopes=8, debug=False):
         if (type(size) is not int or type(scopes) is not int or size < 1
                 or size > _POS_LIMIT or scopes < 0 or limit is not None
-                and (type(limit) is not int or limit < size or limit > _POS_LIMIT)):
-            _cold().bad_arena(size, limit, scopes)  # raises
+                and (type(limit) is not int or limit < size or limit > _POS_LIMIT
+                     or not grow)):
+            _cold().bad_arena(size, limit, scopes, grow)  # raises
         buf = bytearray(size)
         self._c = [[buf], [memoryview(buf)], [0], [_low(buf)], size, 0, [0] * scopes, 0,
                    0, 0, 0, -1, None, None, size, bool(grow), limit]
@@ -161,8 +163,8 @@ class Arena:
     def take(self, n):
         """Take ``n`` bytes (alignment 1); return their offset into ``arena.buf``.
 
-        -1 when they do not fit (or n < 0): the arena moves into a kept block if one
-        fits, but never allocates a new block. No allocation, IRQ-safe, O(1). Read
+        -1 when they do not fit, -2 for a request that can never succeed (n < 0): the
+        arena moves into a kept block if one fits, but never allocates a new block. No allocation, IRQ-safe, O(1). Read
         ``arena.buf`` after the call: it is the block the bytes are in.
         """
         p = self._p
@@ -174,7 +176,9 @@ class Arena:
 
     def take_aligned(self, n, align):
         """As ``take(n)``, with the offset's address a multiple of ``align`` (a power
-        of two up to MAX_ALIGN; else -1). No allocation, IRQ-safe, O(1).
+        of two up to MAX_ALIGN). -1 when full; -2 for a bad request (n < 0 or a bad
+        ``align``: where ``alloc`` raises ValueError, this IRQ-safe form returns -2).
+        No allocation, IRQ-safe, O(1).
         """
         a = self._a
         p = ((self._p + a + align - 1) & -align) - a
@@ -205,14 +209,15 @@ class Arena:
         return v
 
     def _slow(self, n, align, grow):
-        # Cold path of take/take_aligned (grow False: never allocate, -1 on failure)
+        # Cold path of take/take_aligned (grow False: never allocate, -1 when full, -2
+        # for a bad request)
         # and of alloc/alloc_struct/alloc_array (grow True: may chain a block; raises).
         if grow:
             if (_type(n) is not _int or _type(align) is not _int or n < 0
                     or (align - 1) & (align | _BAD_ALIGN)):
                 _cold().bad_alloc(n, align)  # raises
         elif n < 0 or (align - 1) & (align | _BAD_ALIGN):
-            return -1
+            return -2
         c = self._c
         k = c[_BI] + 1
         if k < _len(c[_BLOCKS]):
@@ -314,21 +319,19 @@ class Arena:
         at most one block's rest. O(1), no allocation, IRQ-safe."""
         return self._c[_HELD] - self._base - self._p
 
-    def capacity(self):
-        """Bytes held by all blocks. O(1), no allocation."""
-        return self._c[_HELD]
-
     def blocks(self):
         """Number of blocks held (1 unless grown). O(1), no allocation."""
         return _len(self._c[_BLOCKS])
 
     def __getattr__(self, name):
-        # size, grow, limit, high_water: served from the cold list here (not as
+        # capacity, size, grow, limit, high_water: served from the cold list here (not as
         # attributes or properties), so hot-path lookups stay fast (see ring.py).
         c = self._c
         if name == "high_water":
             pos = self._base + self._p
             return pos if pos > c[_HW] else c[_HW]
+        if name == "capacity":  # bytes held by all blocks
+            return c[_HELD]
         if name == "size":
             return c[_SIZE]
         if name == "grow":

@@ -39,7 +39,7 @@ _INTS = "bBhHiIlLqQ"
 
 
 def _cap(cls, capacity):
-    if (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0
+    if (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1
             or capacity > MAX_CAPACITY):
         from mpalloc import _fixed_cold
 
@@ -91,7 +91,7 @@ class FixedVec:
                     lo, hi = 1, 0
             else:
                 size = -1
-            self._d = d = _array(typecode, bytes(len(bytearray(d)) * max(capacity, 1)))
+            self._d = d = _array(typecode, bytes(len(bytearray(d)) * capacity))
         self._lo, self._hi = lo, hi
         fail = self._fail
         ops = self._kernel.vec_ops(d, h, size, lo, hi, sx, fail)
@@ -399,6 +399,10 @@ class Format:
     are literal braces; other text is copied as utf-8. ``values`` holds one
     int per field, in order, within +-(2**31 - 1). Bad specs raise ValueError
     naming the position.
+
+    ``values[i] = v`` is the fast, unchecked store: MicroPython's ``array`` keeps the
+    low 32 bits of a larger int without a word (2**31 renders as -2147483648; CPython
+    raises OverflowError). ``set(i, v)`` checks the range first.
     """
 
     def __init__(self, spec):
@@ -440,6 +444,17 @@ class Format:
         p[3] = len(p) >> 8
         self._p = p
         self.values = _array("i", bytes(4 * nf))
+
+    def set(self, i, v):
+        """``values[i] = v`` with a check: OverflowError outside +-(2**31 - 1) (where
+        the array would silently keep 32 bits on MicroPython), TypeError for a non-int,
+        IndexError for a bad field; ``values`` unchanged after an error. O(1), no
+        allocation for a small int; not for IRQs (it may raise)."""
+        if type(v) is not int or v > 0x7FFFFFFF or v < -0x7FFFFFFF:
+            from mpalloc import _fixed_cold
+
+            _fixed_cold.f_value(self, i, v)
+        self.values[i] = v
 
     def __repr__(self):
         from mpalloc import _fixed_cold

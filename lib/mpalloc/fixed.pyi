@@ -45,5 +45,6 @@ class Format:
     """A format compiled once: ``FixedStr.render(fmt)`` fills it without allocating."""
     values: Any  # array('i'): one slot per field, in order
     def __init__(self, spec: str) -> None: ...
+    def set(self, i: int, v: int) -> None: ...
 KERNEL: str
 MAX_CAPACITY: int

@@ -262,6 +262,7 @@ class ObjectPool:
         self._slot = d
         self._bw = self._bw + [None] * k
         self._m = m
+        self.capacity = cap  # objects held now (an attribute, as on every allocator)
 
     # ---- growth and cold paths of the kernels (allocate; code in _pool_cold) --------
 
@@ -351,10 +352,6 @@ class ObjectPool:
         m = self._m
         return m[_OCAP] - m[_ON]
 
-    def capacity(self):
-        """Objects the pool holds now (grows up to ``max_capacity``). O(1), no-alloc."""
-        return self._m[_OCAP]
-
     def owns(self, obj):
         """True if ``obj`` belongs to this pool (in use or not). O(1), no-alloc."""
         return self._slot_of(obj) >= 0
@@ -424,6 +421,7 @@ class BlockPool:
         s = STRATEGIES.index(strategy)
         self.block_size = block_size
         self.count = count
+        self.capacity = count  # blocks the pool holds (block_size bytes each)
         self.strategy = strategy
         if s == 2:
             nw = (count + 15) >> 4
@@ -530,6 +528,11 @@ class BlockPool:
             self._bad("view", i)
         bs = self.block_size
         return self._mv[i * bs:i * bs + bs]
+
+    def size(self, i):
+        """``block_size`` when block ``i`` is allocated, else -1 (as ``Slab.size``).
+        O(1), no-alloc, IRQ-safe for an int."""
+        return self.block_size if self.used(i) else -1
 
     def write(self, i, buf):
         """Copy ``buf`` into block ``i`` from its start: ``min(len(buf), block_size)``

@@ -141,6 +141,7 @@ class Slab:
         bs = size // slots
         self.block_size = bs
         self.slots = slots
+        self.capacity = slots * bs  # bytes the slab holds (size rounded down to blocks)
         self.irq_safe = bool(irq_safe)
         self._salt = salt
         m = words(_H + slots)
@@ -251,7 +252,7 @@ class Slab:
             return
         _cold("free_fail", self, h)
 
-    def get(self, h):
+    def get(self, h):  # also ``view(h)``
         """A memoryview of exactly the requested length for ``h``, or None when stale.
         Allocates the view (one memoryview slice). O(1). Not IRQ-safe. The view is only
         meaningful until ``h`` is freed.
@@ -261,6 +262,9 @@ class Slab:
             return None
         off = ((h & _LEN) - 1) * self.block_size
         return self._mv[off:off + n]
+
+
+    view = get  # the contract's name for this concept (Stack.view, BlockPool.view)
 
     def write(self, h, buf):
         """Copy ``buf`` into the allocation from its start, like a stream write: copies

@@ -52,8 +52,9 @@ class Stack:
     """``Stack(size, *, depth=32)``: ``size`` bytes (1 <= size < 2**30) and room for
     ``depth`` live allocations (4 ints each), all allocated by the constructor.
 
-    ``buf`` is the storage; ``offset(h)`` locates an allocation in it. ``size`` and
-    ``depth`` are attributes.
+    ``buf`` is the storage; ``offset(h)`` locates an allocation in it. ``capacity``
+    (the ``size`` given, in bytes) and ``depth`` are attributes; ``size(h)`` is the
+    length of allocation ``h`` (as on Slab).
     """
 
     def __init__(self, size, *, depth=32):
@@ -62,7 +63,7 @@ class Stack:
             _cold().bad_stack(size, depth)  # raises
         self.buf = bytearray(size)
         self._mv = memoryview(self.buf)
-        self.size = size
+        self.capacity = size
         self.depth = depth
         t = [0] * (_H + 4 * depth)
         t[_SIZE] = size
@@ -143,9 +144,11 @@ class Stack:
         """Offset of ``h``'s bytes in ``buf``, -1 when not live. O(depth), no allocation."""
         return self._entry(h, 2)
 
-    def size_of(self, h):
+    def size(self, h):
         """Bytes requested for ``h``, -1 when not live. O(depth), no allocation."""
         return self._entry(h, 3)
+
+    size_of = size  # the earlier name
 
     def view(self, h):
         """A memoryview of ``h``'s bytes (allocates the view); ValueError when not live."""
@@ -188,7 +191,7 @@ class Stack:
 
     def remaining(self):
         """Bytes above the top. O(1), IRQ-safe."""
-        return self.size - self._t[_POS]
+        return self.capacity - self._t[_POS]
 
     def stats(self):
         """A new dict: live, used, size, depth, failures (refused try_alloc/alloc)."""
