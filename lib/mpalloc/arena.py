@@ -164,8 +164,9 @@ class Arena:
         """Take ``n`` bytes (alignment 1); return their offset into ``arena.buf``.
 
         -1 when they do not fit, -2 for a request that can never succeed (n < 0): the
-        arena moves into a kept block if one fits, but never allocates a new block. No allocation, IRQ-safe, O(1). Read
-        ``arena.buf`` after the call: it is the block the bytes are in.
+        arena moves into a kept block if one fits, but never allocates a new block.
+        No allocation, IRQ-safe, O(1). Read ``arena.buf`` after the call: it is the
+        block the bytes are in.
         """
         p = self._p
         e = p + n
