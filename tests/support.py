@@ -234,3 +234,51 @@ def as_port(modules, fn, *args, **kwargs):
 
 # Ports where nothing preempts Python code: stock qemu, WebAssembly, CircuitPython boards.
 NO_PREEMPTION = {"machine": None, "_thread": None}
+
+
+def need_threads():
+    """Skip the calling test where there is no ``_thread`` (boards, CircuitPython boards)."""
+    try:
+        import _thread  # noqa: F401
+    except ImportError:
+        skip("no _thread on this runtime: concurrent writers need real threads")
+
+
+def run_threads(fn, argsets, timeout_s=120):
+    """Run ``fn(*args)`` for every tuple in ``argsets`` at the same time: each on its own
+    ``_thread`` thread, the last one on the calling thread. Waits for all of them and
+    re-raises the first exception any of them raised.
+
+    ``fn`` should not allocate in its loop: on the unix port (threads without a GIL)
+    allocating in two threads at once has been seen to corrupt fresh objects, so
+    preallocate patterns and read-back buffers before calling this.
+    """
+    import _thread
+    import time
+
+    state = [0, None]  # threads finished, first exception
+    lock = _thread.allocate_lock()
+
+    def body(args):
+        try:
+            _call(fn, args, len(args))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            if state[1] is None:
+                state[1] = e
+        lock.acquire()
+        state[0] += 1
+        lock.release()
+
+    for args in argsets[:-1]:
+        _thread.start_new_thread(body, (args,))
+    body(argsets[-1])
+    waited = 0
+    while state[0] < len(argsets) and state[1] is None:
+        time.sleep(0.001)
+        waited += 1
+        assert waited < timeout_s * 1000, "threads did not finish in %d s" % timeout_s
+    while state[0] < len(argsets) and waited < timeout_s * 1000:
+        time.sleep(0.001)  # let the others stop before reporting
+        waited += 1
+    if state[1] is not None:
+        raise state[1]

@@ -151,10 +151,7 @@ def _put(self, buf, i, c):
             return 0
     if c > self._h[_WE] - w:
         c = self._h[_WE] - w
-    if c == _len(buf):
-        self._d[w:w + c] = buf  # whole source: C memcpy, no allocation
-    else:
-        _copy(self._d, w, buf, i, c)
+    _copy(self._d, w, buf, i, c)  # this chunk's bytes only (not a slab-wide slice store)
     self._h[_WP] = w + c
     return c
 
@@ -243,10 +240,7 @@ def _fill(self, buf, i, c):
         w = _next(self._h)
     if c > self._h[_WE] - w:
         c = self._h[_WE] - w
-    if c == _len(buf):
-        self._d[w:w + c] = buf  # whole source: C memcpy, no allocation
-    else:
-        _copy(self._d, w, buf, i, c)
+    _copy(self._d, w, buf, i, c)  # this chunk's bytes only (not a slab-wide slice store)
     self._h[_WP] = w + c
     return c
 

@@ -17,6 +17,7 @@ NAME = "py"
 
 _BA = bytearray
 _BY = bytes
+_TAIL_MAX = 64
 
 
 def init(self, capacity):
@@ -100,7 +101,7 @@ def write(self, buf):
 
     The refused tail counts in ``dropped``. No allocation, IRQ-safe (pure Python:
     slow in a hard IRQ). O(len(buf)): C slice copy for a whole bytes/bytearray
-    that fits before the wrap point, else one Python step per byte.
+    that ends within 64 bytes of the storage's end, else one Python step per byte.
     """
     # Few locals on purpose (here and in readinto): a frame over ~11 words would come
     # from the heap on every call. At most two segments: before and after the wrap.
@@ -111,8 +112,12 @@ def write(self, buf):
         k += self._n
     if len(buf) <= k:
         k = len(buf)
-        if self._w + k <= self._n and (type(buf) is _BA or type(buf) is _BY):
-            # Whole source, no wrap: C slice assignment (no allocation: same length).
+        if (type(buf) is _BA or type(buf) is _BY) and 0 <= self._n - self._w - k <= _TAIL_MAX:
+            # Whole source, no wrap: C slice assignment (no allocation: same length). It
+            # also memmoves the storage after the copy onto itself, so it runs only when
+            # that tail is at most _TAIL_MAX bytes (cost O(len) + a constant). Those tail
+            # bytes are rewritten with their own values, which is safe only because the
+            # producer (this caller) is the one context that writes ring data.
             self._d[self._w:self._w + k] = buf
             _advance_w(self, k)
             return k

@@ -21,8 +21,9 @@ index that publishes it, so one producer and one consumer need no lock.
 Copies mostly run here, not in C memcpy: in viper/native code a slice store
 ``m[a:b] = buf`` allocates the slice object (only the bytecode VM avoids that)
 and viper passes native ints as slice bounds unboxed; a right-hand slice would
-allocate anyway. So only a large write (512+ bytes of bytes/bytearray that fit
-before the wrap point) goes through the bytecode helper ``_store``. Other blocks
+allocate anyway. So only a large write (512+ bytes of bytes/bytearray that end
+before the wrap point, with no more storage after them than they copy) goes
+through the bytecode helper ``_store``. Other blocks
 move 16 bytes per step when source and destination share word alignment, else
 8 bytes per step by merging aligned source words (little-endian; every source
 word read overlaps the source range, so no read crosses into another
@@ -50,7 +51,10 @@ def _store(m, lo, hi, buf):
     # Bytecode on purpose: the VM builds this slice on the C stack (native code
     # would allocate it), so the store is a C memcpy without allocation. The call
     # costs ~140 ns, so write() uses it only from 512 bytes, where the word loop
-    # is slower; bytes/bytearray only (len == byte count on both sides).
+    # is slower; bytes/bytearray only (len == byte count on both sides). The store
+    # also memmoves the storage after ``hi`` onto itself: write() calls it only when
+    # that tail is no longer than the copy (O(len)); the rewritten bytes keep their
+    # values because only the producer, the caller, writes ring data.
     m[lo:hi] = buf
 
 
@@ -181,7 +185,7 @@ def write(self, buf) -> int:
     if k > free:
         k = free
     left = k
-    if k >= 512 and k == n and w + k <= size:
+    if k >= 512 and k == n and w + k <= size and size - w - k <= k:
         t = _type(buf)
         if t is _BA or t is _BY:
             # Large, whole and before the wrap point: C memcpy via _store.

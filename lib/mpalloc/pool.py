@@ -388,7 +388,8 @@ class BlockPool:
     raises ValueError when a freed block was written (the block is re-poisoned and
     stays free); ``try_alloc`` cannot raise: it counts the hit (``stats()``
     ``poison_hits``, ``last_poison_hit``) and hands the block out. Poisoning costs
-    O(block_size) per alloc and free (C speed).
+    O(block_size) per alloc (C find) and free (the copy kernel: viper, or one
+    Python step per byte in the pure twin).
 
     Double frees and bad indices are caught in every strategy: ``try_free`` returns
     False and ``free`` raises ValueError, state unchanged. Metadata: 40 bytes plus 4
@@ -451,7 +452,9 @@ class BlockPool:
             self._hits = 0
             self._last_hit = -1
             for i in range(count):
-                self._data[i * block_size:(i + 1) * block_size] = self._pat
+                # A store into a view of exactly one block is a plain memcpy (a store
+                # into a slice of the whole buffer memmoves the rest of it as well).
+                self._mv[i * block_size:(i + 1) * block_size][:] = self._pat
             self.try_alloc = self._p_try_alloc
             self.try_free = self._p_try_free
 
@@ -470,7 +473,7 @@ class BlockPool:
     def _p_try_free(self, i):
         if self._try_free(i):
             bs = self.block_size
-            self._data[i * bs:i * bs + bs] = self._pat
+            _copy(self._data, i * bs, self._pat, 0, bs)  # this block only, O(block_size)
             return True
         return False
 
@@ -547,9 +550,10 @@ class BlockPool:
         bs = self.block_size
         off = i * bs
         lb = _len(buf)
-        if lb <= bs:
-            self._data[off:off + lb] = buf
-            return lb
+        if lb < bs:
+            bs = lb
+        # The copy kernel touches only this block: a slice store would memmove every
+        # later block onto itself (O(pool), and it undoes a concurrent write there).
         _copy(self._data, off, buf, 0, bs)
         return bs
 

@@ -271,9 +271,9 @@ class Slab:
         ``min(len(buf), size(h))`` bytes and returns that count, -1 when ``h`` is stale.
         ``buf``: bytes, bytearray, memoryview or array (else TypeError) holding bytes;
         with a wider typecode the copy stays inside the allocation but its contents are
-        unspecified (and the twins may differ). No-alloc; O(len): C memcpy (slice
-        assignment) when all of buf fits, else the copy kernel. Safe in an IRQ for a
-        valid buffer type, but not guarded.
+        unspecified (and the twins may differ). No-alloc; O(len) via the copy kernel,
+        which touches no byte outside the allocation (writers on distinct handles are
+        independent). Safe in an IRQ for a valid buffer type, but not guarded.
         """
         # Few locals on purpose (h is reused for the offset, n for the count): a frame
         # over ~11 words would come from the heap on every call.
@@ -282,12 +282,13 @@ class Slab:
         n = self.size(h)
         if n < 0:
             return -1
-        h = ((h & _LEN) - 1) * self.block_size
-        if _len(buf) <= n:
+        if _len(buf) < n:
             n = _len(buf)
-            self._data[h:h + n] = buf
-            return n
-        _copy(self._data, h, buf, 0, n)
+        # The copy kernel touches only the n target bytes. A slice store
+        # (data[a:b] = buf) would memmove the rest of the slab onto itself after the
+        # copy: O(slab size), and it puts back stale bytes over a write another context
+        # makes to a later block meanwhile.
+        _copy(self._data, ((h & _LEN) - 1) * self.block_size, buf, 0, n)
         return n
 
     def readinto(self, h, buf):
