@@ -35,6 +35,10 @@ _BFREE = const(6)
 _BFAIL = const(7)
 _BPEAK = const(8)
 _BH = const(10)
+# Block index bounds as objects (not const: viper compares them with the caller's int
+# object, so a big int is refused instead of truncated to a machine word).
+_IMIN = 0
+_IMAX = 0x3FFFFFFF
 _NIL = const(0x1FFFFFFF)
 _FREE = const(0x20000000)
 
@@ -223,7 +227,10 @@ def b_try_alloc(self) -> int:
 
 
 @micropython.viper
-def b_try_free(self, i: int) -> bool:
+def b_try_free(self, iobj) -> bool:
+    i = int(iobj)  # TypeError for a non-int; a big int truncates, so:
+    if iobj > _IMAX or iobj < _IMIN:  # compared as objects: no arithmetic, no allocation
+        return False
     m = ptr32(self._m)
     if i < 0 or i >= int(m[_BCOUNT]):
         return False
@@ -257,7 +264,10 @@ def b_try_free(self, i: int) -> bool:
 
 
 @micropython.viper
-def b_used(self, i: int) -> bool:
+def b_used(self, iobj) -> bool:
+    i = int(iobj)
+    if iobj > _IMAX or iobj < _IMIN:
+        return False
     m = ptr32(self._m)
     if i < 0 or i >= int(m[_BCOUNT]):
         return False

@@ -98,7 +98,7 @@ def try_alloc(self, n):
 
 
 def try_free(self, h):
-    if (h >> 30) != 0:
+    if h < 1 or h > _M30:  # before any arithmetic: a big int would allocate
         return False
     m = self._m
     s = (h & _LEN) - 1
@@ -121,7 +121,7 @@ def try_free(self, h):
 
 
 def size(self, h):
-    if (h >> 30) != 0:
+    if h < 1 or h > _M30:  # before any arithmetic: a big int would allocate
         return -1
     m = self._m
     s = (h & _LEN) - 1
@@ -135,7 +135,7 @@ def size(self, h):
 
 
 def valid(self, h):
-    if (h >> 30) != 0:
+    if h < 1 or h > _M30:  # before any arithmetic: a big int would allocate
         return False
     m = self._m
     s = (h & _LEN) - 1

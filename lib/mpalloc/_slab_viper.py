@@ -3,8 +3,8 @@
 Every function takes the ``Slab`` as ``self`` (they are bound as class attributes, one
 call layer) and works on ``self._m``, an ``array('I')`` of ``_H`` header words followed
 by one metadata word per slot. The layout is described in ``slab.py``. No function
-allocates or raises for int arguments that fit a machine word; all values stay below
-2**30.
+allocates or raises for int arguments; a handle outside 1..2**30-1 (a big int
+included) is refused like a stale one. All values stay below 2**30.
 """
 
 import micropython
@@ -27,6 +27,11 @@ _H = const(10)  # header words; slot s's word is at _H + s
 
 _LEN = const(0x3FFFF)  # low 18 bits of a slot word: requested length (0 = not a head)
 _M30 = const(0x3FFFFFFF)
+
+# Handle bounds as objects (not const: viper compares them with the caller's int object,
+# so a big int is refused instead of truncated to a machine word that may look valid).
+_HMIN = 1
+_HMAX = 0x3FFFFFFF
 
 
 @micropython.viper
@@ -131,8 +136,9 @@ def try_alloc(self, n: int) -> int:
 
 
 @micropython.viper
-def try_free(self, h: int) -> bool:
-    if (h >> 30) != 0:
+def try_free(self, hobj) -> bool:
+    h = int(hobj)  # TypeError for a non-int; a big int truncates, so:
+    if hobj > _HMAX or hobj < _HMIN:  # compared as objects: no arithmetic, no allocation
         return False
     m = ptr32(self._m)
     s = (h & _LEN) - 1
@@ -155,8 +161,9 @@ def try_free(self, h: int) -> bool:
 
 
 @micropython.viper
-def size(self, h: int) -> int:
-    if (h >> 30) != 0:
+def size(self, hobj) -> int:
+    h = int(hobj)  # TypeError for a non-int; a big int truncates, so:
+    if hobj > _HMAX or hobj < _HMIN:  # compared as objects: no arithmetic, no allocation
         return -1
     m = ptr32(self._m)
     s = (h & _LEN) - 1
@@ -170,8 +177,9 @@ def size(self, h: int) -> int:
 
 
 @micropython.viper
-def valid(self, h: int) -> bool:
-    if (h >> 30) != 0:
+def valid(self, hobj) -> bool:
+    h = int(hobj)  # TypeError for a non-int; a big int truncates, so:
+    if hobj > _HMAX or hobj < _HMIN:  # compared as objects: no arithmetic, no allocation
         return False
     m = ptr32(self._m)
     s = (h & _LEN) - 1

@@ -409,7 +409,8 @@ class BlockPool:
     # try_free(i) -> bool.  IRQ-safe, no-alloc, O(1). False (state unchanged) for a
     #     double free or an index out of range.
     # used(i) -> bool.  IRQ-safe, no-alloc, O(1): i is allocated.
-    # i must be an int; one beyond the machine word raises OverflowError in viper.
+    # i: an int (else TypeError); any int outside 0..count-1, a big int included, is
+    #     refused (False), without arithmetic on it (docs/contract.md).
 
     def __init__(self, block_size, count, *, strategy="lifo", poison=None):
         if not (type(block_size) is int and type(count) is int and 0 < count <= MAX_BLOCKS

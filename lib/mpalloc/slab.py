@@ -188,7 +188,8 @@ class Slab:
     #     stale, double, forged or foreign handle.
     # valid(h) -> bool.  IRQ-safe, no-alloc, O(1).
     # size(h) -> int.  IRQ-safe, no-alloc, O(1): the requested length, -1 when stale.
-    # h must be an int; one beyond the machine word raises OverflowError in viper.
+    # h: an int (else TypeError); any int outside 1..2**30-1, a big int included, is
+    #     refused like a stale handle, without arithmetic on it (docs/contract.md).
 
     # Guarded twins (installed per instance by __init__). No try/finally on purpose: a
     # frame with an exception handler outgrows the C-stack frame limit and comes from
