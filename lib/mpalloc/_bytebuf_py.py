@@ -114,13 +114,14 @@ def _drop(self):
 
 
 def push_back(self, b):
+    b &= 0xFF  # first: a non-int raises TypeError even when the slab is full, as in viper
     h = self._h
     w = h[_WP]
     if w == h[_WE]:
         w = _grow(self)
         if w < 0:
             return False
-    self._d[w] = b & 0xFF
+    self._d[w] = b
     h[_WP] = w + 1
     h[_N] += 1
     return True
@@ -159,6 +160,8 @@ def _put(self, buf, i, c):
 def write_from(self, buf, n):
     if buf is not self._wl:
         self._wchk(buf)  # a new buffer object: check its type once (cold path)
+    if type(n) is not int:
+        n = _count(n)  # TypeError for a float or None (as the viper twin), bool: 0/1
     if n > _len(buf):
         n = _len(buf)
     i = 0
@@ -173,6 +176,12 @@ def write_from(self, buf, n):
 
 def write(self, buf):
     return write_from(self, buf, _len(buf))
+
+
+def _count(n):
+    if type(n) is bool:
+        return int(n)
+    raise TypeError("count must be an int, not %s" % type(n).__name__)
 
 
 def _get(self, buf, k, c):

@@ -61,6 +61,7 @@ _SSLOTS = const(9)
 _SH = const(10)
 _LEN = const(0x3FFFF)
 _M30 = const(0x3FFFFFFF)
+_ONE = 1  # an object, not const: compared with the caller's count object
 
 
 @micropython.viper
@@ -291,13 +292,15 @@ def pop_front(self) -> int:
 
 
 @micropython.viper
-def write_from(self, buf, n: int) -> int:
+def write_from(self, buf, nobj) -> int:
     if buf is not self._wl:
         self._wchk(buf)  # a new buffer object: check its type once (cold path)
-    k = int(_len(buf))
-    if n > k:
-        n = k
-    if n <= 0:
+    m = _len(buf)
+    n = int(nobj)  # TypeError for a non-int count (a float, None), nothing changed
+    # The count compared as an object: a big int must not truncate to a machine word.
+    if nobj > m:
+        n = int(m)
+    if nobj < _ONE:
         return 0
     sa = int(ptr8(buf))
     h = ptr32(int(self._a))

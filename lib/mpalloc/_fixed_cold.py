@@ -21,7 +21,7 @@ def cap(cls, capacity):
 
 def v_fail(self, code, x):
     # Raise FixedVec error ``code`` (1 full, 2 empty, 3 out of range, 4 bad index x,
-    # 5 extend by x items, 6 x not found); the vec is unchanged.
+    # 5 extend by x items, 6 x not found, 7 x not an int index); the vec is unchanged.
     n = self._h[0]
     if code == 1:
         raise CapacityError("FixedVec full: %d of %d slots in use, cannot append; "
@@ -37,6 +37,9 @@ def v_fail(self, code, x):
                             "in use; nothing appended" % (x, n, self.capacity))
     if code == 6:
         raise ValueError("%r not in FixedVec (%d items)" % (x, n))
+    if code == 7:
+        raise TypeError("FixedVec.insert index must be an int, not %s (%r); FixedVec "
+                        "unchanged (%d items)" % (type(x).__name__, x, n))
     raise OverflowError("%r out of range %d..%d for typecode %r; FixedVec unchanged "
                         "(%d of %d slots in use)"
                         % (x, self._lo, self._hi, self.typecode, n, self.capacity))
@@ -62,7 +65,7 @@ def s_repr(self):
 
 
 def f_repr(self):
-    return "Format(%d fields, %d program bytes)" % (len(self.values), len(self._p))
+    return "Format(%d fields, %d program bytes)" % (len(self._v), len(self._p))
 
 
 def f_bad(spec, i, what):

@@ -107,6 +107,8 @@ def push(self, s, partial):
         if t is not bytes and t is not bytearray:
             s = memoryview(s)  # TypeError for non-buffers, as the twin
         if partial and len(s) > room:
+            while room > 0 and (s[room] & 0xC0) == 0x80:  # not inside a utf-8 character
+                room -= 1
             s = memoryview(s)[:room]
     m = len(s)
     if m > room:
@@ -218,10 +220,10 @@ def fill(self, fmt):
     freed on return (C stack under heap_lock). O(len(result)).
     """
     p = fmt._p
-    m = _need(p, fmt.values)
+    m = _need(p, fmt._v)
     if m > self._h[1]:
         return -m
-    self._h[0] = _write(self._b, p, fmt.values)
+    self._h[0] = _write(self._b, p, fmt._v)
     return m
 
 

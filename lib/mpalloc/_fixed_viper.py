@@ -17,6 +17,10 @@ NAME = "viper"
 
 _len = len
 _STR = str
+# Small-int bounds on a 32-bit board, as objects (not const): compared with the caller's
+# int object so a bigger one is caught before viper truncates it to a machine word.
+_VMAX = 0x3FFFFFFF
+_VMIN = -0x40000000
 
 
 @micropython.viper
@@ -53,27 +57,29 @@ def vec_ops(d, h, size, lo, hi, sx, fail):
 
 def _ops1(ha, fail):
     @micropython.viper
-    def append(x: int):
+    def append(xo):
+        x = int(xo)
         a = int(ha)
         hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
-            fail(1, x)
-        if uint(x + int(hp[2])) > uint(hp[3]):
-            fail(3, x)
+            fail(1, xo)
+        if uint(x + int(hp[2])) > uint(hp[3]) or xo > _VMAX or xo < _VMIN:
+            fail(3, xo)
         o = int(hp[6])
         ptr8(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
 
     @micropython.viper
-    def try_append(x: int) -> bool:
+    def try_append(xo) -> bool:
+        x = int(xo)
         a = int(ha)
         hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             return False
-        if uint(x + int(hp[2])) > uint(hp[3]):
-            fail(3, x)
+        if uint(x + int(hp[2])) > uint(hp[3]) or xo > _VMAX or xo < _VMIN:
+            fail(3, xo)
         o = int(hp[6])
         ptr8(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
@@ -97,27 +103,29 @@ def _ops1(ha, fail):
 
 def _ops2(ha, fail):
     @micropython.viper
-    def append(x: int):
+    def append(xo):
+        x = int(xo)
         a = int(ha)
         hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
-            fail(1, x)
-        if uint(x + int(hp[2])) > uint(hp[3]):
-            fail(3, x)
+            fail(1, xo)
+        if uint(x + int(hp[2])) > uint(hp[3]) or xo > _VMAX or xo < _VMIN:
+            fail(3, xo)
         o = int(hp[6])
         ptr16(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
 
     @micropython.viper
-    def try_append(x: int) -> bool:
+    def try_append(xo) -> bool:
+        x = int(xo)
         a = int(ha)
         hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             return False
-        if uint(x + int(hp[2])) > uint(hp[3]):
-            fail(3, x)
+        if uint(x + int(hp[2])) > uint(hp[3]) or xo > _VMAX or xo < _VMIN:
+            fail(3, xo)
         o = int(hp[6])
         ptr16(a + ((int(hp[5]) << o) >> o))[n] = x
         hp[0] = n + 1
@@ -214,6 +222,8 @@ def push(self, s, partial: int) -> int:
         m = k
         if partial and m > room:
             m = room
+            while m > 0 and (p[m] & 0xC0) == 0x80:  # not inside a utf-8 character
+                m -= 1
     if m > room:
         return 0 - m
     d = ptr8(self._b)
@@ -280,19 +290,33 @@ def push_str(self, s):
 
 
 @micropython.viper
-def push_int(self, v: int):
+def push_int(self, v):
     """Append int ``v`` in decimal or raise CapacityError. No allocation for small ints."""
+    if v > _VMAX or v < _VMIN:  # as objects: a big int must not truncate to a word
+        _exact(self, v, 0)
+        return
     m = int(fmt(self, v, 0))
     if m < 0:
         self._full(0 - m)
 
 
 @micropython.viper
-def push_fixed(self, v: int, dec: int):
+def push_fixed(self, v, dec):
     """Append ``v`` as fixed point with ``dec`` decimals (235, 1 -> "23.5") or raise."""
+    if v > _VMAX or v < _VMIN or dec > _VMAX or dec < _VMIN:
+        _exact(self, v, dec)
+        return
     m = int(fmt(self, v, dec))
     if m < 0:
         self._full(0 - m)
+
+
+def _exact(self, v, dec):
+    # Ints beyond -2**30..2**30-1 (big ints on a 32-bit board; viper would truncate
+    # them to a machine word): the pure twin's exact digits (allocates).
+    from mpalloc import _fixed_py
+
+    _fixed_py.push_fixed(self, v, dec)
 
 
 @micropython.viper
@@ -306,7 +330,7 @@ def fill(self, fmt) -> int:
     then write). No allocation, IRQ-safe; O(len(result)).
     """
     p = ptr8(fmt._p)
-    vp = ptr32(fmt.values)
+    vp = ptr32(fmt._v)
     sx = int(p[1])
     end = int(p[2]) | int(p[3]) << 8
     total = int(p[4]) | int(p[5]) << 8

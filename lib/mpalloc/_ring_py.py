@@ -34,6 +34,7 @@ def put(self, b):
 
     O(1), no allocation, IRQ-safe.
     """
+    b &= 0xFF  # first: a non-int raises TypeError even on a full ring, as in viper
     w = self._w
     nw = w + 1
     if nw == self._n:
@@ -41,7 +42,7 @@ def put(self, b):
     if nw == self._r:
         self._drop = (self._drop + 1) & 0x3FFFFFFF
         return False
-    self._d[w] = b & 0xFF
+    self._d[w] = b
     self._w = nw
     return True
 
@@ -144,37 +145,40 @@ def write_from(self, buf, n):
     """Producer: append the first ``n`` bytes of buf (all of it when n >= len(buf),
     nothing when n <= 0); return how many fit. For an IRQ that got ``n`` bytes from
     ``uart.readinto(buf)``: ``buf[:n]`` would allocate a view. The refused part of
-    those n bytes counts in ``dropped``. No allocation, IRQ-safe; O(n).
+    those n bytes counts in ``dropped``. No allocation, IRQ-safe; O(n). TypeError
+    (nothing changed) for a count that is not an int, as the viper twin.
     """
-    m = len(buf)
-    if n >= m:
+    # Few locals on purpose: a frame over ~11 words would come from the heap.
+    if type(n) is not int:
+        n = _count(n)
+    if n >= len(buf):
         return write(self, buf)
     if buf is not self._wl:
         self._wchk(buf)
     if n <= 0:
         return 0
-    w = self._w
-    size = self._n
-    free = self._r - w - 1
-    if free < 0:
-        free += size
-    k = n if n <= free else free
-    d = self._d
-    i = 0
-    while i < k:
-        c = k - i
-        room = size - w
-        if c > room:
-            c = room
-        _copy(d, w, buf, i, c)
-        i += c
-        w += c
-        if w == size:
-            w = 0
+    k = self._r - self._w - 1  # free space
+    if k < 0:
+        k += self._n
     if k < n:
         self._drop = (self._drop + n - k) & 0x3FFFFFFF
-    self._w = w
-    return k
+        n = k
+    k = self._n - self._w  # room before the wrap point
+    if n <= k:
+        _copy(self._d, self._w, buf, 0, n)
+    else:
+        _copy(self._d, self._w, buf, 0, k)
+        _copy(self._d, 0, buf, k, n - k)
+    _advance_w(self, n)
+    return n
+
+
+def _count(n):
+    # A count that is not an int: a bool is the int 0/1; anything else is a TypeError,
+    # as the viper twin's int conversion raises.
+    if type(n) is bool:
+        return int(n)
+    raise TypeError("count must be an int, not %s" % type(n).__name__)
 
 
 def readinto(self, buf):

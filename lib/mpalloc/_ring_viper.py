@@ -45,6 +45,7 @@ _len = len
 _type = type
 _BA = bytearray
 _BY = bytes
+_ONE = 1  # an object (no const): compared with the caller's count object
 
 
 def _store(m, lo, hi, buf):
@@ -258,17 +259,19 @@ def write(self, buf) -> int:
 
 
 @micropython.viper
-def write_from(self, buf, n: int) -> int:
+def write_from(self, buf, nobj) -> int:
     """Producer: append the first ``n`` bytes of buf (all of it when n >= len(buf),
     nothing when n <= 0); return how many fit. The refused part of those n bytes
-    counts in ``dropped``. No allocation, IRQ-safe; O(n).
+    counts in ``dropped``. No allocation, IRQ-safe; O(n). TypeError (nothing
+    changed) for a count that is not an int; any int is fine, a big one included.
     """
-    m = int(_len(buf))
-    if n >= m:
+    n = int(nobj)  # TypeError for a float or None
+    # Compared as objects: a big int must not truncate to a machine word.
+    if nobj >= _len(buf):
         return int(write(self, buf))
     if buf is not self._wl:
         self._wchk(buf)
-    if n <= 0:
+    if nobj < _ONE:
         return 0
     a = int(self._a)
     h = ptr32(a)

@@ -76,6 +76,8 @@ class FixedVec:
             self._d = d = [None] * capacity
         else:
             try:
+                if type(typecode) is not str or len(typecode) != 1:
+                    raise TypeError  # 'BB': MicroPython's array would take the first letter
                 d = _array(typecode, (0,))
             except (ValueError, TypeError):
                 raise ValueError("FixedVec typecode must be None or an array typecode "
@@ -165,8 +167,12 @@ class FixedVec:
             self._fail(5, k)
         ap = self.append
         try:
-            for x in items:
-                ap(x)
+            if items is self:  # v.extend(v): the k items there now, not those appended
+                for j in range(k):
+                    ap(self._d[j])
+            else:
+                for x in items:
+                    ap(x)
         except BaseException:
             self._trim(n)
             raise
@@ -185,6 +191,8 @@ class FixedVec:
 
         O(len - i), no allocation for small ints; CapacityError when full.
         """
+        if type(i) is not int and type(i) is not bool:
+            self._fail(7, i)  # TypeError before anything moves
         h = self._h
         n = h[0]
         if i < 0:
@@ -443,7 +451,14 @@ class Format:
         p[2] = len(p) & 255
         p[3] = len(p) >> 8
         self._p = p
-        self.values = _array("i", bytes(4 * nf))
+        self._v = _array("i", bytes(4 * nf))  # render reads this one, never a replacement
+
+    @property
+    def values(self):
+        """The ``array('i')`` of field values (one per field): assign its items. It
+        cannot be replaced (AttributeError): render reads exactly this array, whose
+        length and item size the compiled program relies on."""
+        return self._v
 
     def set(self, i, v):
         """``values[i] = v`` with a check: OverflowError outside +-(2**31 - 1) (where

@@ -43,7 +43,8 @@ class FixedVec:
 
 class Format:
     """A format compiled once: ``FixedStr.render(fmt)`` fills it without allocating."""
-    values: Any  # array('i'): one slot per field, in order
+    @property
+    def values(self) -> Any: ...  # array('i'): one slot per field, in order; read-only
     def __init__(self, spec: str) -> None: ...
     def set(self, i: int, v: int) -> None: ...
 KERNEL: str
