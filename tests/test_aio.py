@@ -1,6 +1,6 @@
 import time
 
-from mpalloc import aio
+from mpalloc import _bytebuf_cold, aio
 from mpalloc.bytebuf import ByteDeque
 from mpalloc.ring import ByteRing
 from mpalloc.slab import Slab
@@ -76,19 +76,33 @@ def test_flag_exists_on_both_runtimes():
     assert r.put(7) is True and r.queue.read() == b"ab\x07"
 
 
-def test_reader_readinto_with_producer_thread():
+def needs_thread_producer():
+    # Skips where a thread cannot wake this asyncio's loop: Adafruit's asyncio (the
+    # CircuitPython unix port) has no ThreadSafeFlag and no call_soon_threadsafe;
+    # CircuitPython boards have no threads, their producer polls on the same loop
+    # (test_same_loop_producer_with_the_stand_in_flag covers that).
     try:
         import _thread  # noqa: F401
     except ImportError:
         skip("no _thread here")
+    import asyncio
+
+    if getattr(asyncio, "ThreadSafeFlag", None) is None:
+        loop = asyncio.new_event_loop()
+        ok = hasattr(loop, "call_soon_threadsafe")
+        loop.close()
+        if not ok:
+            skip("this asyncio has neither ThreadSafeFlag nor call_soon_threadsafe: a "
+                 "thread cannot wake its loop (CircuitPython: no threads on boards)")
+
+
+def test_reader_readinto_with_producer_thread():
+    needs_thread_producer()
     _run(aio.QueueReader(ByteRing(256)), 60000, False)
 
 
 def test_reader_async_for_over_deque():
-    try:
-        import _thread  # noqa: F401
-    except ImportError:
-        skip("no _thread here")
+    needs_thread_producer()
     s = Slab(1024, 32, irq_safe=True)
     _run(aio.QueueReader(ByteDeque(s), chunk=50), 40000, True)
     assert s.stats()["in_use"] == 0
@@ -112,3 +126,74 @@ def test_push_and_put_allocate_nothing():
     d = aio.QueueReader(ByteDeque(Slab(256, 8, irq_safe=True)))
     assert no_alloc(d.push, buf, 10) == 10
     assert no_alloc(d.put, 66) is True
+
+
+class _SameLoopFlag(_bytebuf_cold._Flag):
+    # The stand-in as on CircuitPython: its loop cannot be woken from another thread.
+    waits = 0
+
+    @staticmethod
+    def _threadsafe(loop):
+        return None
+
+    async def wait(self):
+        _SameLoopFlag.waits += 1
+        await _bytebuf_cold._Flag.wait(self)
+
+
+def _same_loop_run(reader, total):
+    # A polling producer task (a busio.UART drain on CircuitPython) and the consumer on
+    # one loop; the consumer sleeps on the flag between bursts.
+    import asyncio
+
+    src = data(total)
+    out = bytearray(total)
+
+    async def produce():
+        stage = bytearray(32)
+        i = 0
+        step = 0
+        while i < total:
+            step += 1
+            c = min(step % 29 + 1, total - i)
+            stage[:c] = src[i:i + c]
+            i += reader.push(stage, c)
+            for _ in range(step % 3):
+                await asyncio.sleep(0)  # bursts and idle polls
+
+    async def consume():
+        buf = bytearray(37)
+        got = 0
+        while got < total:
+            n = await reader.readinto(buf)
+            out[got:got + n] = buf[:n]
+            got += n
+        return got
+
+    async def main():
+        t = asyncio.create_task(produce())
+        got = await consume()
+        await t
+        return got
+
+    assert asyncio.run(main()) == total and out == src
+
+
+def test_same_loop_producer_with_the_stand_in_flag():
+    # Adafruit's asyncio (CircuitPython) has no ThreadSafeFlag and its loop has no
+    # call_soon_threadsafe: mpalloc.aio then uses the stand-in, set() from a task on the
+    # same loop. It hung there when the stand-in called call_soon_threadsafe.
+    saved = aio.ThreadSafeFlag
+    aio.ThreadSafeFlag = _SameLoopFlag
+    try:
+        ring = aio.QueueReader(ByteRing(64))
+        deque = aio.QueueReader(ByteDeque(Slab(512, 16)))
+    finally:
+        aio.ThreadSafeFlag = saved
+    for r in (ring, deque):
+        _SameLoopFlag.waits = 0
+        _same_loop_run(r, 3000)
+        assert _SameLoopFlag.waits > 10, _SameLoopFlag.waits  # it really waited
+    if IS_MICROPYTHON:
+        assert no_alloc(ring.push, bytearray(b"xyz"), 3) == 3
+        assert no_alloc(ring.set) is None

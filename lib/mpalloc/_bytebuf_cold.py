@@ -100,11 +100,22 @@ def gs_unset():
 
 
 class _Flag:
-    """CPython stand-in for MicroPython's ThreadSafeFlag (set() from any thread)."""
+    """ThreadSafeFlag stand-in where asyncio has none (aio uses the real one where it
+    exists: MicroPython, whose ``set()`` is safe in a hard IRQ).
+
+    - CPython: ``set()`` may be called from any thread; it wakes the loop through
+      ``loop.call_soon_threadsafe``.
+    - CircuitPython (Adafruit's asyncio: no ThreadSafeFlag, and its loop has no
+      ``call_soon_threadsafe``): there are no user interrupts, so the producer is
+      polling code on the same event loop, and ``set()`` sets an ``asyncio.Event``
+      directly (no allocation).
+
+    Chosen by what the running loop offers (``_threadsafe``), not by implementation name.
+    """
 
     def __init__(self):
         self._ev = None
-        self._loop = None
+        self._loop = None  # the loop to wake through call_soon_threadsafe, if it can
         self._state = False
 
     def set(self):
@@ -112,6 +123,8 @@ class _Flag:
         loop = self._loop
         if loop is not None:
             loop.call_soon_threadsafe(self._wake)
+        elif self._ev is not None:
+            self._ev.set()
 
     def _wake(self):
         if self._ev is not None:
@@ -120,11 +133,17 @@ class _Flag:
     def clear(self):
         self._state = False
 
+    @staticmethod
+    def _threadsafe(loop):
+        # The loop if set() must wake it from another thread, else None.
+        return loop if hasattr(loop, "call_soon_threadsafe") else None
+
     async def wait(self):
         import asyncio
 
         if self._ev is None:
-            self._loop = asyncio.get_running_loop()
+            get = getattr(asyncio, "get_running_loop", None) or asyncio.get_event_loop
+            self._loop = self._threadsafe(get())  # MicroPython: get_event_loop only
             self._ev = asyncio.Event()
         while not self._state:
             self._ev.clear()

@@ -16,16 +16,19 @@
         # or:  async for view in rx:   (a memoryview per chunk: allocates a view)
 
 ``ThreadSafeFlag.set()`` may be called from a hard IRQ or another thread (MicroPython);
-it allocates nothing. On CPython, whose asyncio has no ThreadSafeFlag, a small shim
-(an Event set through ``loop.call_soon_threadsafe``) stands in, so code and tests run on
-both. The reader never loses a wake-up: it re-checks the queue after every wait.
+it allocates nothing. Where asyncio has no ThreadSafeFlag a small stand-in takes its
+place: on CPython an Event set through ``loop.call_soon_threadsafe`` (a thread may be
+the producer); on CircuitPython (Adafruit's asyncio, whose loop has no
+``call_soon_threadsafe``; no user interrupts) the producer is polling code on the same
+loop, e.g. a task draining ``busio.UART``, and ``set()`` sets an ``asyncio.Event``
+directly. The reader never loses a wake-up: it re-checks the queue after every wait.
 """
 
 import asyncio
 
 _Flag = getattr(asyncio, "ThreadSafeFlag", None)
 
-if _Flag is None:  # CPython: a stand-in (an Event set through call_soon_threadsafe)
+if _Flag is None:  # CPython, CircuitPython: a stand-in (see _bytebuf_cold._Flag)
     from mpalloc._bytebuf_cold import _Flag
 
 ThreadSafeFlag = _Flag
