@@ -11,7 +11,7 @@ ifdef LANES
 export MPALLOC_LANES := $(LANES)
 endif
 
-.PHONY: test test-quick demo bench build lint stubs venv clean
+.PHONY: test test-quick demo bench build lint stubs venv wasm clean
 
 # The pins live in pyproject.toml ([project.optional-dependencies]): `dev` is what the
 # tests need, `bench` adds the plotting stack that only tools/report uses.
@@ -31,9 +31,22 @@ $(BENCH_STAMP): $(STAMP)
 
 venv: $(STAMP)
 
+# The [wasm32] lane's runtime: MicroPython's WebAssembly build from npm, run by node.
+# Without npm (or the registry) the lane is skipped with a reason; nothing else stops.
+WASM_PKG := @micropython/micropython-webassembly-pyscript@1.27.0
+WASM_STAMP := build/wasm/.installed-1.27.0
+
+$(WASM_STAMP):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix build/wasm --no-save --no-audit --no-fund --loglevel=error $(WASM_PKG) \
+	  && touch $@ || echo "npm install $(WASM_PKG) failed: the [wasm32] lane will be skipped"; \
+	else echo "no npm: the [wasm32] lane will be skipped (apt-get install nodejs npm)"; fi
+
+wasm: $(WASM_STAMP)
+
 # Progress dots and a summary (failures keep their MicroPython tracebacks; -ra lists every
 # skip with its reason). PYTEST_ARGS="-v" for one line per item, "-k ring" to narrow.
-test: $(STAMP)
+test: $(STAMP) $(WASM_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
