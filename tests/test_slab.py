@@ -26,6 +26,7 @@ H = 10  # header words before the slot words in slab._m
 HINT, FREE, SLOTS = 0, 1, 9
 LEN = 0x3FFFF
 LIMIT = 1 << 30
+FORGED = (LIMIT, 1 << 40, -(1 << 40))  # out-of-range handles (big ints on 32-bit)
 
 
 def kernels():
@@ -401,7 +402,10 @@ def check_no_alloc(s):
     assert no_alloc(s.readinto, h, buf) == -1
     assert no_alloc(s.try_free, 0) is False
     assert no_alloc(s.try_free, -7) is False
-    assert no_alloc(s.try_free, LIMIT) is False
+    for forged in FORGED:  # heap ints on 32-bit boards: rejected without arithmetic
+        assert no_alloc(s.try_free, forged) is False
+        assert no_alloc(s.valid, forged) is False
+        assert no_alloc(s.size, forged) == -1
     assert no_alloc(s.try_alloc, 0) == 0
     assert no_alloc(s.try_alloc, 1 << 25) == 0
     assert no_alloc(s.try_free, run) is True
