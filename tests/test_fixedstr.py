@@ -290,7 +290,9 @@ def test_no_alloc_render():
         assert no_alloc(_render_twice, s, fmt, 1234) == len("T=123.4C RH=-1234% N=1.235\n")
         assert s == "T=123.4C RH=-1234% N=1.235\n"
         s.clear()
-        assert no_alloc(_render_twice, s, fmt, (1 << 30) - 1) == len(str(s))
+        # t + 1 = 2**30 - 1, the largest small int on 32-bit (2**30 is a heap int there).
+        assert no_alloc(_render_twice, s, fmt, (1 << 30) - 2) == len(str(s))
+        assert s == "T=107374182.2C RH=-1073741822% N=1073741.823\n"
 
 
 def test_render_no_heap_use_viper():

@@ -184,8 +184,10 @@ def _width(v, dec):
         v = -v
     nd = 1
     t = 10
-    while nd < 10 and v >= t:
+    while v >= t:
         nd += 1
+        if nd == 10:  # before t = 10**10, a heap int on 32-bit boards
+            break
         t *= 10
     if nd <= dec:
         nd = dec + 1
