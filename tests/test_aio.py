@@ -196,6 +196,10 @@ def test_same_loop_producer_with_the_stand_in_flag():
     # Adafruit's asyncio (CircuitPython) has no ThreadSafeFlag and its loop has no
     # call_soon_threadsafe: mpalloc.aio then uses the stand-in, set() from a task on the
     # same loop. It hung there when the stand-in called call_soon_threadsafe.
+    import asyncio
+
+    if not hasattr(asyncio, "run"):
+        skip("no asyncio.run: asyncio runs on the JavaScript event loop (WebAssembly port)")
     saved = aio.ThreadSafeFlag
     aio.ThreadSafeFlag = _SameLoopFlag
     try:
