@@ -316,3 +316,88 @@ def test_fixedvec_extend_with_itself_doubles():
             assert list(v) == [1, 2, 3, 1, 2, 3], (cls.KERNEL, tc)
             raises(CapacityError, v.extend, v)
             assert list(v) == [1, 2, 3, 1, 2, 3]
+
+
+def _arena_state(a):
+    return (a.used(), a.remaining(), a.mark())
+
+
+def test_arena_take_refuses_floats_and_big_ints():
+    from mpalloc.arena import Arena
+
+    a = Arena(64)
+    assert a.take(8) == 0
+    before = _arena_state(a)
+    for bad in (1.5, 0.0, None):
+        raises(TypeError, a.take, bad)
+        raises(TypeError, a.take_aligned, bad, 4)
+        raises(TypeError, a.take_aligned, 4, 2.0)
+        assert _arena_state(a) == before, bad
+    for big in (1 << 30, 1 << 31, 1 << 40, 1 << 64, -(1 << 64)):
+        assert a.take(big) == -2, big
+        assert a.take_aligned(big, 4) == -2, big
+        assert a.take_aligned(4, big) == -2, big
+        assert _arena_state(a) == before, big
+    raises(TypeError, a.alloc, 1.5)
+    assert _arena_state(a) == before
+    assert a.take(4) == 8  # still works
+
+
+def test_arena_take_big_ints_no_alloc():
+    from mpalloc.arena import Arena
+
+    if not IS_MICROPYTHON:
+        no_alloc(len, "")
+    a = Arena(64)
+    for big in (1 << 30, 1 << 40, 1 << 64, -(1 << 64)):
+        assert no_alloc(a.take, big) == -2
+        assert no_alloc(a.take_aligned, big, 4) == -2
+        assert no_alloc(a.take_aligned, 4, big) == -2
+
+
+def test_stack_refuses_floats_and_big_ints():
+    from mpalloc.stack import Stack
+
+    s = Stack(64)
+    h = s.alloc(8)
+    before = (s.mark(), s.used(), s.offset(h))
+    for bad in (1.5, 8.0, None):
+        raises(TypeError, s.try_alloc, bad, 1)
+        raises(TypeError, s.try_alloc, 4, float(2) if bad is not None else None)
+        raises(TypeError, s.alloc, bad)
+        assert (s.mark(), s.used(), s.offset(h)) == before, bad
+    raises(TypeError, s.try_free, float(h))  # equal to the live handle: not freed
+    assert s.mark() == 1
+    for big in (1 << 30, 1 << 40, 1 << 64, -(1 << 64)):
+        assert s.try_alloc(big, 1) == 0 and s.try_alloc(4, big) == 0
+        assert s.try_free(h + big) is False and s.try_free(big) is False
+        assert (s.mark(), s.used(), s.offset(h)) == before, big
+    assert s.try_free(h) is True
+
+
+def test_stack_big_ints_no_alloc():
+    from mpalloc.stack import Stack
+
+    if not IS_MICROPYTHON:
+        no_alloc(len, "")
+    s = Stack(64)
+    h = s.alloc(8)
+    for big in (1 << 30, 1 << 40, 1 << 64, -(1 << 64)):
+        assert no_alloc(s.try_alloc, big, 1) == 0
+        assert no_alloc(s.try_alloc, 4, big) == 0
+        x = h + big
+        assert no_alloc(s.try_free, x) is False
+
+
+def test_configure_same_figures_as_floats_refused():
+    from mpalloc import global_slab
+
+    global_slab._reset()
+    try:
+        s = global_slab.configure(512, 16)
+        for size, slots in ((512.0, 16), (512, 16.0), (True, 16)):
+            raises(TypeError, global_slab.configure, size, slots)
+            assert global_slab.slab() is s
+        assert global_slab.configure(512, 16) is s
+    finally:
+        global_slab._reset()

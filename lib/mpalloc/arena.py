@@ -163,16 +163,16 @@ class Arena:
     def take(self, n):
         """Take ``n`` bytes (alignment 1); return their offset into ``arena.buf``.
 
-        -1 when they do not fit, -2 for a request that can never succeed (n < 0): the
+        -1 when they do not fit, -2 for a request that can never succeed (n < 0 or
+        n >= 2**30, a big int included); TypeError for a non-int n, nothing changed. The
         arena moves into a kept block if one fits, but never allocates a new block.
         No allocation, IRQ-safe, O(1). Read ``arena.buf`` after the call: it is the
         block the bytes are in.
         """
         p = self._p
-        e = p + n
-        if e > self._end or n < 0:
+        if n < 0 or n > self._end - p:  # no arithmetic on n yet: a big int allocates
             return self._slow(n, 1, False)
-        self._p = e
+        self._p = p + (n | 0)  # | 0: TypeError for a float n, before anything changes
         return p
 
     def take_aligned(self, n, align):
@@ -181,10 +181,12 @@ class Arena:
         ``align``: where ``alloc`` raises ValueError, this IRQ-safe form returns -2).
         No allocation, IRQ-safe, O(1).
         """
+        if n < 0 or n > _WRAP or align < 1 or align > MAX_ALIGN:  # before arithmetic
+            return self._slow(n, align, False)
         a = self._a
-        p = ((self._p + a + align - 1) & -align) - a
-        e = p + n
-        if e > self._end or n < 0 or (align - 1) & (align | _BAD_ALIGN):
+        p = ((self._p + a + align - 1) & -align) - a  # TypeError for a float align
+        e = p + (n | 0)  # TypeError for a float n
+        if e > self._end or (align - 1) & (align | _BAD_ALIGN):
             return self._slow(n, align, False)
         self._p = e
         return p
@@ -217,7 +219,10 @@ class Arena:
             if (_type(n) is not _int or _type(align) is not _int or n < 0
                     or (align - 1) & (align | _BAD_ALIGN)):
                 _cold().bad_alloc(n, align)  # raises
-        elif n < 0 or (align - 1) & (align | _BAD_ALIGN):
+        elif (n < 0 or n > _WRAP or align < 1 or align > MAX_ALIGN
+              or (n | 0) & 0 or (align - 1) & (align | _BAD_ALIGN)):
+            # Out of range (checked before any arithmetic: a big int would allocate);
+            # "| 0" and "&" raise TypeError for a float before anything changes.
             return -2
         c = self._c
         k = c[_BI] + 1

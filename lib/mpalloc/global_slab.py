@@ -41,8 +41,8 @@ def configure(size, slots):
     global _slab, _figs
     s = _slab
     if s is not None:
-        if _figs == (size, slots):
-            return s  # same figures: nothing to do
+        if _figs == (size, slots) and type(size) is int and type(slots) is int:
+            return s  # same figures: nothing to do (512.0 == 512, but is no size)
         live = s.stats()["in_use"]
         if live:
             from mpalloc import _bytebuf_cold

@@ -81,12 +81,18 @@ class Stack:
     def try_alloc(self, n, align):
         """Allocate ``n`` bytes at an address that is a multiple of ``align``; return
         a handle, or 0 when they do not fit, the table is full, n < 0 or align is not a
-        power of two up to MAX_ALIGN. No allocation, IRQ-safe, O(1).
+        power of two up to MAX_ALIGN (any int: big ones included); TypeError for a float,
+        nothing changed. No allocation, IRQ-safe, O(1).
         """
         t = self._t
+        # Ranges first, with no arithmetic on the arguments (a big int would allocate);
+        # "| 0" and "&" raise TypeError for a float before anything changes.
+        if n < 0 or n > t[_SIZE] or align < 1 or align > MAX_ALIGN or t[_D] == t[_DEPTH]:
+            t[_FAILS] = (t[_FAILS] + 1) & _SERIAL_MAX
+            return 0
+        n |= 0
         p = ((t[_POS] + t[_LOW] + align - 1) & -align) - t[_LOW]
-        if (p + n > t[_SIZE] or n < 0 or t[_D] == t[_DEPTH]
-                or (align - 1) & (align | _BAD_ALIGN)):
+        if p + n > t[_SIZE] or (align - 1) & (align | _BAD_ALIGN):
             t[_FAILS] = (t[_FAILS] + 1) & _SERIAL_MAX
             return 0
         i = _H + (t[_D] << 2)
@@ -104,7 +110,11 @@ class Stack:
         ``CapacityError`` when ``depth`` allocations are live, ValueError for n < 0 or
         a bad align, TypeError for non-ints; the stack is unchanged after an error.
         Allocates only the exception. O(1). Not IRQ-safe."""
-        h = self.try_alloc(n, align)
+        try:
+            h = self.try_alloc(n, align)
+        except TypeError:  # a float n or align: counted, then the error with the numbers
+            self._t[_FAILS] = (self._t[_FAILS] + 1) & _SERIAL_MAX
+            h = 0
         if h:
             return h
         _cold().stack_alloc_error(self, n, align)  # raises
@@ -116,6 +126,7 @@ class Stack:
         i = _H - 4 + (t[_D] << 2)
         if i < _H or t[i] != h:
             return False
+        h & 0  # TypeError for a float equal to the handle (1.0 == 1), nothing changed
         t[_POS] = t[i + 1]
         t[_D] -= 1
         return True
