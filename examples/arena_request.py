@@ -15,7 +15,10 @@ Idiom:
 import gc
 import sys
 
-sys.path.insert(0, "lib")
+try:  # run from anywhere: the repo's lib/ beside examples/ (on a board /lib is on sys.path)
+    sys.path.insert(0, (__file__.rsplit("/", 1)[0] if "/" in __file__ else ".") + "/../lib")
+except NameError:
+    pass
 
 from mpalloc.arena import Arena, Layout  # noqa: E402
 

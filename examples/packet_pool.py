@@ -1,6 +1,6 @@
 """Network / UART packet buffers from a BlockPool, and the worst-case latency it buys.
 
-    micropython examples/packet_pool.py      (from the repository root)
+    micropython examples/packet_pool.py      (from any directory)
 
 Part 1: a receive loop takes a 64-byte block per packet, fills it with `write` (no
 memoryview), hands the index to a "consumer" queue, which copies it out with
@@ -16,7 +16,10 @@ import gc
 import sys
 import time
 
-sys.path.insert(0, "lib")
+try:  # run from anywhere: the repo's lib/ beside examples/ (on a board /lib is on sys.path)
+    sys.path.insert(0, (__file__.rsplit("/", 1)[0] if "/" in __file__ else ".") + "/../lib")
+except NameError:
+    pass
 
 from mpalloc.pool import BlockPool  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Game-style object reuse: particles come from an ObjectPool, never from the heap.
 
-    micropython examples/particles.py        (from the repository root)
+    micropython examples/particles.py        (from any directory)
 
 Each frame spawns a few particles, moves all live ones (integer fixed-point maths, so
 no float objects), and returns the dead ones to the pool. The heap bytes allocated
@@ -11,7 +11,10 @@ inside each frame are printed: after the first frame (which creates each pool sl
 import gc
 import sys
 
-sys.path.insert(0, "lib")
+try:  # run from anywhere: the repo's lib/ beside examples/ (on a board /lib is on sys.path)
+    sys.path.insert(0, (__file__.rsplit("/", 1)[0] if "/" in __file__ else ".") + "/../lib")
+except NameError:
+    pass
 
 from mpalloc.pool import ObjectPool  # noqa: E402
 

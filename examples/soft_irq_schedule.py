@@ -23,11 +23,20 @@ On a board (pyboard, hard UART IRQ)::
     uart = UART(1, 115200, timeout=0)
     uart.irq(handler=lines.uart_irq, trigger=UART.IRQ_RXIDLE, hard=True)
 
-tests/test_uart_irq.py runs ``on_bytes`` under heap_lock on the unix port and lets
-the scheduler run ``drain``.
+Run it on the unix port (``micropython examples/soft_irq_schedule.py``): a thread stands
+in for the hard IRQ, feeds a few bursts under ``heap_lock`` and the scheduled ``drain``
+prints the lines. tests/test_uart_irq.py runs the same path as a test.
 """
 
+import sys
+import time
+
 import micropython
+
+try:  # run from anywhere: the repo's lib/ beside examples/ (on a board /lib is on sys.path)
+    sys.path.insert(0, (__file__.rsplit("/", 1)[0] if "/" in __file__ else ".") + "/../lib")
+except NameError:
+    pass
 
 _schedule = micropython.schedule
 
@@ -94,3 +103,49 @@ class LineAssembler:
         if not self.line.try_write(view):
             self.too_long += 1  # slab exhausted: drop this line, keep going
             self.line.clear()
+
+
+def _irq_stand_in(lines, bursts, done):
+    # A hard IRQ may not allocate: run each burst with the heap locked, as one would.
+    for chunk in bursts:
+        micropython.heap_lock()
+        try:
+            lines.on_bytes(chunk, len(chunk))
+        finally:
+            micropython.heap_unlock()
+        time.sleep_ms(5)  # the next "interrupt" comes a little later
+    done.append(True)
+
+
+def main():
+    import _thread
+
+    from mpalloc.bytebuf import ByteBuffer
+    from mpalloc.ring import ByteRing
+    from mpalloc.slab import Slab
+
+    print("soft-IRQ pattern: a thread stands in for the UART IRQ. Under heap_lock it only")
+    print("queues bytes in a ByteRing and schedules drain() once per burst; drain() runs")
+    print("in the main context, where it may allocate, and assembles the lines:")
+    got = []
+
+    def on_line(b):
+        got.append(b)
+        print("  line %d: %r" % (len(got), b))
+
+    lines = LineAssembler(ByteRing(64), ByteBuffer(Slab(256, 8)), on_line)
+    bursts = [bytearray(b"T=23.5C\nRH=4"), bytearray(b"5%\nN=12"), bytearray(b"34\n")]
+    done = []
+    _thread.start_new_thread(_irq_stand_in, (lines, bursts, done))
+    t0 = time.ticks_ms()
+    while not done or lines.pending:
+        if time.ticks_diff(time.ticks_ms(), t0) > 5000:
+            print("FAILED: the scheduled callback did not run")
+            sys.exit(1)
+        time.sleep_ms(1)  # the main loop: scheduled callbacks run between its bytecodes
+    print("%d lines, %d bytes lost (ring full), %d lines too long for the slab"
+          % (len(got), lines.lost, lines.too_long))
+
+
+if __name__ == "__main__":
+    main()

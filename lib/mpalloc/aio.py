@@ -24,7 +24,24 @@ loop, e.g. a task draining ``busio.UART``, and ``set()`` sets an ``asyncio.Event
 directly. The reader never loses a wake-up: it re-checks the queue after every wait.
 """
 
-import asyncio
+try:
+    import asyncio
+except ImportError:
+    # MicroPython freezes asyncio into the firmware and finds it through the ".frozen"
+    # entry of sys.path; MICROPYPATH=lib (the natural way to try mpalloc on the unix
+    # port) replaces the default path and drops that entry. Put it back and retry; it
+    # stays on the path because asyncio loads some submodules lazily.
+    import sys
+
+    if ".frozen" in sys.path:
+        raise
+    sys.path.append(".frozen")
+    try:
+        import asyncio
+    except ImportError:
+        sys.path.remove(".frozen")
+        raise ImportError("mpalloc.aio needs asyncio: built into MicroPython firmware; on "
+                          "CircuitPython install adafruit-circuitpython-asyncio into lib")
 
 _Flag = getattr(asyncio, "ThreadSafeFlag", None)
 
