@@ -76,11 +76,13 @@ def test_micropypath_lib_is_enough_for_aio(tmp_path):
            "from mpalloc.ring import ByteRing\n"
            "import asyncio\n"
            "r = QueueReader(ByteRing(16))\n"
+           "async def one():\n"
+           "    return 1\n"
            "async def main():\n"
            "    buf = bytearray(8)\n"
            "    r.push(b'hey', 3)\n"
            "    n = await r.readinto(buf)\n"
-           "    await asyncio.gather(asyncio.sleep(0), asyncio.sleep(0))\n"
+           "    assert await asyncio.gather(one(), one()) == [1, 1]  # a lazy submodule\n"
            "    print('AIO', bytes(buf[:n]))\n"
            "asyncio.run(main())\n")
     (tmp_path / "t.py").write_text(src)
