@@ -41,7 +41,8 @@ def test_readme_try_it_line_runs_as_written():
     m = re.search(r"^(MICROPYPATH=lib \.venv/bin/micropython -c .*)$", read("README.md"), re.M)
     assert m, "README lost its try-it line"
     line = m.group(1).split("  #")[0].strip()
-    micropython()
+    if not os.access(os.path.join(ROOT, ".venv", "bin", "micropython"), os.X_OK):
+        pytest.skip("the README's line uses .venv/bin/micropython: run `make venv`")
     rc, out = run(["bash", "-c", line], ROOT)
     assert rc == 0, out
     assert out.strip(), "the try-it line prints nothing"
