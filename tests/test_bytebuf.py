@@ -113,7 +113,7 @@ def test_buffer_write_read_model():
                 assert s.stats()["in_use"] == 0
             assert len(b) == len(model)
             used = (len(model) + s.block_size - 1) // s.block_size
-            assert s.stats()["blocks_in_use"] == used, (len(model), used)
+            assert s.stats()["in_use"] == used, (len(model), used)
         b.clear()
         assert s.stats()["in_use"] == 0
 
@@ -122,7 +122,7 @@ def test_buffer_fills_whole_slab_then_refuses():
     s = Slab(256, 8)
     b = ByteBuffer(s)
     assert b.write(pattern(256)) == 256
-    assert len(b) == 256 and s.stats()["free_blocks"] == 0
+    assert len(b) == 256 and s.stats()["free"] == 0
     assert b.try_write(b"x") is False
     assert b.write(b"") == 0
     assert b.to_bytes() == bytes(pattern(256))
@@ -134,17 +134,17 @@ def test_buffer_failed_write_is_atomic():
     other = ByteBuffer(s)
     b.write(b"abc")
     other.write(bytes(32 * 6))  # 6 chunks taken by someone else
-    before = (len(b), b.to_bytes(), s.stats()["in_use"], s.stats()["free_blocks"])
+    before = (len(b), b.to_bytes(), s.stats()["in_use"], s.stats()["free"])
     # 29 bytes left in b's chunk + 3 free chunks = 125 bytes; ask for 126.
     e = raises(AllocError, b.write, pattern(126))
     has_numbers(e, 126, 125, 29, 3)
-    assert (len(b), b.to_bytes(), s.stats()["in_use"], s.stats()["free_blocks"]) == before
+    assert (len(b), b.to_bytes(), s.stats()["in_use"], s.stats()["free"]) == before
     assert b.try_write(pattern(126)) is False
-    assert (len(b), b.to_bytes(), s.stats()["in_use"], s.stats()["free_blocks"]) == before
+    assert (len(b), b.to_bytes(), s.stats()["in_use"], s.stats()["free"]) == before
     # exactly what fits still goes in, and the buffer still works
     assert b.write(pattern(125)) == 125
     assert b.to_bytes() == b"abc" + bytes(pattern(125))
-    assert s.stats()["free_blocks"] == 0
+    assert s.stats()["free"] == 0
     other.clear()
     b.clear()
     assert s.stats()["in_use"] == 0
@@ -639,4 +639,4 @@ def test_two_thread_stress_irq_safe_slab():
     total = 1000000
     assert _stress_deque(d, s, total) == total
     st = s.stats()
-    assert st["in_use"] == 0 and st["free_blocks"] == 64, st
+    assert st["in_use"] == 0 and st["free"] == 64, st

@@ -37,7 +37,7 @@ TARGETED = {"ring_put_get": 1.0, "ring_128": 2.5, "ring_128_big": 2.5, "slab_48"
 NUMBER = (int, float)
 FAMILIES = ("bytebuf", "arena", "pool", "fixed", "memops")
 PUBLIC = ("errors", "ring", "slab", "bytebuf", "global_slab", "aio", "arena", "stack", "pool",
-          "fixed", "memops")
+          "fixed", "memops", "observe")
 ARCHES = ("armv6m", "armv7emsp", "rv32imc", "xtensawin")
 
 

@@ -149,7 +149,7 @@ class SlabMachine(RuleBasedStateMachine):
         # the blocks of live runs never overlap and cover exactly blocks_in_use
         bs = self.s.block_size
         used = sum((len(v) + bs - 1) // bs for v in self.model.values())
-        assert self.s.stats()["blocks_in_use"] == used
+        assert self.s.stats()["in_use"] == used
 
 
 def test_slab_state_machine():

@@ -11,7 +11,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG = os.path.join(ROOT, "lib", "mpalloc")
 PUBLIC = ("errors", "ring", "slab", "bytebuf", "global_slab", "aio", "arena", "stack", "pool",
-          "fixed", "memops")
+          "fixed", "memops", "observe")
 DUNDERS = {"__init__", "__len__", "__iter__", "__getitem__", "__setitem__", "__contains__",
            "__enter__", "__exit__", "__bool__", "__str__"}
 

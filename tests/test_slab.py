@@ -82,11 +82,11 @@ def audit(s):
     assert i == n
     assert m[FREE] == free, (m[FREE], free)
     st = s.stats()
-    assert st["in_use"] == len(heads), (st, heads)
-    assert st["blocks_in_use"] == n - free
-    assert st["free_blocks"] == free
-    assert st["peak"] >= st["blocks_in_use"]
-    assert st["allocs"] - st["frees"] == st["in_use"]
+    assert st["live"] == len(heads), (st, heads)
+    assert st["in_use"] == n - free
+    assert st["free"] == free
+    assert st["peak"] >= st["in_use"]
+    assert st["allocs"] - st["frees"] == st["live"]
     assert m[HINT] in boundaries, ("hint inside a run", m[HINT])
     return heads
 
@@ -150,7 +150,7 @@ def test_block_size_is_size_div_slots():
     s = Slab(1000, 7)  # 142-byte blocks: 143 bytes need 2, 284 need 2, 285 need 3
     for n, k in ((1, 1), (142, 1), (143, 2), (284, 2), (285, 3), (994, 7)):
         h = s.alloc(n)
-        assert s.stats()["blocks_in_use"] == k, (n, k, s.stats())
+        assert s.stats()["in_use"] == k, (n, k, s.stats())
         s.free(h)
 
 
@@ -175,7 +175,7 @@ def test_multi_block_runs_contiguous():
         assert s.readinto(b, out) == 100 and bytes(out) == data
         # freeing the run returns all 4 blocks; a 128-byte run fits there again
         s.free(b)
-        assert s.stats()["blocks_in_use"] == 2
+        assert s.stats()["in_use"] == 2
         d = s.alloc(128)
         assert slot_of(d) == slot_of(b)
         assert bytes(s.get(a)) == b"\xaa" * 32 and bytes(s.get(c)) == b"\xcc" * 5
@@ -229,7 +229,7 @@ def test_many_slots():
             for h in hs:
                 s.free(h)
             st = s.stats()
-            assert st["in_use"] == 0 and st["blocks_in_use"] == 0 and st["peak"] == slots
+            assert st["live"] == 0 and st["in_use"] == 0 and st["peak"] == slots
             big = s.alloc(slots * 4)  # the whole slab as one run
             assert s.size(big) == slots * 4
             s.free(big)
@@ -662,7 +662,7 @@ def test_bad_alloc_args_leave_state_unchanged():
         e = raises(AllocError, s.alloc, 32 * 3)
         has_numbers(e, 96, 3, 2)
         assert "free" in str(e) and "larger" in str(e)
-        assert s.stats()["free_blocks"] == 3 and s.stats()["largest_free_run"] == 2
+        assert s.stats()["free"] == 3 and s.stats()["largest_free_run"] == 2
         # still works
         d = s.alloc(64)
         assert slot_of(d) == 0
@@ -743,9 +743,9 @@ def test_bad_buffers_leave_state_unchanged():
 
 def test_stats_counters():
     s = Slab(320, 10)
-    assert s.stats() == {"allocs": 0, "frees": 0, "failures": 0, "in_use": 0,
-                         "blocks_in_use": 0, "peak": 0, "free_blocks": 10,
-                         "largest_free_run": 10}
+    assert s.stats() == {"unit": "blocks", "capacity": 10, "allocs": 0, "frees": 0,
+                         "failures": 0, "live": 0, "in_use": 0, "peak": 0, "free": 10,
+                         "block_size": 32, "largest_free_run": 10}
     a = s.alloc(100)  # 4 blocks
     b = s.alloc(1)
     s.free(a)
@@ -753,9 +753,9 @@ def test_stats_counters():
     assert s.try_alloc(0) == 0
     st = s.stats()
     assert st["allocs"] == 2 and st["frees"] == 1 and st["failures"] == 2
-    assert st["in_use"] == 1 and st["blocks_in_use"] == 1 and st["peak"] == 5
+    assert st["live"] == 1 and st["in_use"] == 1 and st["peak"] == 5
     s.free(b)
-    assert s.stats()["peak"] == 5 and s.stats()["blocks_in_use"] == 0
+    assert s.stats()["peak"] == 5 and s.stats()["in_use"] == 0
     assert "Slab" in repr(s)
 
 
@@ -764,7 +764,7 @@ def test_block_larger_than_alloc_limit():
     assert s.block_size == 300000
     h = s.alloc(slab.MAX_ALLOC)
     assert s.size(h) == slab.MAX_ALLOC
-    assert s.stats()["blocks_in_use"] == 1
+    assert s.stats()["in_use"] == 1
     e = raises(ValueError, s.alloc, slab.MAX_ALLOC + 1)
     has_numbers(e, slab.MAX_ALLOC + 1, slab.MAX_ALLOC)
     assert s.try_alloc(slab.MAX_ALLOC + 1) == 0
@@ -893,7 +893,7 @@ def test_irq_safe_two_threads():
     for r in results:
         assert isinstance(r, int) and r > 0, results
     st = s.stats()
-    assert st["in_use"] == 0 and st["blocks_in_use"] == 0 and st["free_blocks"] == 24, st
+    assert st["live"] == 0 and st["in_use"] == 0 and st["free"] == 24, st
     assert st["allocs"] == st["frees"] == results[0] + results[1], (st, results)
     assert owner == bytearray(s.slots)
     audit(s)

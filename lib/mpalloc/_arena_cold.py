@@ -32,7 +32,9 @@ _LIMIT = const(16)
 # Stack._t indices (as in stack.py).
 _D = const(0)
 _POS = const(1)
+_SER = const(2)
 _SFAILS = const(3)
+_SPEAK = const(7)
 _H = const(8)
 
 
@@ -141,35 +143,57 @@ def trim(a):
 
 def stats(a):
     c = a._c
-    return {"allocs": c[_ALLOCS], "bytes": (c[_REL] + a.used()) & _WRAP,
-            "failures": c[_FAILS], "high_water": a.high_water,
-            "used": a.used(), "held": c[_HELD], "blocks": len(c[_BLOCKS]),
-            "scopes": c[_SD]}
+    return {"unit": "bytes", "capacity": c[_HELD], "in_use": a.used(),
+            "free": a.remaining(), "peak": a.high_water,
+            "allocs": None if c[_ALLOCS] < 0 else c[_ALLOCS], "frees": None,
+            "failures": c[_FAILS], "bytes": (c[_REL] + a.used()) & _WRAP,
+            "blocks": len(c[_BLOCKS]), "scopes": c[_SD]}
 
 
-def dump(a):
+def dump(a, stream):
+    from mpalloc import observe
+
+    out = observe._out(stream)
     c = a._c
     lim = c[_LIMIT]
-    out = ["Arena: %d blocks, %d bytes held, position %d, high water %d%s"
-           % (len(c[_BLOCKS]), c[_HELD], a.used(), a.high_water,
-              ", limit %d" % lim if lim is not None else "")]
+    al = c[_ALLOCS]
+    out.write("Arena: %d blocks, %d bytes held, position %d, high water %d, allocs %s, "
+              "failures %d%s\n" % (len(c[_BLOCKS]), c[_HELD], a.used(), a.high_water,
+                                   "-" if al < 0 else al, c[_FAILS],
+                                   ", limit %d" % lim if lim is not None else ""))
     marks = c[_SC][:c[_SD]]
     bi = c[_BI]
-    for k in range(len(c[_BLOCKS])):
+    pos = a.used()
+    largest = 0
+    nb = len(c[_BLOCKS])
+    for k in range(nb):
         base = c[_BASES][k]
         n = len(c[_BLOCKS][k])
         if k < bi:
             state = "full"
         elif k == bi:
             state = "current, %d used, %d free" % (a._p, n - a._p)
+            largest = n - a._p
         else:
             state = "kept, free"
+            if n > largest:
+                largest = n
+        if k >= observe.MAX_LINES:
+            continue
         here = ["scope %d @%d" % (i, m) for i, m in enumerate(marks)
                 if base <= m < base + n or (k == bi and m == base + n)]
-        out.append("  block %d: positions %d..%d (%d bytes, addr%%4096=%d) %s%s"
-                   % (k, base, base + n, n, c[_LOWS][k], state,
-                      ("; " + ", ".join(here)) if here else ""))
-    return "\n".join(out)
+        out.write("  block %d: positions %d..%d (%d bytes, addr%%4096=%d) %s%s\n"
+                  % (k, base, base + n, n, c[_LOWS][k], state,
+                     ("; " + ", ".join(here)) if here else ""))
+    observe._more(out, observe.MAX_LINES, nb)
+
+    def cell(i):
+        return "#" if i < pos else "."
+
+    observe._cells(out, c[_HELD], cell, "byte")
+    free = a.remaining()
+    out.write("  free: %d bytes past the position, largest piece %d (fragmentation %s)\n"
+              % (free, largest, "%d%%" % ((free - largest) * 100 // free) if free else "-"))
 
 
 def arena_repr(a):
@@ -296,8 +320,45 @@ def stack_bad_mark(mark, d):
 
 def stack_stats(s):
     t = s._t
-    return {"live": t[_D], "used": t[_POS], "size": s.capacity, "capacity": s.capacity,
-            "depth": s.depth, "failures": t[_SFAILS]}
+    d = t[_D]
+    return {"unit": "bytes", "capacity": s.capacity, "in_use": t[_POS],
+            "free": s.capacity - t[_POS], "peak": t[_SPEAK], "allocs": t[_SER],
+            "frees": (t[_SER] - d) % _WRAP, "failures": t[_SFAILS], "live": d,
+            "depth": s.depth}
+
+
+def stack_dump(s, stream):
+    from mpalloc import observe
+
+    out = observe._out(stream)
+    t = s._t
+    d = t[_D]
+    out.write("Stack: %d of %d bytes used, %d of %d entries live, peak %d, allocs %d, "
+              "failures %d\n" % (t[_POS], s.capacity, d, s.depth, t[_SPEAK], t[_SER],
+                                 t[_SFAILS]))
+    st = [0]  # the first entry that may hold or follow byte i (cells go forward)
+
+    def cell(i):
+        # '#' allocated, '-' alignment padding, '.' free (above the top)
+        if i >= t[_POS]:
+            return "."
+        k = st[0]
+        while k < d and t[_H + (k << 2) + 2] + t[_H + (k << 2) + 3] <= i:
+            k += 1
+        st[0] = k
+        return "#" if k < d and t[_H + (k << 2) + 2] <= i else "-"
+
+    observe._cells(out, s.capacity, cell, "byte")
+    for j in range(d - 1, -1, -1):  # top first
+        if d - 1 - j >= observe.MAX_LINES:
+            break
+        e = _H + (j << 2)
+        out.write("  #%d handle %d: offset %d, %d bytes%s\n" % (
+            j + 1, t[e], t[e + 2], t[e + 3],
+            ", %d padding" % (t[e + 2] - t[e + 1]) if t[e + 2] > t[e + 1] else ""))
+    observe._more(out, observe.MAX_LINES, d)
+    out.write("  free: %d bytes above the top (one run: fragmentation 0%%)\n"
+              % (s.capacity - t[_POS]))
 
 
 def stack_repr(s):

@@ -7,11 +7,15 @@ needs it, so none of this costs RAM after importing the public modules.
 from mpalloc._util import const
 
 _N = const(0)  # header words of ByteBuffer/ByteDeque._h (see bytebuf.py)
+_RP = const(1)
 _WP = const(3)
 _WE = const(4)
 _QC = const(7)
 _QL = const(8)
+_QH = const(5)
 _BS = const(9)
+_HD = const(16)
+_SFREE = const(1)  # Slab._m: free blocks
 
 
 # ---- bytebuf --------------------------------------------------------------------------
@@ -42,7 +46,7 @@ def full(self, n):
     h = self._h
     bs = h[_BS]
     room = h[_WE] - h[_WP]
-    free = s.stats()["free_blocks"]
+    free = s._m[_SFREE]
     raise AllocError(
         "ByteBuffer.write(%d bytes): needs %d new chunks of %d bytes, %d bytes "
         "free (%d in the last chunk + %d free chunks; the slab has %d); this buffer "
@@ -55,6 +59,57 @@ def full(self, n):
 def rep(self, name):
     h = self._h
     return "<%s %d bytes in %d chunks of %d>" % (name, h[_N], h[_QC], h[_BS])
+
+
+def _free(self):
+    # Bytes this chain can still take now: the tail chunk's rest + free slab chunks.
+    h = self._h
+    s = self._s
+    if s is None:
+        return 0
+    k = s._m[_SFREE]
+    if k > h[_QL] - h[_QC]:
+        k = h[_QL] - h[_QC]
+    return h[_WE] - h[_WP] + k * h[_BS]
+
+
+def stats(self):
+    h = self._h
+    d = {"unit": "bytes", "capacity": h[_QL] * h[_BS], "in_use": h[_N],
+         "free": _free(self), "peak": None, "allocs": None, "frees": None,
+         "failures": None, "chunks": h[_QC], "chunk_size": h[_BS]}
+    if hasattr(self, "pop_front"):
+        d["dropped"] = None
+    return d
+
+
+def dump(self, stream, name):
+    from mpalloc import observe
+
+    out = observe._out(stream)
+    h = self._h
+    s = self._s
+    qc = h[_QC]
+    bs = h[_BS]
+    if s is None:
+        out.write("%s: not bound to a slab (global_slab.configure() not called yet)\n"
+                  % name)
+        return
+    out.write("%s: %d bytes in %d chunks of %d bytes (at most %d chunks), slab %d of %d "
+              "chunks free\n" % (name, h[_N], qc, bs, h[_QL], s._m[_SFREE], s.slots))
+    first = h[_RP] % bs if hasattr(self, "pop_front") and qc else 0
+    for i in range(qc):
+        if i >= observe.MAX_LINES:
+            break
+        hd = h[_HD + (h[_QH] + i) % h[_QL]]
+        lo = first if i == 0 else 0
+        hi = (h[_WP] - ((hd & 0x3FFFF) - 1) * bs) if i == qc - 1 else bs
+        out.write("  chunk %d: slot %d, bytes %d..%d (%d)\n"
+                  % (i, (hd & 0x3FFFF) - 1, lo, hi, hi - lo))
+    observe._more(out, observe.MAX_LINES, qc)
+    out.write("  free: %d bytes (%d in the tail chunk, the rest in free slab chunks; "
+              "chunks need not be contiguous: no fragmentation)\n"
+              % (_free(self), h[_WE] - h[_WP]))
 
 
 def chunks(self):

@@ -238,17 +238,38 @@ def o_stats(self):
     cap = m[_OCAP]
     inuse = cap - m[_ON]
     return {
-        "allocations": m[_OACQ],
-        "releases": (m[_OACQ] - inuse) & _M30,
-        "failures": m[_OFAIL],
-        "in_use": inuse,
-        "peak": m[_OPEAK],
-        "available": m[_ON],
+        "unit": "objects",
         "capacity": cap,
+        "in_use": inuse,
+        "free": m[_ON],
+        "peak": m[_OPEAK],
+        "allocs": m[_OACQ],
+        "frees": (m[_OACQ] - inuse) & _M30,
+        "failures": m[_OFAIL],
         "max_capacity": self.max_capacity,
         "grows": m[_OGROW],
-        "utilisation": inuse / cap,
     }
+
+
+def o_dump(self, stream):
+    from mpalloc import observe
+
+    out = observe._out(stream)
+    m = self._m
+    cap = m[_OCAP]
+    inuse = cap - m[_ON]
+    kind = type(self._objs[0]).__name__ if cap else "-"
+    out.write("ObjectPool: %d of %d %s objects in use (max %d), peak %d, allocs %d, "
+              "frees %d, failures %d, grows %d\n" % (
+                  inuse, cap, kind, self.max_capacity, m[_OPEAK], m[_OACQ],
+                  (m[_OACQ] - inuse) & _M30, m[_OFAIL], m[_OGROW]))
+    base = _OH + cap
+
+    def cell(i):
+        return "#" if m[base + i] else "."
+
+    observe._cells(out, cap, cell, "object")
+    observe._runs(out, cap, lambda i: not m[base + i], "objects")
 
 
 def o_repr(self):
@@ -327,19 +348,41 @@ def b_stats(self):
     m = self._m
     n = self.count
     d = {
-        "allocations": m[_BALLOC],
-        "releases": m[_BFREE],
-        "failures": m[_BFAIL],
-        "in_use": n - m[_BNFREE],
-        "peak": m[_BPEAK],
-        "available": m[_BNFREE],
+        "unit": "blocks",
         "capacity": n,
-        "utilisation": (n - m[_BNFREE]) / n,
+        "in_use": n - m[_BNFREE],
+        "free": m[_BNFREE],
+        "peak": m[_BPEAK],
+        "allocs": m[_BALLOC],
+        "frees": m[_BFREE],
+        "failures": m[_BFAIL],
+        "block_size": self.block_size,
     }
     if self.poison is not None:
         d["poison_hits"] = self._hits
         d["last_poison_hit"] = self._last_hit
     return d
+
+
+def b_dump(self, stream):
+    from mpalloc import observe
+
+    out = observe._out(stream)
+    m = self._m
+    n = self.count
+    out.write("BlockPool: %d of %d blocks of %d bytes in use (%s), peak %d, allocs %d, "
+              "frees %d, failures %d%s\n" % (
+                  n - m[_BNFREE], n, self.block_size, self.strategy, m[_BPEAK],
+                  m[_BALLOC], m[_BFREE], m[_BFAIL],
+                  ", poison hits %d (last block %d)" % (self._hits, self._last_hit)
+                  if self.poison is not None else ""))
+    used = self.used
+
+    def cell(i):
+        return "#" if used(i) else "."
+
+    observe._cells(out, n, cell, "block")
+    observe._runs(out, n, lambda i: not used(i), "blocks")
 
 
 def b_repr(self):

@@ -40,6 +40,38 @@ def rep(self):
         self.any(), self.capacity, self.dropped, self.KERNEL)
 
 
+def stats(self):
+    return {"unit": "bytes", "capacity": self.capacity, "in_use": self.any(),
+            "free": self.space(), "peak": None, "allocs": None, "frees": None,
+            "failures": None, "dropped": self.dropped}
+
+
+def _indices(self):
+    # (read, write) storage indices of either kernel's layout (see _ring_viper/_ring_py).
+    if self.KERNEL == "py":
+        return self._r, self._w
+    m = self._m
+    return (m[4] | m[5] << 8 | m[6] << 16 | m[7] << 24,
+            m[0] | m[1] << 8 | m[2] << 16 | m[3] << 24)
+
+
+def dump(self, stream):
+    from mpalloc import observe
+
+    out = observe._out(stream)
+    r, w = _indices(self)
+    size = self.capacity + 1
+    out.write("ByteRing: %d of %d bytes waiting, %d free, dropped %d, kernel %s\n" % (
+        self.any(), self.capacity, self.space(), self.dropped, self.KERNEL))
+
+    def cell(i):  # storage byte i: waiting between r and w (wrapping)
+        return "#" if (r <= i < w if r <= w else (i >= r or i < w)) else "."
+
+    observe._cells(out, size, cell, "byte")
+    out.write("  read index %d, write index %d of %d storage bytes (one stays empty)%s\n"
+              % (r, w, size, "; the waiting bytes wrap" if w < r else ""))
+
+
 def badbuf(self, name, buf):
     try:
         n = len(buf)

@@ -89,15 +89,80 @@ def badbuf(name, buf):
 def stats(self):
     m = self._m
     return {
+        "unit": "blocks",
+        "capacity": self.slots,
+        "in_use": self.slots - m[_FREE],
+        "free": m[_FREE],
+        "peak": m[_PEAK],
         "allocs": m[_ALLOCS],
         "frees": m[_FREES],
         "failures": m[_FAILS],
-        "in_use": m[_LIVE],
-        "blocks_in_use": self.slots - m[_FREE],
-        "peak": m[_PEAK],
-        "free_blocks": m[_FREE],
+        "live": m[_LIVE],
+        "block_size": self.block_size,
         "largest_free_run": self._find(0),
     }
+
+
+def _blocks(self):
+    # Per-block state for a memory map, walked forward (no per-block array): a
+    # function i -> '#' (first block of an allocation), '=' (rest of its run), '.'.
+    m = self._m
+    bs = self.block_size
+    st = [0, -1]  # next head to look at, end of the current run
+
+    def cell(i):
+        while st[0] <= i:
+            w = m[_H + st[0]] & _LEN
+            if w:
+                st[1] = st[0] + (w + bs - 1) // bs
+                if st[0] == i:
+                    st[0] = st[1]
+                    return "#"
+                st[0] = st[1]
+            else:
+                st[0] += 1
+        return "=" if i < st[1] else "."
+
+    return cell
+
+
+def dump(self, stream):
+    from mpalloc import observe
+
+    out = observe._out(stream)
+    m = self._m
+    n = self.slots
+    bs = self.block_size
+    out.write("Slab: %d blocks of %d bytes, %d live allocations in %d blocks, peak %d, "
+              "allocs %d, frees %d, failures %d\n" % (
+                  n, bs, m[_LIVE], n - m[_FREE], m[_PEAK], m[_ALLOCS], m[_FREES],
+                  m[_FAILS]))
+    observe._cells(out, n, _blocks(self), "block")
+    shown = 0
+    s = 0
+    while s < n:
+        w = m[_H + s]
+        ln = w & _LEN
+        if not ln:
+            s += 1
+            continue
+        k = (ln + bs - 1) // bs
+        if shown < observe.MAX_LINES:
+            out.write("  live: slot %d, generation %d, %d bytes in %d block%s\n" % (
+                s, ((w >> 18) - self._salt) & 0xFFF, ln, k, "s" if k > 1 else ""))
+        shown += 1
+        s += k
+    observe._more(out, observe.MAX_LINES, shown)
+    observe._runs(out, n, _blocks_free(self), "blocks")
+
+
+def _blocks_free(self):
+    cell = _blocks(self)
+
+    def free(i):
+        return cell(i) == "."
+
+    return free
 
 
 def rep(self):

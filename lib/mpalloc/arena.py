@@ -347,14 +347,19 @@ class Arena:
         _cold().no_attr(name)  # raises AttributeError
 
     def stats(self):
-        """A new dict (allocates): allocs (counted with debug only, else -1), bytes
-        (taken since creation incl. padding, mod 2**30), failures (refused requests),
-        high_water, used, held, blocks, scopes (open)."""
+        """Counters as a new dict (allocates), in bytes: the shared keys
+        (docs/observability.md) unit, capacity (held by all blocks), in_use (the
+        position), free (remaining), peak (high water), allocs (counted with debug
+        only, else None), frees (None: a bump arena frees in bulk), failures (refused
+        requests), plus bytes (taken since creation incl. padding), blocks and
+        scopes (open). Counters wrap below 2**30."""
         return _cold().stats(self)
 
-    def dump(self):
-        """A text map of blocks, the position and the open scope marks (allocates)."""
-        return _cold().dump(self)
+    def dump(self, stream=None):
+        """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
+        blocks (positions, state, open scope marks), a map of the bytes held and the
+        free bytes with the largest piece. Allocates (the lines). Not IRQ-safe."""
+        _cold().dump(self, stream)
 
     def __repr__(self):
         return _cold().arena_repr(self)

@@ -171,11 +171,32 @@ class _Chain:
         _clear(self)
         self._en(st)
 
+    def _name(self):
+        return "ByteBuffer" if isinstance(self, ByteBuffer) else type(self).__name__
+
     def __repr__(self):
         from mpalloc import _bytebuf_cold
 
-        return _bytebuf_cold.rep(
-            self, "ByteBuffer" if isinstance(self, ByteBuffer) else type(self).__name__)
+        return _bytebuf_cold.rep(self, self._name())
+
+    def stats(self):
+        """Counters as a new dict (allocates), in bytes: the shared keys
+        (docs/observability.md) unit, capacity (slab slots x chunk size), in_use
+        (bytes held), free (bytes it can take now: the tail chunk's rest plus free
+        slab chunks), peak/allocs/frees/failures None (the slab counts chunks: see
+        its stats()), plus chunks, chunk_size and, on a ByteDeque, dropped. Not
+        IRQ-safe."""
+        from mpalloc import _bytebuf_cold
+
+        return _bytebuf_cold.stats(self)
+
+    def dump(self, stream=None):
+        """Write a map of the chain to ``stream`` (default ``sys.stdout``), line by
+        line: counters, each chunk oldest first (slab slot, byte range; at most 16)
+        and the free bytes. Allocates (the lines). Not IRQ-safe."""
+        from mpalloc import _bytebuf_cold
+
+        _bytebuf_cold.dump(self, stream, self._name())
 
 
 class ByteBuffer(_Chain):

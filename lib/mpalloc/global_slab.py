@@ -43,7 +43,7 @@ def configure(size, slots):
     if s is not None:
         if _figs == (size, slots) and type(size) is int and type(slots) is int:
             return s  # same figures: nothing to do (512.0 == 512, but is no size)
-        live = s.stats()["in_use"]
+        live = s.stats()["live"]
         if live:
             from mpalloc import _bytebuf_cold
 

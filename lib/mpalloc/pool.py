@@ -357,14 +357,22 @@ class ObjectPool:
         return self._slot_of(obj) >= 0
 
     def stats(self):
-        """Counters as a new dict (allocates): allocations (successful acquires),
-        releases, failures (refused acquires), in_use, peak, available, capacity,
-        max_capacity, grows, utilisation (in_use / capacity, a float). Counters wrap at
-        2**30.
+        """Counters as a new dict (allocates), in objects: the shared keys
+        (docs/observability.md) unit, capacity, in_use, free (available), peak,
+        allocs (successful acquires), frees (releases), failures (refused acquires),
+        plus max_capacity and grows. Counters wrap at 2**30.
         """
         from mpalloc import _pool_cold
 
         return _pool_cold.o_stats(self)
+
+    def dump(self, stream=None):
+        """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
+        counters, one character per slot ('#' in use, '.' available; at most 128) and
+        the free runs. Allocates (the lines); O(capacity). Not IRQ-safe."""
+        from mpalloc import _pool_cold
+
+        _pool_cold.o_dump(self, stream)
 
     def __repr__(self):
         from mpalloc import _pool_cold
@@ -586,14 +594,22 @@ class BlockPool:
         return self.count - self._m[_BNFREE]
 
     def stats(self):
-        """Counters as a new dict (allocates): allocations, releases, failures (refused
-        try_alloc/alloc), in_use, peak, available, capacity, utilisation (in_use /
-        count, a float), and with poisoning poison_hits and last_poison_hit (-1: none).
-        Counters wrap at 2**30.
+        """Counters as a new dict (allocates), in blocks: the shared keys
+        (docs/observability.md) unit, capacity (count), in_use, free, peak, allocs,
+        frees, failures (refused try_alloc/alloc), plus block_size and, with
+        poisoning, poison_hits and last_poison_hit (-1: none). Counters wrap at 2**30.
         """
         from mpalloc import _pool_cold
 
         return _pool_cold.b_stats(self)
+
+    def dump(self, stream=None):
+        """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
+        counters, one character per block ('#' in use, '.' free; at most 128) and the
+        free runs with fragmentation. Allocates (the lines); O(count). Not IRQ-safe."""
+        from mpalloc import _pool_cold
+
+        _pool_cold.b_dump(self, stream)
 
     def __repr__(self):
         from mpalloc import _pool_cold

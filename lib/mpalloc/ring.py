@@ -143,6 +143,19 @@ class ByteRing:
         """
         return _cold("read", self, n)
 
+    def stats(self):
+        """Counters as a new dict (allocates), in bytes: the shared keys
+        (docs/observability.md) unit, capacity, in_use (waiting), free (space),
+        dropped; peak, allocs, frees and failures are None (not counted: a counter per
+        byte would slow put/get). Consumer side; not IRQ-safe."""
+        return _cold("stats", self)
+
+    def dump(self, stream=None):
+        """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
+        counters, the storage ('#' waiting, '.' free; at most 128 characters) and the
+        read/write indices. Allocates (the lines). Not IRQ-safe."""
+        _cold("dump", self, stream)
+
     def __repr__(self):
         return _cold("rep", self)
 

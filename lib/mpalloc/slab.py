@@ -314,11 +314,20 @@ class Slab:
         return n
 
     def stats(self):
-        """Counters as a new dict (allocates; O(slots) for largest_free_run):
-        allocs, frees, failures (refused requests), in_use (live allocations),
-        blocks_in_use, peak (peak blocks in use), free_blocks, largest_free_run.
+        """Counters as a new dict (allocates; O(slots) for largest_free_run), in blocks:
+        the shared keys (docs/observability.md) unit "blocks", capacity (slots), in_use,
+        free, peak (blocks in use), allocs, frees, failures (refused requests), plus
+        live (allocations), block_size, largest_free_run. Counters wrap at 2**30.
         """
         return _cold("stats", self)
+
+    def dump(self, stream=None):
+        """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
+        counters, one character per block (at most 128), the live allocations (slot,
+        generation, bytes; at most 16 listed) and the free runs with fragmentation.
+        Allocates (the lines); O(slots). Not IRQ-safe.
+        """
+        _cold("dump", self, stream)
 
     def __repr__(self):
         return _cold("rep", self)

@@ -31,6 +31,7 @@ _FAILS = const(3)
 _SIZE = const(4)
 _DEPTH = const(5)
 _LOW = const(6)
+_PEAK = const(7)  # highest top reached (bytes)
 _H = const(8)
 
 
@@ -103,6 +104,8 @@ class Stack:
         t[i + 3] = n
         t[_D] += 1
         t[_POS] = p + n
+        if p + n > t[_PEAK]:
+            t[_PEAK] = p + n
         return t[_SER]
 
     def alloc(self, n, align=1):
@@ -205,8 +208,18 @@ class Stack:
         return self.capacity - self._t[_POS]
 
     def stats(self):
-        """A new dict: live, used, size, depth, failures (refused try_alloc/alloc)."""
+        """Counters as a new dict (allocates), in bytes: the shared keys
+        (docs/observability.md) unit, capacity (size), in_use (used), free, peak (the
+        highest top), allocs, frees, failures (refused try_alloc/alloc), plus live
+        and depth. Counters wrap below 2**30."""
         return _cold().stack_stats(self)
+
+    def dump(self, stream=None):
+        """Write a memory map to ``stream`` (default ``sys.stdout``), line by line: the
+        bytes in use, the live entries top first (handle, offset, size, padding; at
+        most 16) and the free space. Allocates (the lines); O(size) at most 128 map
+        characters. Not IRQ-safe."""
+        _cold().stack_dump(self, stream)
 
     def __repr__(self):
         return _cold().stack_repr(self)

@@ -1,0 +1,67 @@
+"""docs/observability.md: every example's output block is what the example prints.
+
+Host-only. Each example runs on CPython and on the MicroPython unix port (the `.py`
+sources; viper kernels where the port has them); addresses and the kernel name are
+left out of the comparison (tools/observe_docs.normalise).
+"""
+
+import importlib.machinery
+import importlib.util
+import os
+import shutil
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOL = os.path.join(ROOT, "tools", "observe_docs")
+
+
+def load_tool():
+    loader = importlib.machinery.SourceFileLoader("mpalloc_observe_docs", TOOL)
+    spec = importlib.util.spec_from_loader("mpalloc_observe_docs", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+tool = load_tool()
+
+
+def examples():
+    with open(tool.DOC) as f:
+        return tool.examples(f.read())
+
+
+def micropython():
+    exe = os.environ.get("MICROPYTHON")
+    if exe:
+        return exe
+    for cand in (os.path.join(ROOT, ".venv", "bin", "micropython"),
+                 shutil.which("micropython")):
+        if cand and os.path.exists(cand):
+            return cand
+    return None
+
+
+def test_every_family_has_an_example():
+    names = [n for n, _, _ in examples()]
+    assert names == ["slab", "ring", "bytebuf", "arena", "pool", "report"], names
+
+
+@pytest.mark.parametrize("name", [n for n, _, _ in examples()])
+def test_example_output_matches_cpython(name):
+    code, want = [(c, o) for n, c, o in examples() if n == name][0]
+    got = tool.run_cpython(code)
+    assert tool.normalise(got) == tool.normalise(want), (
+        "docs/observability.md example %s is stale: run tools/observe_docs\n%s"
+        % (name, got))
+
+
+@pytest.mark.parametrize("name", [n for n, _, _ in examples()])
+def test_example_output_matches_micropython(name):
+    exe = micropython()
+    if exe is None:
+        pytest.skip("no MicroPython unix port (set MICROPYTHON or run `make venv`)")
+    code, want = [(c, o) for n, c, o in examples() if n == name][0]
+    got = tool.run_micropython(code, exe)
+    assert tool.normalise(got) == tool.normalise(want), got
