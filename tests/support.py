@@ -1,16 +1,22 @@
-"""Helpers shared by tests in both runtimes (CPython and the MicroPython unix port).
+"""Helpers shared by tests on every runtime (CPython, MicroPython, CircuitPython).
 
 Tests are plain ``test_*`` functions using ``assert``. They import only this module
-and ``mpalloc``; everything here works on both runtimes.
+and ``mpalloc``; everything here works on every runtime.
 """
 
 import sys
 
-IS_MICROPYTHON = sys.implementation.name == "micropython"
+# Every implementation but CPython is a MicroPython-family runtime for the harness
+# (micropython, circuitpython): tests run under tools/mptest.py there, without pytest.
+IS_MICROPYTHON = sys.implementation.name != "cpython"
 
-# Set by the runner before the test module is imported:
-# "cpython", "unix" (viper kernels), "unix-pure" (pure twins), "unix-mpy" (x64 .mpy).
-RUNTIME = "micropython" if IS_MICROPYTHON else "cpython"
+# Set by the runner before the test module is imported: "cpython", or a lane name from
+# tests/lanes/ ("unix", "unix-pure", "circuitpython-board", ...).
+RUNTIME = sys.implementation.name
+
+# Lanes where the viper kernels load: the native emitter is there and the lane does not
+# take it away (tools/build --no-native trees and board profiles do).
+VIPER_LANES = ("unix", "unix-mpy", "circuitpython")
 
 try:
     import micropython
@@ -20,6 +26,13 @@ try:
 except (ImportError, AttributeError):
     _heap_lock = None
     _heap_unlock = None
+
+
+def lacks(what):
+    """The reason to skip where this runtime lacks ``what`` (e.g. "micropython.heap_lock")."""
+    if sys.implementation.name == "circuitpython":
+        return "no %s on %s: CircuitPython boards lack it" % (what, RUNTIME)
+    return "no %s on %s" % (what, RUNTIME)
 
 
 class SkipTest(Exception):
@@ -37,7 +50,7 @@ def skip(reason):
 
 def expected_kernel():
     """The kernel name ("viper" or "py") the modules must have picked on this runtime."""
-    return "viper" if RUNTIME in ("unix", "unix-mpy") else "py"
+    return "viper" if RUNTIME in VIPER_LANES else "py"
 
 
 def viper_kernel(name):
@@ -56,7 +69,7 @@ def no_alloc(fn, *args):
     Call it from inside a test function: binding a new global under the lock allocates.
     """
     if _heap_lock is None:
-        skip("no micropython.heap_lock on this runtime")
+        skip(lacks("micropython.heap_lock"))
     import gc
 
     n = len(args)
@@ -187,8 +200,12 @@ def rng(seed):
 
 
 def start_thread(fn, *args):
-    """Start ``fn(*args)`` on a new thread (``_thread`` on both runtimes)."""
-    import _thread
+    """Start ``fn(*args)`` on a new thread (``_thread``); skips the test where there is
+    none (CircuitPython boards, most MicroPython boards)."""
+    try:
+        import _thread
+    except ImportError:
+        skip(lacks("_thread"))
 
     _thread.start_new_thread(fn, args)
 

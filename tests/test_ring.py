@@ -483,8 +483,8 @@ def _stress(cls, cap, total):
     step = 0
     spins = 0
     seen = 0
+    start_thread(_producer, r, src, flags)  # skips where there is no _thread
     last = time.time()
-    start_thread(_producer, r, src, flags)
     try:
         while got < total:
             step += 1
