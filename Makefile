@@ -11,7 +11,7 @@ ifdef LANES
 export MPALLOC_LANES := $(LANES)
 endif
 
-.PHONY: test test-quick demo bench build lint stubs venv wasm clean
+.PHONY: test test-quick demo bench build lint stubs venv wasm clean circuitpython-lib
 
 # The pins live in pyproject.toml ([project.optional-dependencies]): `dev` is what the
 # tests need, `bench` adds the plotting stack that only tools/report uses.
@@ -44,9 +44,19 @@ $(WASM_STAMP):
 
 wasm: $(WASM_STAMP)
 
+# CIRCUITPY/lib's stand-in for the CircuitPython lanes (tests/lanes/circuitpython.py):
+# Adafruit's asyncio and adafruit_ticks, pinned in pyproject.toml ([tool.mpalloc]).
+CP_LIB := build/circuitpython-lib
+$(CP_LIB)/.installed: pyproject.toml $(STAMP)
+	rm -rf $(CP_LIB)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-compile --target $(CP_LIB) $$($(BIN)/python -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['tool']['mpalloc']['circuitpython-lib']))")
+	touch $@
+
+circuitpython-lib: $(CP_LIB)/.installed
+
 # Progress dots and a summary (failures keep their MicroPython tracebacks; -ra lists every
 # skip with its reason). PYTEST_ARGS="-v" for one line per item, "-k ring" to narrow.
-test: $(STAMP) $(WASM_STAMP)
+test: $(STAMP) $(WASM_STAMP) $(CP_LIB)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
