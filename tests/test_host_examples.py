@@ -82,3 +82,16 @@ def test_soft_irq_example_compiles(tmp_path):
     proc = subprocess.run([mpy_cross(), "-o", str(tmp_path / "s.mpy"), ex],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_readme_circuitpython_block_is_the_example():
+    # The README's CircuitPython block is examples/uart_poll_circuitpython.py from its
+    # first import on (tests/test_uart_poll.py runs that file on every lane).
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    with open(os.path.join(ROOT, "examples", "uart_poll_circuitpython.py")) as f:
+        example = f.read()
+    section = readme[readme.index("### CircuitPython\n"):]
+    start = section.index("```python\n") + len("```python\n")
+    block = section[start:section.index("```\n", start)]
+    assert block == example[example.index("\nimport board\n") + 1:]
