@@ -38,7 +38,8 @@ WASM_STAMP := build/wasm/.installed-1.27.0
 
 $(WASM_STAMP):
 	@if command -v npm >/dev/null 2>&1; then \
-	  npm install --prefix build/wasm --no-save --no-audit --no-fund --loglevel=error $(WASM_PKG) \
+	  npm install --prefix build/wasm --no-save --no-audit --no-fund --loglevel=error \
+	    --fetch-retries=1 --fetch-timeout=60000 $(WASM_PKG) \
 	  && touch $@ || echo "npm install $(WASM_PKG) failed: the [wasm32] lane will be skipped"; \
 	else echo "no npm: the [wasm32] lane will be skipped (apt-get install nodejs npm)"; fi
 

@@ -42,9 +42,9 @@ class WasmLane:
                     "nodejs npm), then `make test` installs %s@%s" % (PACKAGE, VERSION))
         mjs = os.path.join(package_dir(), "micropython.mjs")
         if not os.path.exists(mjs):
-            return ("%s not found: `make test` installs %s@%s there with npm (needs npm and "
-                    "the npm registry), or set MICROPYTHON_WASM to a directory holding "
-                    "micropython.mjs" % (mjs, PACKAGE, VERSION))
+            return ("%s not found: `make test` installs %s@%s into build/wasm with npm "
+                    "(needs npm and the npm registry), or set MICROPYTHON_WASM to a directory "
+                    "holding micropython.mjs" % (mjs, PACKAGE, VERSION))
         return None
 
     def run(self, path, names):
