@@ -46,7 +46,7 @@ def every():
     d.write(b"y" * 40)
     d.pop_front()
     out.append((d, {"unit": "bytes", "capacity": 128, "in_use": 39, "free": 88,
-                    "chunks": 2, "chunk_size": 32}))
+                    "chunks": 2, "chunk_size": 32, "dropped": 0}))
     a = Arena(100)
     a.alloc(30)
     a.reset()
@@ -485,3 +485,33 @@ def test_register_report_unregister():
     assert observe.registered() == []
     raises(TypeError, observe.register, object())
     global_slab._reset()
+
+
+def test_bytedeque_dropped_counts_refused_bytes():
+    d = ByteDeque(Slab(64, 2))  # 2 chunks of 32 bytes
+    assert d.write(b"x" * 40) == 40
+    assert d.write(b"y" * 30) == 24  # 6 refused
+    assert d.push_back(1) is False  # 1 refused
+    assert d.write_from(b"zzzz", 3) == 0  # 3 refused
+    assert d.stats()["dropped"] == 10
+    d.clear()
+    assert d.stats()["dropped"] == 10 and d.push_back(1)  # kept by clear()
+    assert "dropped 10" in dumped(d)
+    global_slab._reset()
+    g = GlobalDeque()
+    assert g.push_back(1) is False and g.write(b"ab") == 0  # before configure
+    global_slab.configure(*global_slab.SLAB_512_16)
+    assert g.stats()["dropped"] == 3  # carried over when configure binds it
+    global_slab._reset()
+
+
+def _refuse(d):
+    return d.push_back(1) or d.write(b"ab")
+
+
+def test_bytedeque_dropped_counting_allocates_nothing():
+    d = ByteDeque(Slab(32, 1))
+    d.write(b"x" * 32)
+    assert no_alloc(_refuse, d) == 0
+    assert no_heap_use(_refuse, d) == 0
+    assert d.stats()["dropped"] == 6

@@ -14,6 +14,7 @@ _QC = const(7)
 _QL = const(8)
 _QH = const(5)
 _BS = const(9)
+_DROP = const(10)
 _HD = const(16)
 _SFREE = const(1)  # Slab._m: free blocks
 
@@ -79,7 +80,7 @@ def stats(self):
          "free": _free(self), "peak": None, "allocs": None, "frees": None,
          "failures": None, "chunks": h[_QC], "chunk_size": h[_BS]}
     if hasattr(self, "pop_front"):
-        d["dropped"] = None
+        d["dropped"] = h[_DROP]
     return d
 
 
@@ -96,7 +97,9 @@ def dump(self, stream, name):
                   % name)
         return
     out.write("%s: %d bytes in %d chunks of %d bytes (at most %d chunks), slab %d of %d "
-              "chunks free\n" % (name, h[_N], qc, bs, h[_QL], s._m[_SFREE], s.slots))
+              "chunks free%s\n" % (name, h[_N], qc, bs, h[_QL], s._m[_SFREE], s.slots,
+                                   ", dropped %d" % h[_DROP]
+                                   if hasattr(self, "pop_front") else ""))
     first = h[_RP] % bs if hasattr(self, "pop_front") and qc else 0
     for i in range(qc):
         if i >= observe.MAX_LINES:

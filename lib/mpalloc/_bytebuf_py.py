@@ -38,6 +38,7 @@ _QT = const(6)
 _QC = const(7)
 _QL = const(8)
 _BS = const(9)
+_DROP = const(10)  # ByteDeque: bytes refused, mod 2**30
 _SOFT = const(15)
 _HD = const(16)
 _LEN = const(0x3FFFF)
@@ -120,6 +121,7 @@ def push_back(self, b):
     if w == h[_WE]:
         w = _grow(self)
         if w < 0:
+            h[_DROP] = (h[_DROP] + 1) & 0x3FFFFFFF
             return False
     self._d[w] = b
     h[_WP] = w + 1
@@ -171,6 +173,8 @@ def write_from(self, buf, n):
             break
         i += c
     self._h[_N] += i
+    if i < n:  # the refused tail: counted, as ByteRing's dropped
+        self._h[_DROP] = (self._h[_DROP] + n - i) & 0x3FFFFFFF
     return i
 
 

@@ -46,6 +46,7 @@ _DLO = const(11)  # slab data address, low / high 32 bits
 _DHI = const(12)
 _MLO = const(13)  # slab metadata (slab._m) address
 _MHI = const(14)
+_DROP = const(10)  # ByteDeque: bytes refused (slab or table exhausted), mod 2**30
 _SOFT = const(15)  # ByteBuffer: set by try_write for one append call (no AllocError)
 _HD = const(16)  # chunk table (handles) from here
 
@@ -203,6 +204,7 @@ def push_back(self, b: int) -> bool:
         # Inline copy of _grow + _take's fast path: the idle deque pays it every push.
         qc = int(h[_QC])
         if qc == int(h[_QL]):
+            h[_DROP] = (int(h[_DROP]) + 1) & _M30
             return False
         bs = int(h[_BS])
         m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
@@ -210,6 +212,7 @@ def push_back(self, b: int) -> bool:
         if int(m[_SFREE]) == 0 or (int(m[_SH + s]) & _LEN) != 0 or bs > int(m[_SONE]):
             w = int(_grow(self))
             if w < 0:
+                h[_DROP] = (int(h[_DROP]) + 1) & _M30
                 return False
         else:
             tag = int(m[_SH + s]) >> 18
@@ -368,6 +371,8 @@ def write_from(self, buf, nobj) -> int:
         sa += c
         h[_WP] = w
     h[_N] = int(h[_N]) + i
+    if i < n:  # the refused tail: counted, as ByteRing's dropped
+        h[_DROP] = (int(h[_DROP]) + n - i) & _M30
     return i
 
 

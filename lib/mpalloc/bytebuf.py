@@ -68,7 +68,8 @@ _QH = const(5)  # chunk table: oldest entry
 _QC = const(7)  # chunks held
 _QL = const(8)  # table length (slab slots; 0 while unbound)
 _BS = const(9)  # chunk size
-# 10: unused; 11..14: slab data/metadata addresses (viper kernel); 15: a one-shot
+_DROP = const(10)  # ByteDeque: bytes refused because the slab (or table) ran out
+# 11..14: slab data/metadata addresses (viper kernel); 15: a one-shot
 # "return -1 instead of raising AllocError" flag set by ByteBuffer.try_write
 _SOFT = const(15)
 _HD = const(16)  # chunk table from here
@@ -84,15 +85,22 @@ def _slab_of(who, slab):
 
 
 def _header(who, s):
-    # The state array for slab s (None: unbound, no table), bound to the kernel.
+    # The state array for slab s (None: unbound, no table), bound to the kernel. The
+    # dropped count carries over (a GlobalDeque refused bytes before configure).
+    old = getattr(who, "_h", None)
     if s is None:
         who._d = _EMPTY
-        who._setup(_words(_HD), None, None)
+        h = _words(_HD)
+        if old is not None:
+            h[_DROP] = old[_DROP]
+        who._setup(h, None, None)
         return
     who._d = s._data
     h = _words(_HD + s.slots)
     h[_QL] = s.slots
     h[_BS] = s.block_size
+    if old is not None:
+        h[_DROP] = old[_DROP]
     who._setup(h, s._data, s._m)
 
 
@@ -184,8 +192,9 @@ class _Chain:
         (docs/observability.md) unit, capacity (slab slots x chunk size), in_use
         (bytes held), free (bytes it can take now: the tail chunk's rest plus free
         slab chunks), peak/allocs/frees/failures None (the slab counts chunks: see
-        its stats()), plus chunks, chunk_size and, on a ByteDeque, dropped. Not
-        IRQ-safe."""
+        its stats()), plus chunks, chunk_size and, on a ByteDeque, dropped (bytes
+        refused by push_back/write/write_from because the slab ran out; mod 2**30,
+        kept by clear()). Not IRQ-safe."""
         from mpalloc import _bytebuf_cold
 
         return _bytebuf_cold.stats(self)
