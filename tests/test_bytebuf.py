@@ -178,6 +178,35 @@ def test_buffer_write_to_stream_and_short_write():
     assert len(b) == 300  # write_to does not consume
 
 
+def _bytesio_takes_offset():
+    import io
+
+    try:
+        return io.BytesIO().write(b"xy", 1, 1) == 1
+    except TypeError:
+        return False
+
+
+def test_write_to_uses_the_runtime_stream_form():
+    # CircuitPython's streams take write(buf, off, n) like MicroPython's (py/stream.c):
+    # the form is decided by what the runtime's streams accept, not by its name (on
+    # CircuitPython it took the CPython path: a memoryview per chunk, allocating).
+    import io
+
+    b = ByteBuffer(Slab(256, 8))
+    data = pattern(150)
+    b.write(data)
+    out = io.BytesIO()
+    assert b.write_to(out) == 150 and out.getvalue() == bytes(data)
+    assert bytebuf._OFFN == _bytesio_takes_offset()
+    if bytebuf._OFFN:
+        sink = LeanSink(200)  # takes only (buf, off, n): the zero-copy form
+        assert b.write_to(sink) == 150 and sink.out[:150] == data
+        if IS_MICROPYTHON:
+            sink.n = 0
+            assert no_heap_use(b.write_to, sink) == 150
+
+
 def test_no_alloc_buffer_methods():
     if not IS_MICROPYTHON:
         skip("heap_lock checks need MicroPython")

@@ -57,6 +57,22 @@ def full(self, n):
            h[_N], h[_QC], h[_QL]))
 
 
+def stream_form():
+    # ByteBuffer.write_to: True where this runtime's streams take write(buf, off, n)
+    # (py/stream.c in MicroPython and CircuitPython), False where write takes one
+    # buffer (CPython). Asked of io.BytesIO; by implementation name without io.
+    try:
+        import io
+    except ImportError:
+        import sys
+
+        return sys.implementation.name != "cpython"
+    try:
+        return io.BytesIO().write(b"ab", 1, 1) == 1
+    except TypeError:
+        return False
+
+
 def rep(self, name):
     h = self._h
     return "<%s %d bytes in %d chunks of %d>" % (name, h[_N], h[_QC], h[_BS])

@@ -33,7 +33,6 @@ from ``_bytebuf_viper`` where the native emitter exists, else ``"py"`` from
 slab data is ``((h & 0x3FFFF) - 1) * block_size`` (slab.py's handle format).
 """
 
-import sys
 from array import array
 
 from mpalloc._util import const
@@ -54,7 +53,10 @@ KERNEL = _k.NAME
 
 _copy = _mem.copy
 _len = len
-_MP = sys.implementation.name == "micropython"
+# write_to's call form, found at its first call (_bytebuf_cold.stream_form): True where
+# this runtime's streams take write(buf, off, n) (MicroPython, CircuitPython), False
+# where write takes one buffer (CPython).
+_OFFN = None
 _SLOT = const(0x3FFFF)  # slot field of a Slab handle (slab.py)
 _WT = (bytes, bytearray, memoryview, array)
 _RT = (bytearray, memoryview, array)
@@ -306,10 +308,17 @@ class ByteBuffer(_Chain):
         return ((self._h[_HD + i] & _SLOT) - 1) * self._h[_BS]
 
     def write_to(self, stream):
-        """Zero-copy: ``stream.write(data, off, n)`` once per chunk (MicroPython streams
-        such as UART, socket and BytesIO take that form; on CPython a memoryview per
-        chunk is passed instead). Returns the bytes the stream accepted, stopping at the
-        first short write. No allocation on MicroPython streams. Not IRQ-safe."""
+        """Zero-copy: ``stream.write(data, off, n)`` once per chunk where the runtime's
+        streams take that form (MicroPython and CircuitPython: UART, busio.UART,
+        sockets, BytesIO, usb_cdc); on CPython, whose write takes one buffer, a
+        memoryview per chunk. The form is found once, from ``io.BytesIO``. Returns the
+        bytes the stream accepted, stopping at the first short write. No allocation on
+        MicroPython/CircuitPython streams. Not IRQ-safe."""
+        global _OFFN
+        if _OFFN is None:
+            from mpalloc import _bytebuf_cold
+
+            _OFFN = _bytebuf_cold.stream_form()
         total = 0
         i = 0
         while i < self._h[_QC]:
@@ -329,7 +338,7 @@ class ByteBuffer(_Chain):
         # Chunk i to the stream; returns the bytes it accepted. Few locals on purpose.
         o = self._span(i)
         i = self._clen(i)
-        if _MP:
+        if _OFFN:
             return stream.write(self._d, o, i) or 0
         return stream.write(self._s._mv[o:o + i]) or 0
 
