@@ -515,3 +515,25 @@ def test_bytedeque_dropped_counting_allocates_nothing():
     assert no_alloc(_refuse, d) == 0
     assert no_heap_use(_refuse, d) == 0
     assert d.stats()["dropped"] == 6
+
+
+class Pieces:
+    """A stream that records the length of each write."""
+
+    def __init__(self):
+        self.sizes = []
+
+    def write(self, s):
+        self.sizes.append(len(s))
+        return len(s)
+
+
+def test_dump_writes_piece_by_piece():
+    s = Slab(40000, 10000)
+    for _ in range(3000):
+        s.alloc(1)
+    for obj in (s, BlockPool(4, 5000), ByteRing(100000), Arena(100000), Stack(100000)):
+        out = Pieces()
+        obj.dump(out)
+        assert len(out.sizes) >= 4 and max(out.sizes) <= 160, (type(obj).__name__,
+                                                                out.sizes)

@@ -181,13 +181,10 @@ class _Chain:
         _clear(self)
         self._en(st)
 
-    def _name(self):
-        return "ByteBuffer" if isinstance(self, ByteBuffer) else type(self).__name__
-
     def __repr__(self):
         from mpalloc import _bytebuf_cold
 
-        return _bytebuf_cold.rep(self, self._name())
+        return _bytebuf_cold.rep(self, _bytebuf_cold.name(self))
 
     def stats(self):
         """Counters as a new dict (allocates), in bytes: the shared keys
@@ -207,7 +204,7 @@ class _Chain:
         and the free bytes. Allocates (the lines). Not IRQ-safe."""
         from mpalloc import _bytebuf_cold
 
-        _bytebuf_cold.dump(self, stream, self._name())
+        _bytebuf_cold.dump(self, stream, _bytebuf_cold.name(self))
 
 
 class ByteBuffer(_Chain):
