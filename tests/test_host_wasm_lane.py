@@ -13,13 +13,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def test_missing_node_says_how_to_get_it(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no node
-    why = wasm_lane.WasmLane().unavailable()
+    why = wasm_lane.LANES[0].unavailable()
     assert "node" in why and "apt-get install nodejs npm" in why and "make test" in why
 
 
 def test_missing_package_names_the_path_and_the_remedy(monkeypatch, tmp_path):
     monkeypatch.setenv("MICROPYTHON_WASM", str(tmp_path / "nowhere"))
-    why = wasm_lane.WasmLane().unavailable()
+    why = wasm_lane.LANES[0].unavailable()
     if why is not None and why.startswith("no node"):
         pytest.skip(why)
     assert str(tmp_path / "nowhere") in why and "make test" in why
@@ -27,7 +27,7 @@ def test_missing_package_names_the_path_and_the_remedy(monkeypatch, tmp_path):
 
 
 def run_module(tmp_path, source, *names, support=None):
-    lane = wasm_lane.WasmLane()
+    lane = wasm_lane.LANES[0]
     why = lane.unavailable()
     if why:
         pytest.skip(why)

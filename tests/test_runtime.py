@@ -7,7 +7,7 @@ from support import IS_MICROPYTHON, RUNTIME, expected_kernel, viper_kernel
 
 def test_library_source_matches_runtime():
     path = errors.__file__
-    if RUNTIME == "unix-mpy":
+    if RUNTIME.endswith("-mpy"):  # unix-mpy, wasm32-mpy
         assert path.endswith(".mpy"), path
     else:
         assert path.endswith(".py"), path

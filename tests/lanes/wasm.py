@@ -1,9 +1,13 @@
 """The WebAssembly lane: a released 32-bit MicroPython without a native emitter.
 
-    wasm32   MicroPython 1.27.0's official WebAssembly build (npm package
-             @micropython/micropython-webassembly-pyscript, 32-bit wasm32) run by node;
-             lib/ sources, whose viper kernels fail to compile there (no native
-             emitter: SyntaxError), so the pure twins run as on such firmware
+    wasm32      MicroPython 1.27.0's official WebAssembly build (npm package
+                @micropython/micropython-webassembly-pyscript, 32-bit wasm32) run by
+                node; lib/ sources, whose viper kernels fail to compile there (no native
+                emitter: SyntaxError), so the pure twins run as on such firmware
+    wasm32-mpy  the same runtime with the library as .mpy from tools/build --arch armv7m
+                (this project's mpy-cross): the pure modules' .mpy must load on a
+                released MicroPython, the Cortex-M kernels are refused (ValueError:
+                incompatible .mpy arch) and the pure twins run
 
 ``make test`` installs the package into build/wasm with npm; ``$MICROPYTHON_WASM`` names
 another directory holding its micropython.mjs. tools/wasm_run.mjs loads it, copies the
@@ -18,8 +22,9 @@ a pystack, never from the heap.
 
 import os
 import shutil
+import threading
 
-from lanes import BUILD, LIB, ROOT, TESTS, run_process
+from lanes import BUILD, LIB, ROOT, TESTS, build_tool, run_process
 
 PACKAGE = "@micropython/micropython-webassembly-pyscript"
 VERSION = "1.27.0"
@@ -33,8 +38,21 @@ def package_dir():
 
 
 class WasmLane:
-    name = "wasm32"
     timeout = 300
+
+    def __init__(self, name, build_args=None, out=LIB):
+        self.name = name
+        self._build_args = build_args
+        self._out = out
+        self._built = build_args is None
+        self._lock = threading.Lock()  # files of one lane run on several workers
+
+    def libdir(self):
+        with self._lock:
+            if not self._built:
+                build_tool(*self._build_args)
+                self._built = True
+        return self._out
 
     def unavailable(self):
         if shutil.which("node") is None:
@@ -48,9 +66,13 @@ class WasmLane:
         return None
 
     def run(self, path, names):
-        cmd = ["node", RUNNER, package_dir(), str(HEAP), LIB, TESTS, path.stem,
+        cmd = ["node", RUNNER, package_dir(), str(HEAP), self.libdir(), TESTS, path.stem,
                self.name] + list(names)
         return run_process(cmd, self.timeout)
 
 
-LANES = [WasmLane()]
+_MPY = os.path.join(BUILD, "wasm-mpy")  # its own tree: other lanes build armv7m too
+LANES = [
+    WasmLane("wasm32"),
+    WasmLane("wasm32-mpy", ("--out", _MPY, "--arch", "armv7m"), os.path.join(_MPY, "armv7m")),
+]
