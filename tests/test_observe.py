@@ -36,8 +36,10 @@ def every():
     r = ByteRing(8)
     r.write(b"0123456789")  # 8 fit, 2 dropped
     r.get()
-    out.append((r, {"unit": "bytes", "capacity": 8, "in_use": 7, "free": 1,
-                    "dropped": 2}))
+    r.put(1)  # fits
+    r.put(2)  # full: 1 more dropped
+    out.append((r, {"unit": "bytes", "capacity": 8, "in_use": 8, "free": 0,
+                    "dropped": 3, "failures": 2, "peak": None, "allocs": None}))
     b = ByteBuffer(Slab(128, 4))
     b.write(b"x" * 40)
     out.append((b, {"unit": "bytes", "capacity": 128, "in_use": 40, "free": 88,
@@ -537,3 +539,20 @@ def test_dump_writes_piece_by_piece():
         obj.dump(out)
         assert len(out.sizes) >= 4 and max(out.sizes) <= 160, (type(obj).__name__,
                                                                 out.sizes)
+
+
+def test_ring_failures_every_capacity_and_no_alloc():
+    for cap in (1, 2, 3, 4, 5, 7, 8, 255):
+        r = ByteRing(cap)
+        r.write(bytes(cap))
+        assert r.put(1) is False and r.write(b"ab") == 0 and r.write_from(b"abc", 2) == 0
+        st = r.stats()
+        assert st["failures"] == 3 and st["dropped"] == 5, (cap, st)
+        r.read()
+        assert r.write(bytes(cap)) == cap and r.stats()["failures"] == 3
+    r = ByteRing(3)
+    r.write(b"abc")
+    if IS_MICROPYTHON:
+        assert no_alloc(r.put, 1) is False
+        assert no_heap_use(r.write_from, b"xy", 2) == 0
+        assert r.stats()["failures"] == 2

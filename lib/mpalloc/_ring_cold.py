@@ -43,7 +43,17 @@ def rep(self):
 def stats(self):
     return {"unit": "bytes", "capacity": self.capacity, "in_use": self.any(),
             "free": self.space(), "peak": None, "allocs": None, "frees": None,
-            "failures": None, "dropped": self.dropped}
+            "failures": _failures(self), "dropped": self.dropped}
+
+
+def _failures(self):
+    # Refused producer calls: the pure twin's attribute, or the viper layout's word
+    # after the data (see _ring_viper).
+    if self.KERNEL == "py":
+        return self._fail
+    m = self._m
+    i = 16 + ((self.capacity + 4) & -4)
+    return m[i] | m[i + 1] << 8 | m[i + 2] << 16 | m[i + 3] << 24
 
 
 def _indices(self):
@@ -61,8 +71,9 @@ def dump(self, stream):
     out = observe._out(stream)
     r, w = _indices(self)
     size = self.capacity + 1
-    out.write("ByteRing: %d of %d bytes waiting, %d free, dropped %d, kernel %s\n" % (
-        self.any(), self.capacity, self.space(), self.dropped, self.KERNEL))
+    out.write("ByteRing: %d of %d bytes waiting, %d free, dropped %d in %d refused calls, "
+              "kernel %s\n" % (self.any(), self.capacity, self.space(), self.dropped,
+                               _failures(self), self.KERNEL))
 
     def cell(i):  # storage byte i: waiting between r and w (wrapping)
         return "#" if (r <= i < w if r <= w else (i >= r or i < w)) else "."

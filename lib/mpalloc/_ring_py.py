@@ -27,6 +27,7 @@ def init(self, capacity):
     self._w = 0
     self._r = 0
     self._drop = 0
+    self._fail = 0  # refused calls (stats()["failures"]), mod 2**30
 
 
 def put(self, b):
@@ -41,6 +42,7 @@ def put(self, b):
         nw = 0
     if nw == self._r:
         self._drop = (self._drop + 1) & 0x3FFFFFFF
+        self._fail = (self._fail + 1) & 0x3FFFFFFF
         return False
     self._d[w] = b
     self._w = nw
@@ -124,6 +126,7 @@ def write(self, buf):
             return k
     else:
         self._drop = (self._drop + len(buf) - k) & 0x3FFFFFFF
+        self._fail = (self._fail + 1) & 0x3FFFFFFF
     c = self._n - self._w  # room before the wrap point
     if k <= c:
         _copy(self._d, self._w, buf, 0, k)
@@ -162,6 +165,7 @@ def write_from(self, buf, n):
         k += self._n
     if k < n:
         self._drop = (self._drop + n - k) & 0x3FFFFFFF
+        self._fail = (self._fail + 1) & 0x3FFFFFFF
         n = k
     k = self._n - self._w  # room before the wrap point
     if n <= k:

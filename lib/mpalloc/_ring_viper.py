@@ -3,7 +3,8 @@
 Each function takes the ring as its first argument and is bound directly as a
 ByteRing method, so a call is one Python-level layer.
 
-Layout (built by ``init``): one bytearray ``self._m`` of ``16 + size`` bytes,
+Layout (built by ``init``): one bytearray ``self._m`` of ``20 + size`` bytes (size
+rounded up to a multiple of 4),
 ``size = capacity + 1`` (one slot always stays empty, so ``w == r`` means empty
 and the ring still holds exactly ``capacity`` bytes)::
 
@@ -12,6 +13,8 @@ and the ring still holds exactly ``capacity`` bytes)::
     word 2  dropped  bytes refused because the ring was full (producer; mod 2**30)
     word 3  size     capacity + 1 (constant)
     byte 16 ...      data, ``size`` bytes
+    then one word    failures: put/write/write_from calls that dropped bytes
+                     (producer, failure path only; mod 2**30), at 16 + round4(size)
 
 ``self._a`` holds the address of ``self._m``'s storage as an int, so a call
 reads one attribute and needs no buffer-protocol lookup; ``self._m`` keeps the
@@ -63,7 +66,7 @@ def _store(m, lo, hi, buf):
 def init(self, capacity: int):
     """Allocate the storage for ``capacity`` bytes (constructor only)."""
     size = capacity + 1
-    m = bytearray(16 + size)
+    m = bytearray(20 + ((size + 3) & -4))  # + the failures word after the data
     a = int(ptr8(m))
     self._m = m  # keeps the storage alive
     self._a = a
@@ -90,6 +93,8 @@ def put(self, b: int) -> bool:
         nw = 0
     if nw == h[1]:
         h[2] = (h[2] + 1) & 0x3FFFFFFF
+        f = ptr32(a + 16 + ((int(h[3]) + 3) & -4))  # refused calls (stats()["failures"])
+        f[0] = (f[0] + 1) & 0x3FFFFFFF
         return False
     d = ptr8(a + 16)
     d[w] = b
@@ -254,6 +259,8 @@ def write(self, buf) -> int:
         sa += c
     if k < n:
         h[2] = (int(h[2]) + n - k) & 0x3FFFFFFF
+        f = ptr32(a + 16 + ((size + 3) & -4))
+        f[0] = (f[0] + 1) & 0x3FFFFFFF
     h[0] = w  # publish only after the data is in place
     return k
 
@@ -296,6 +303,8 @@ def write_from(self, buf, nobj) -> int:
             w = 0
     if k < n:
         h[2] = (int(h[2]) + n - k) & 0x3FFFFFFF
+        f = ptr32(a + 16 + ((size + 3) & -4))
+        f[0] = (f[0] + 1) & 0x3FFFFFFF
     h[0] = w  # publish only after the data is in place
     return k
 

@@ -146,8 +146,9 @@ class ByteRing:
     def stats(self):
         """Counters as a new dict (allocates), in bytes: the shared keys
         (docs/observability.md) unit, capacity, in_use (waiting), free (space),
-        dropped; peak, allocs, frees and failures are None (not counted: a counter per
-        byte would slow put/get). Consumer side; not IRQ-safe."""
+        dropped, failures (put/write/write_from calls that dropped bytes; counted on
+        the failure path only, mod 2**30); peak, allocs and frees are None (not
+        counted: a counter per byte would slow put/get). Not IRQ-safe."""
         return _cold("stats", self)
 
     def dump(self, stream=None):
