@@ -401,3 +401,58 @@ def test_configure_same_figures_as_floats_refused():
         assert global_slab.configure(512, 16) is s
     finally:
         global_slab._reset()
+
+
+def test_wide_items_refused_everywhere():
+    # One rule on every runtime and twin: arrays (and destination views) with items
+    # wider than a byte raise TypeError, nothing changed (docs/contract.md rule 5).
+    from array import array
+
+    from mpalloc import _memops_py
+
+    wide = [array(tc, [1, 2, 3]) for tc in ("h", "H", "i", "I", "f")]
+    for w in wide:
+        for cls in slab_classes():
+            s = cls(64, 4)
+            h = s.alloc(8)
+            s.write(h, b"12345678")
+            raises(TypeError, s.write, h, w)
+            raises(TypeError, s.readinto, h, w)
+            assert bytes(s.view(h)) == b"12345678"
+        for cls in pool_classes():
+            p = cls(8, 2)
+            i = p.alloc()
+            raises(TypeError, p.write, i, w)
+            raises(TypeError, p.readinto, i, w)
+        for cls in ring_classes():
+            r = cls(8)
+            raises(TypeError, r.write, w)
+            raises(TypeError, r.write_from, w, 2)
+            r.write(b"ab")
+            raises(TypeError, r.readinto, w)
+            assert len(r) == 2 and r.dropped == 0
+        for cls in deque_classes():
+            d = cls(Slab(64, 8))
+            raises(TypeError, d.write, w)
+            d.write(b"ab")
+            raises(TypeError, d.readinto, w)
+            assert len(d) == 2
+        for cls in str_classes():
+            s = cls(8)
+            raises(TypeError, s.push_str, w)
+            assert len(s) == 0
+        kv = viper_kernel("_memops_viper")
+        for k in _twins(kv, _memops_py):
+            raises(TypeError, k.find, w, 2)
+    for k in _twins(viper_kernel("_memops_viper"), _memops_py):
+        for bad in (5, [1, 2], None, "ab"):
+            raises(TypeError, k.find, bad, 1)
+        assert k.find(array("B", [5, 6, 7]), 7) == 2
+        assert k.find(memoryview(b"xyz"), ord("z")) == 2
+    # byte arrays and views keep working, and the probe leaves them as they were
+    a = array("b", [-1, 2, 3])
+    for cls in slab_classes():
+        s = cls(64, 4)
+        h = s.alloc(3)
+        assert s.write(h, a) == 3 and list(a) == [-1, 2, 3]
+        assert bytes(s.view(h)) == b"\xff\x02\x03"

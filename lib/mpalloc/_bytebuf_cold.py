@@ -24,7 +24,7 @@ _SFREE = const(1)  # Slab._m: free blocks
 
 def bad_buf(who, buf, w):
     # A wrong buffer type (w: the write side), raised before anything changes.
-    raise TypeError("%s needs a byte buffer (%s), got %s" % (
+    raise TypeError("%s needs a byte buffer (%s; items of one byte), got %s" % (
         who, "bytes, bytearray, memoryview, array" if w
         else "bytearray, writable memoryview, array", type(buf).__name__))
 

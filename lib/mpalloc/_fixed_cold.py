@@ -40,6 +40,9 @@ def v_fail(self, code, x):
     if code == 7:
         raise TypeError("FixedVec.insert index must be an int, not %s (%r); FixedVec "
                         "unchanged (%d items)" % (type(x).__name__, x, n))
+    if type(x) is not int and type(x) is not bool:  # a float compared out of range
+        raise TypeError("FixedVec of typecode %r stores ints, not %s (%r); FixedVec "
+                        "unchanged" % (self.typecode, type(x).__name__, x))
     raise OverflowError("%r out of range %d..%d for typecode %r; FixedVec unchanged "
                         "(%d of %d slots in use)"
                         % (x, self._lo, self._hi, self.typecode, n, self.capacity))

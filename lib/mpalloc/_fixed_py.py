@@ -105,6 +105,11 @@ def push(self, s, partial):
     else:
         t = type(s)
         if t is not bytes and t is not bytearray:
+            from mpalloc._util import wide
+
+            if wide(s):
+                raise TypeError("FixedStr needs str or a byte buffer (items of one byte), "
+                                "got %r" % (s,))
             s = memoryview(s)  # TypeError for non-buffers, as the twin
         if partial and len(s) > room:
             while room > 0 and (s[room] & 0xC0) == 0x80:  # not inside a utf-8 character
@@ -124,6 +129,8 @@ def fmt(self, v, dec):
     Returns bytes written, or -(bytes needed) (nothing written). No allocation
     for small ints.
     """
+    if type(v) is float or type(dec) is float:
+        raise TypeError("FixedStr: int expected, got %r, %r (nothing written)" % (v, dec))
     h = self._h
     n = h[0]
     neg = 1 if v < 0 else 0

@@ -17,6 +17,17 @@ NAME = "viper"
 
 _len = len
 _STR = str
+_BYTES = (bytes, bytearray)
+
+
+def _wide(s):
+    from mpalloc._util import wide
+
+    return wide(s)
+
+
+def _bad_wide(s):
+    raise TypeError("FixedStr needs str or a byte buffer (items of one byte), got %r" % (s,))
 # Small-int bounds on a 32-bit board, as objects (not const): compared with the caller's
 # int object so a bigger one is caught before viper truncates it to a machine word.
 _VMAX = 0x3FFFFFFF
@@ -219,6 +230,8 @@ def push(self, s, partial: int) -> int:
             m += w
             c += 1
     else:
+        if not isinstance(s, _BYTES) and _wide(s):
+            _bad_wide(s)
         m = k
         if partial and m > room:
             m = room

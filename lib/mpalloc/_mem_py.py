@@ -1,5 +1,7 @@
 """Pure-Python byte-copy kernel (twin of ``_mem_viper``)."""
 
+import sys as _sys
+
 NAME = "py"
 
 
@@ -14,3 +16,12 @@ def copy(dst, doff, src, soff, n):
     while doff < n:
         dst[doff] = src[doff + soff]
         doff += 1
+
+
+if _sys.implementation.name == "cpython":
+    # CPython (a simulation host: allocation is free there): copy raw bytes, so a signed
+    # 'b' array copies like on MicroPython instead of raising for a negative item.
+
+    def copy(dst, doff, src, soff, n):  # noqa: F811
+        """As the loop above, as raw bytes (CPython only)."""
+        memoryview(dst).cast("B")[doff:doff + n] = memoryview(src).cast("B")[soff:soff + n]

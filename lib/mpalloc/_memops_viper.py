@@ -8,6 +8,18 @@ import micropython
 
 NAME = "viper"
 
+from array import array as _array  # noqa: E402
+
+from mpalloc._util import wide as _wide  # noqa: E402
+
+_BYTES = (bytes, bytearray)
+
+
+def _not_bytes(buf):
+    # find's buffer check past bytes/bytearray: a memoryview or array of one-byte items.
+    t = type(buf)
+    return (t is not memoryview and t is not _array) or _wide(buf)
+
 _len = len
 
 
@@ -157,7 +169,10 @@ def compare(a, b, n: int) -> int:
 
 @micropython.viper
 def find(buf, byte: int) -> int:
-    """Index of the first ``byte`` in ``buf``, or -1. O(n), no allocation, IRQ-safe."""
+    """Index of the first ``byte`` in ``buf``, or -1. O(n), no allocation, IRQ-safe.
+    TypeError for a non-buffer or items wider than a byte (as the pure twin)."""
+    if not isinstance(buf, _BYTES) and _not_bytes(buf):
+        raise TypeError("memops.find needs a byte buffer (items of one byte)")
     n = int(_len(buf))
     p = int(ptr8(buf))
     v = byte & 0xFF

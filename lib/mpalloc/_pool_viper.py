@@ -228,9 +228,11 @@ def b_try_alloc(self) -> int:
 
 @micropython.viper
 def b_try_free(self, iobj) -> bool:
-    i = int(iobj)  # TypeError for a non-int; a big int truncates, so:
-    if iobj > _IMAX or iobj < _IMIN:  # compared as objects: no arithmetic, no allocation
+    # Compared as objects first (no arithmetic, no allocation; a big int would truncate
+    # to a machine word in int()); then int() raises TypeError for an in-range float.
+    if iobj > _IMAX or iobj < _IMIN:
         return False
+    i = int(iobj)
     m = ptr32(self._m)
     if i < 0 or i >= int(m[_BCOUNT]):
         return False
@@ -265,9 +267,9 @@ def b_try_free(self, iobj) -> bool:
 
 @micropython.viper
 def b_used(self, iobj) -> bool:
-    i = int(iobj)
     if iobj > _IMAX or iobj < _IMIN:
         return False
+    i = int(iobj)
     m = ptr32(self._m)
     if i < 0 or i >= int(m[_BCOUNT]):
         return False

@@ -89,9 +89,10 @@ def badbuf(self, name, buf):
     except TypeError:
         n = "no len"
     if name == "readinto":
-        want = "a writable byte buffer (bytearray, writable memoryview, array)"
+        want = ("a writable byte buffer (bytearray, writable memoryview, array; items "
+                "of one byte)")
     else:
-        want = "a byte buffer (bytes, bytearray, memoryview, array)"
+        want = "a byte buffer (bytes, bytearray, memoryview, array; items of one byte)"
     raise TypeError("ByteRing.%s needs %s, got %s (len %s); %d bytes waiting, %d free, "
                     "ring unchanged" % (name, want, type(buf).__name__, n,
                                         self.any(), self.space()))

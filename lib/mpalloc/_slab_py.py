@@ -72,7 +72,7 @@ def _fail(m):
 def try_alloc(self, n):
     m = self._m
     if n <= m[_ONE]:
-        if n <= 0:
+        if n < 1:  # (not n <= 0: a float 0.5 is refused here, as by the viper twin)
             return _fail(m)
         k = 1
     elif n > _LEN:

@@ -96,8 +96,12 @@ def _find(self, k: int) -> int:
 
 
 @micropython.viper
-def try_alloc(self, n: int) -> int:
+def try_alloc(self, nobj) -> int:
     m = ptr32(self._m)
+    if nobj > _HMAX or nobj < _HMIN:  # as objects: a big int must not truncate to 1..
+        m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
+        return 0
+    n = int(nobj)  # TypeError for an in-range float
     if n <= int(m[_ONE]):
         if n <= 0:
             m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
@@ -137,9 +141,11 @@ def try_alloc(self, n: int) -> int:
 
 @micropython.viper
 def try_free(self, hobj) -> bool:
-    h = int(hobj)  # TypeError for a non-int; a big int truncates, so:
-    if hobj > _HMAX or hobj < _HMIN:  # compared as objects: no arithmetic, no allocation
+    # Compared as objects first (no arithmetic, no allocation; a big int would truncate
+    # to a machine word in int()); then int() raises TypeError for an in-range float.
+    if hobj > _HMAX or hobj < _HMIN:
         return False
+    h = int(hobj)
     m = ptr32(self._m)
     s = (h & _LEN) - 1
     if s < 0 or s >= int(m[_SLOTS]):
@@ -162,9 +168,11 @@ def try_free(self, hobj) -> bool:
 
 @micropython.viper
 def size(self, hobj) -> int:
-    h = int(hobj)  # TypeError for a non-int; a big int truncates, so:
-    if hobj > _HMAX or hobj < _HMIN:  # compared as objects: no arithmetic, no allocation
+    # Compared as objects first (no arithmetic, no allocation; a big int would truncate
+    # to a machine word in int()); then int() raises TypeError for an in-range float.
+    if hobj > _HMAX or hobj < _HMIN:
         return -1
+    h = int(hobj)
     m = ptr32(self._m)
     s = (h & _LEN) - 1
     if s < 0 or s >= int(m[_SLOTS]):
@@ -178,9 +186,11 @@ def size(self, hobj) -> int:
 
 @micropython.viper
 def valid(self, hobj) -> bool:
-    h = int(hobj)  # TypeError for a non-int; a big int truncates, so:
-    if hobj > _HMAX or hobj < _HMIN:  # compared as objects: no arithmetic, no allocation
+    # Compared as objects first (no arithmetic, no allocation; a big int would truncate
+    # to a machine word in int()); then int() raises TypeError for an in-range float.
+    if hobj > _HMAX or hobj < _HMIN:
         return False
+    h = int(hobj)
     m = ptr32(self._m)
     s = (h & _LEN) - 1
     if s < 0 or s >= int(m[_SLOTS]):

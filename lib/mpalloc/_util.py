@@ -18,6 +18,46 @@ def words(n):
     return a
 
 
+def wide(buf, dst=False):
+    """True when ``buf`` is an array or memoryview whose items are wider than one byte
+    (``'h'``, ``'i'``, ``'f'``, ...): every byte-buffer method refuses those with
+    TypeError (docs/contract.md), as MicroPython has no cast with which a pure twin could
+    copy their raw bytes without allocating.
+
+    An array is probed by storing 0x1FF into item 0 (a byte item keeps 0xFF or -1, or
+    refuses it on CPython) and putting the old value back. A memoryview has
+    ``itemsize`` on CPython; on MicroPython it has none, and a store would raise (and
+    allocate) for a read-only view, so a source view counts as wide only when its item 0
+    is outside -128..255, while a destination view (``dst``: it must be writable anyway)
+    is probed like an array. No allocation for int items; callers run it once per
+    buffer object where they can remember the last one checked.
+    """
+    # Two small functions: a frame over ~11 words would come from the heap.
+    t = type(buf)
+    if t is memoryview:
+        t = getattr(buf, "itemsize", 0)
+        if t:
+            return t != 1
+        if not dst:
+            return len(buf) > 0 and not -128 <= buf[0] <= 255
+    elif t is not array:
+        return False
+    return len(buf) > 0 and _probe(buf)
+
+
+def _probe(buf):
+    x = buf[0]
+    try:
+        buf[0] = 0x1FF
+    except (TypeError, ValueError, OverflowError):
+        return False
+    if buf[0] == 0x1FF:
+        buf[0] = x
+        return True
+    buf[0] = x
+    return False
+
+
 def clock_bits():
     """The low 30 bits of whatever clock this port has, as a seed; 0 without one.
     ``time.ticks_us`` (MicroPython), ``time.monotonic_ns`` (CircuitPython boards, which

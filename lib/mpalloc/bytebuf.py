@@ -37,6 +37,7 @@ from array import array
 
 from mpalloc._util import const
 from mpalloc._util import critical as _critical
+from mpalloc._util import wide as _wide
 from mpalloc._util import words as _words
 
 try:
@@ -158,14 +159,14 @@ class _Chain:
     _setup = _k.setup
 
     def _wchk(self, buf):
-        if type(buf) not in _WT:
+        if type(buf) not in _WT or _wide(buf):
             from mpalloc import _bytebuf_cold
 
             _bytebuf_cold.bad_buf(self._W, buf, True)  # TypeError, nothing changed
         self._wl = buf
 
     def _rchk(self, buf):
-        if type(buf) not in _RT:
+        if type(buf) not in _RT or _wide(buf, True):
             from mpalloc import _bytebuf_cold
 
             _bytebuf_cold.bad_buf(self._R, buf, False)

@@ -59,6 +59,7 @@ except (SyntaxError, ImportError, ValueError):
     from mpalloc import _mem_py as _mem
 
 from mpalloc._util import const
+from mpalloc._util import wide as _wide
 from mpalloc._util import words as _words
 
 # Cold code (error messages, growth, batches, stats, repr, _with_kernel) lives in
@@ -454,6 +455,7 @@ class BlockPool:
         m[_BBS] = block_size
         self._m = m
         self._data = bytearray(block_size * count)
+        self._wok = self._rok = self._data  # last buffers write/readinto checked
         self._mv = memoryview(self._data)
         self.poison = poison
         if poison is not None:
@@ -549,11 +551,14 @@ class BlockPool:
     def write(self, i, buf):
         """Copy ``buf`` into block ``i`` from its start: ``min(len(buf), block_size)``
         bytes; returns that count, -1 when ``i`` is not allocated. ``buf``: bytes,
-        bytearray, memoryview or array of bytes (else TypeError). No-alloc, O(len);
-        safe in an IRQ for a valid buffer type.
+        bytearray, memoryview or array of one-byte items (else TypeError; checked once
+        per buffer object, the last one stays referenced). No-alloc, O(len); safe in
+        an IRQ for a valid buffer type.
         """
-        if type(buf) not in _WRITE_TYPES:
-            self._bad(2, buf)
+        if buf is not self._wok:  # a new buffer object: type and item width, once
+            if type(buf) not in _WRITE_TYPES or _wide(buf):
+                self._bad(2, buf)
+            self._wok = buf
         if not self.used(i):
             return -1
         bs = self.block_size
@@ -569,15 +574,16 @@ class BlockPool:
     def readinto(self, i, buf):
         """Copy block ``i`` into ``buf``: ``min(len(buf), block_size)`` bytes; returns
         that count, -1 when ``i`` is not allocated. ``buf``: bytearray, writable
-        memoryview or array (else TypeError). No-alloc, O(len); safe in an IRQ for a
-        valid buffer type.
+        memoryview or array of one-byte items (else TypeError; checked once per buffer
+        object). No-alloc, O(len); safe in an IRQ for a valid buffer type.
         """
-        t = type(buf)
-        if t not in _READ_TYPES:
-            self._bad(3, buf)
         lb = _len(buf)
-        if t is memoryview and lb:
-            buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
+        if buf is not self._rok:  # a new buffer object: type, width, writability, once
+            if type(buf) not in _READ_TYPES or _wide(buf, True):
+                self._bad(3, buf)
+            if type(buf) is memoryview and lb:
+                buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
+            self._rok = buf
         if not self.used(i):
             return -1
         bs = self.block_size

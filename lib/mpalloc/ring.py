@@ -31,6 +31,8 @@ except (ImportError, AttributeError):
 
 from array import array as _array
 
+from mpalloc._util import wide as _wide
+
 KERNEL = _k.NAME
 
 _EMPTY = bytearray(0)
@@ -81,8 +83,9 @@ class ByteRing:
     ``put(b)`` stores ``b & 0xFF`` (MicroPython bytearray semantics). Buffers are
     byte buffers: ``write`` takes bytes, bytearray, memoryview or array,
     ``readinto`` a bytearray, writable memoryview or array; ``len(buf)`` is the
-    byte count (use typecode ``'B'``). Any other type raises TypeError before
-    the ring changes (misuse, not an IRQ-time condition).
+    byte count: arrays and views must have byte items (``'b'``/``'B'``). Any other
+    type, and wider items, raise TypeError before the ring changes (misuse, not an
+    IRQ-time condition; docs/contract.md).
 
     ``write``/``readinto`` remember the last buffer object each has checked (one
     attribute per side, so a reused buffer skips the type check); that buffer stays
@@ -165,13 +168,16 @@ class ByteRing:
     # last buffer stays referenced). No allocation unless it raises.
     def _wchk(self, buf):
         t = type(buf)
-        if t is bytearray or t is bytes or t is memoryview or t is _array:
+        if t is bytearray or t is bytes or ((t is memoryview or t is _array)
+                                            and not _wide(buf)):
             self._wl = buf  # producer-owned
             return
         _cold("badbuf", self, "write", buf)
 
     def _rchk(self, buf):
         t = type(buf)
+        if (t is _array or t is memoryview) and _wide(buf, True):
+            _cold("badbuf", self, "readinto", buf)  # items wider than a byte
         if t is bytearray or t is _array:
             self._rl = buf  # consumer-owned
             return

@@ -31,6 +31,8 @@ native emitter exists, the pure twin elsewhere; both give identical results.
 
 from array import array
 
+from mpalloc._util import wide as _wide
+
 try:
     from mpalloc import _slab_viper as _k
 except (SyntaxError, ImportError, ValueError):
@@ -154,6 +156,7 @@ class Slab:
         m[_SLOTS] = slots
         self._m = m
         self._data = bytearray(slots * bs)
+        self._wok = self._rok = self._data  # last buffers write/readinto checked
         self._mv = memoryview(self._data)
         disable = other = None
         if irq_safe:
@@ -270,16 +273,18 @@ class Slab:
     def write(self, h, buf):
         """Copy ``buf`` into the allocation from its start, like a stream write: copies
         ``min(len(buf), size(h))`` bytes and returns that count, -1 when ``h`` is stale.
-        ``buf``: bytes, bytearray, memoryview or array (else TypeError) holding bytes;
-        with a wider typecode the copy stays inside the allocation but its contents are
-        unspecified (and the twins may differ). No-alloc; O(len) via the copy kernel,
+        ``buf``: bytes, bytearray, memoryview or array of one-byte items (else
+        TypeError, nothing copied; checked once per buffer object: the last one checked
+        stays referenced). No-alloc; O(len) via the copy kernel,
         which touches no byte outside the allocation (writers on distinct handles are
         independent). Safe in an IRQ for a valid buffer type, but not guarded.
         """
         # Few locals on purpose (h is reused for the offset, n for the count): a frame
         # over ~11 words would come from the heap on every call.
-        if type(buf) not in _WRITE_TYPES:
-            _cold("badbuf", "write", buf)
+        if buf is not self._wok:  # a new buffer object: type and item width, once
+            if type(buf) not in _WRITE_TYPES or _wide(buf):
+                _cold("badbuf", "write", buf)
+            self._wok = buf
         n = self.size(h)
         if n < 0:
             return -1
@@ -295,16 +300,18 @@ class Slab:
     def readinto(self, h, buf):
         """Copy the allocation into ``buf`` from its start, like a stream readinto:
         copies ``min(len(buf), size(h))`` bytes, returns that count, -1 when ``h`` is
-        stale. ``buf``: bytearray, writable memoryview or array of bytes (bytes, str and
-        read-only views raise TypeError; ``len(buf)`` counts items, so a wider typecode
-        gets unspecified contents but no overrun). No-alloc; O(len) via the copy kernel.
+        stale. ``buf``: bytearray, writable memoryview or array of one-byte items
+        (bytes, str, read-only views and wider items raise TypeError; checked once per
+        buffer object). No-alloc; O(len) via the copy kernel.
         Safe in an IRQ for a valid buffer type, but not guarded.
         """
         # Few locals on purpose: a frame over ~11 words would come from the heap.
-        if type(buf) not in _READ_TYPES:
-            _cold("badbuf", "readinto", buf)
-        if type(buf) is memoryview and _len(buf):
-            buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
+        if buf is not self._rok:  # a new buffer object: type, width, writability, once
+            if type(buf) not in _READ_TYPES or _wide(buf, True):
+                _cold("badbuf", "readinto", buf)
+            if type(buf) is memoryview and _len(buf):
+                buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
+            self._rok = buf
         n = self.size(h)
         if n < 0:
             return -1
