@@ -11,7 +11,7 @@ ifdef LANES
 export MPALLOC_LANES := $(LANES)
 endif
 
-.PHONY: test test-quick demo bench build lint stubs venv wasm clean circuitpython-lib
+.PHONY: test test-quick demo bench build lint stubs venv wasm clean circuitpython-lib mutate
 
 # The pins live in pyproject.toml ([project.optional-dependencies]): `dev` is what the
 # tests need, `bench` adds the plotting stack that only tools/report uses.
@@ -87,3 +87,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache
+
+# Mutation check (host tool, not part of make test): plant small bugs in the kernels and
+# twins one at a time, run their tests on the unix / unix-pure lane, report caught and
+# survived. MUTATE_ARGS="-n 20 --seed 3" to change the sample.
+mutate: $(STAMP)
+	$(BIN)/python tools/mutate $(MUTATE_ARGS)
