@@ -193,7 +193,7 @@ def dump(a, stream):
     observe._cells(out, c[_HELD], cell, "byte")
     free = a.remaining()
     out.write("  free: %d bytes past the position, largest piece %d (fragmentation %s)\n"
-              % (free, largest, "%d%%" % ((free - largest) * 100 // free) if free else "-"))
+              % (free, largest, observe._frag(free, largest)))
 
 
 def arena_repr(a):

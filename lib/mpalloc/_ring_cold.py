@@ -51,8 +51,11 @@ def _failures(self):
     # after the data (see _ring_viper).
     if self.KERNEL == "py":
         return self._fail
-    m = self._m
-    i = 16 + ((self.capacity + 4) & -4)
+    return _word(self._m, 16 + ((self.capacity + 4) & -4))
+
+
+def _word(m, i):
+    # The little-endian 32-bit word at byte i of bytearray m (the viper layout).
     return m[i] | m[i + 1] << 8 | m[i + 2] << 16 | m[i + 3] << 24
 
 
@@ -60,9 +63,7 @@ def _indices(self):
     # (read, write) storage indices of either kernel's layout (see _ring_viper/_ring_py).
     if self.KERNEL == "py":
         return self._r, self._w
-    m = self._m
-    return (m[4] | m[5] << 8 | m[6] << 16 | m[7] << 24,
-            m[0] | m[1] << 8 | m[2] << 16 | m[3] << 24)
+    return _word(self._m, 4), _word(self._m, 0)
 
 
 def dump(self, stream):

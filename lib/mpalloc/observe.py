@@ -339,9 +339,13 @@ def _runs(stream, n, is_free, unit):
                 largest = cur
         else:
             cur = 0
-    frag = "%d%%" % ((total - largest) * 100 // total) if total else "-"
     stream.write("  free: %d %s in %d runs, largest run %d (fragmentation %s)\n"
-                 % (total, unit, nruns, largest, frag))
+                 % (total, unit, nruns, largest, _frag(total, largest)))
+
+
+def _frag(total, largest):
+    """Fragmentation as text: 1 - largest free piece / total free, '-' when none is free."""
+    return "%d%%" % ((total - largest) * 100 // total) if total else "-"
 
 
 def _more(stream, shown, total):
