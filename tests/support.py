@@ -27,6 +27,9 @@ except (ImportError, AttributeError):
     _heap_lock = None
     _heap_unlock = None
 
+# no_alloc runs (rather than skips) here: micropython.heap_lock exists.
+HAS_HEAP_LOCK = _heap_lock is not None
+
 
 def lacks(what):
     """The reason to skip where this runtime lacks ``what`` (e.g. "micropython.heap_lock")."""

@@ -4,7 +4,7 @@ from mpalloc import _bytebuf_cold, aio
 from mpalloc.bytebuf import ByteDeque
 from mpalloc.ring import ByteRing
 from mpalloc.slab import Slab
-from support import IS_MICROPYTHON, no_alloc, skip, start_thread
+from support import HAS_HEAP_LOCK, IS_MICROPYTHON, no_alloc, skip, start_thread
 
 
 def data(n):
@@ -211,6 +211,6 @@ def test_same_loop_producer_with_the_stand_in_flag():
         _SameLoopFlag.waits = 0
         _same_loop_run(r, 3000)
         assert _SameLoopFlag.waits > 10, _SameLoopFlag.waits  # it really waited
-    if IS_MICROPYTHON:
+    if HAS_HEAP_LOCK:
         assert no_alloc(ring.push, bytearray(b"xyz"), 3) == 3
         assert no_alloc(ring.set) is None
