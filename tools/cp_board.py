@@ -42,22 +42,34 @@ def _board_modules():
 
     import micropython as real_micropython
 
-    start = real_time.time_ns()
+    # One clock for all three, the one the C _asyncio module orders tasks by
+    # (mp_hal_ticks_ms, which time.ticks_ms reads here and supervisor.ticks_ms on a
+    # board): Adafruit's asyncio takes supervisor.ticks_ms, and a clock of its own
+    # here left every task waiting for a deadline that never came.
+    ticks_ms, ticks_diff = real_time.ticks_ms, real_time.ticks_diff
+    clock = [ticks_ms(), 0]  # last reading, that clock unwrapped
+    clock[1] = clock[0]  # (so monotonic_ns() // 10**6 agrees with it modulo 2**30)
 
-    def monotonic_ns():
-        return real_time.time_ns() - start
+    def elapsed_ms():  # time.ticks_ms wraps at 2**30 ms: unwrap it
+        now = ticks_ms()
+        clock[1] += ticks_diff(now, clock[0])
+        clock[0] = now
+        return clock[1]
+
+    def monotonic_ns():  # a big int, as on a board (allocates)
+        return elapsed_ms() * 1000000
 
     def monotonic():
-        return (real_time.time_ns() - start) / 1e9
+        return elapsed_ms() / 1000
 
-    def ticks_ms():  # supervisor.ticks_ms: wraps at 2**29 ms
-        return ((real_time.time_ns() - start) // 1000000) & 0x1FFFFFFF
+    def supervisor_ticks_ms():  # wraps at 2**29 ms, like the C _asyncio module's ticks
+        return ticks_ms() & 0x1FFFFFFF
 
     return {
         "micropython": BoardModule("micropython", {"const": real_micropython.const}),
         "time": BoardModule("time", {"monotonic": monotonic, "monotonic_ns": monotonic_ns,
                                      "sleep": real_time.sleep}),
-        "supervisor": BoardModule("supervisor", {"ticks_ms": ticks_ms}),
+        "supervisor": BoardModule("supervisor", {"ticks_ms": supervisor_ticks_ms}),
     }
 
 
