@@ -361,6 +361,18 @@ def test_no_alloc_large_writes():
         assert r.dropped == 400
 
 
+def test_signed_byte_array_source_copies_its_raw_bytes():
+    # array('b') holds -1 as the byte 0xff; CircuitPython refuses -1 in a bytearray
+    # store, so its pure copy masks each byte (it raised OverflowError there).
+    for cls in classes():
+        r = cls(8)
+        src = array("b", [-1, 2, -128])
+        assert r.write(src) == 3 and r.write_from(src, 2) == 2
+        out = bytearray(8)
+        assert r.readinto(out) == 5 and out[:5] == b"\xff\x02\x80\xff\x02"
+        assert list(src) == [-1, 2, -128]  # the source is left as it was
+
+
 def test_no_alloc_other_buffer_types_and_new_buffers():
     for cls in classes():
         r = cls(50)

@@ -1,5 +1,6 @@
 """Small helpers shared by the allocator modules (internal)."""
 
+import sys as _sys
 from array import array
 
 try:
@@ -46,6 +47,8 @@ def wide(buf, dst=False):
 
 
 def _probe(buf):
+    if _RAW is not None:
+        return _probe_raw(buf)
     x = buf[0]
     try:
         buf[0] = 0x1FF
@@ -55,6 +58,34 @@ def _probe(buf):
         buf[0] = x
         return True
     buf[0] = x
+    return False
+
+
+# CircuitPython refuses 0x1FF in a byte array with OverflowError, and raising allocates:
+# there the probe reads two raw bytes into the array instead (item 0 set to 0 stays 0
+# only when items are one byte wide) and puts items 0 and 1 back.
+_RAW = None
+if _sys.implementation.name == "circuitpython":
+    try:
+        import io
+
+        _RAW = io.BytesIO(b"\x00\x01")
+    except (ImportError, AttributeError):
+        pass
+
+
+def _probe_raw(buf):
+    x = buf[0]
+    y = buf[1] if len(buf) > 1 else 0
+    buf[0] = 0
+    _RAW.seek(0)
+    _RAW.readinto(buf)
+    if buf[0]:
+        buf[0] = x
+        return True
+    buf[0] = x
+    if len(buf) > 1:
+        buf[1] = y
     return False
 
 
