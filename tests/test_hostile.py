@@ -456,3 +456,20 @@ def test_wide_items_refused_everywhere():
         h = s.alloc(3)
         assert s.write(h, a) == 3 and list(a) == [-1, 2, 3]
         assert bytes(s.view(h)) == b"\xff\x02\x03"
+
+
+def test_objectpool_release_many_then_double_release():
+    # (tools/mutate found this unchecked: release_many giving back slot i must clear
+    # slot i's in-use flag, not another slot's.)
+    class Thing:
+        pass
+
+    for k in _twins(_pool_viper, _pool_py):
+        p = pool._with_kernel(k)[0](Thing, 5)
+        a, b, c, d = p.acquire_many(4)
+        p.release_many([b, c])
+        for x in (b, c):
+            raises(ValueError, p.release, x)  # already released
+        p.release(d)
+        p.release(a)
+        assert p.in_use() == 0 and p.available() == 5
