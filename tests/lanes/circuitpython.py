@@ -31,7 +31,7 @@ def circuitpython_binary():
 
 
 class CircuitPythonLane:
-    timeout = 900
+    timeout = 300  # a whole lane takes under 20 s: a hang ends long before 900 s
 
     def __init__(self, name, profile, build_args, out):
         self.name = name
