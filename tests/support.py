@@ -11,12 +11,17 @@ import sys
 IS_MICROPYTHON = sys.implementation.name != "cpython"
 
 # Set by the runner before the test module is imported: "cpython", or a lane name from
-# tests/lanes/ ("unix", "unix-pure", "circuitpython-board", ...).
+# tests/lanes/ ("unix", "unix-pure", "circuitpython-board", "armv7m", ...).
 RUNTIME = sys.implementation.name
+
+# The emulated boards under qemu (tests/lanes/qemu.py): 32-bit words, a 140 KiB heap,
+# .mpy for the board's arch from ROMFS, viper kernels native, no _thread.
+BOARD_LANES = ("armv7m", "armv6m", "rv32")
 
 # Lanes where the viper kernels load: the native emitter is there and the lane does not
 # take it away (tools/build --no-native trees and board profiles do).
-VIPER_LANES = ("unix", "unix-mpy", "circuitpython")
+VIPER_LANES = ("unix", "unix-mpy", "circuitpython") + BOARD_LANES
+MPY_LANES = BOARD_LANES  # the library is .mpy there (as on every "*-mpy" lane)
 
 try:
     import micropython
@@ -302,3 +307,35 @@ def run_threads(fn, argsets, timeout_s=120):
         waited += 1
     if state[1] is not None:
         raise state[1]
+
+
+def ticks_ms():
+    """A millisecond counter on every runtime (``time.time`` is missing on boards)."""
+    import time
+
+    if hasattr(time, "ticks_ms"):
+        return time.ticks_ms()
+    return int(time.monotonic() * 1000)
+
+
+def seconds_since(t0):
+    """Seconds elapsed since ``t0 = ticks_ms()`` (wrap-safe on MicroPython)."""
+    import time
+
+    if hasattr(time, "ticks_diff"):
+        return time.ticks_diff(time.ticks_ms(), t0) / 1000
+    return (ticks_ms() - t0) / 1000
+
+
+def heap_fit(full, bytes_per_unit, floor=1):
+    """``full``, or on a runtime whose free heap cannot hold ``full * bytes_per_unit``
+    (the boards' 140 KiB), the largest count that fits in half the free heap (at least
+    ``floor``). Tests of a size boundary use it to test the same boundary at the size the
+    runtime can hold; the unix port and CPython always get ``full``."""
+    import gc
+
+    if not hasattr(gc, "mem_free"):
+        return full
+    gc.collect()
+    fit = gc.mem_free() // 2 // bytes_per_unit
+    return full if fit >= full else max(floor, fit)

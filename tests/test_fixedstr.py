@@ -273,12 +273,14 @@ def test_render_capacity_errors_are_atomic():
         f.values[1] = 1234
 
 
-def _render_twice(s, fmt, t):
+def _render_twice(s, fmt, t, t2):
+    # t2 is an argument, not t + 1: at t = 2**30 - 1 that sum is a big int on 32-bit
+    # boards (a heap object), which the test itself would allocate under heap_lock.
     v = fmt.values
     v[0] = t
     v[1] = -t
     s.render(fmt)
-    v[2] = t + 1
+    v[2] = t2
     ok = s.try_render(fmt)
     return len(s) if ok else -1
 
@@ -287,12 +289,13 @@ def test_no_alloc_render():
     fmt = fixed.Format("T={.1}C RH={}% N={.3}\n")
     for cls in classes():
         s = cls(48)
-        assert no_alloc(_render_twice, s, fmt, 1234) == len("T=123.4C RH=-1234% N=1.235\n")
+        assert no_alloc(_render_twice, s, fmt, 1234, 1235) == len("T=123.4C RH=-1234% N=1.235\n")
         assert s == "T=123.4C RH=-1234% N=1.235\n"
         s.clear()
-        # t + 1 = 2**30 - 1, the largest small int on 32-bit (2**30 is a heap int there).
-        assert no_alloc(_render_twice, s, fmt, (1 << 30) - 2) == len(str(s))
-        assert s == "T=107374182.2C RH=-1073741822% N=1073741.823\n"
+        # the small-int limits of a 32-bit board: 2**30 - 1 and -2**30
+        want = "T=107374182.3C RH=-1073741823% N=-1073741.824\n"
+        assert no_alloc(_render_twice, s, fmt, (1 << 30) - 1, -(1 << 30)) == len(want)
+        assert s == want
 
 
 def test_render_no_heap_use_viper():

@@ -2,12 +2,12 @@
 
 import mpalloc
 from mpalloc import errors
-from support import IS_MICROPYTHON, RUNTIME, expected_kernel, viper_kernel
+from support import IS_MICROPYTHON, MPY_LANES, RUNTIME, expected_kernel, viper_kernel
 
 
 def test_library_source_matches_runtime():
     path = errors.__file__
-    if RUNTIME.endswith("-mpy"):  # unix-mpy, wasm32-mpy
+    if RUNTIME.endswith("-mpy") or RUNTIME in MPY_LANES:  # unix-mpy, wasm32-mpy, boards
         assert path.endswith(".mpy"), path
     else:
         assert path.endswith(".py"), path

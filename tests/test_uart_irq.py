@@ -9,8 +9,10 @@ from mpalloc.ring import ByteRing
 from mpalloc.slab import Slab
 from support import IS_MICROPYTHON, no_alloc, skip, start_thread
 
+# examples/ beside tests/: the repository, and the boards' ROMFS image (/rom/tests,
+# /rom/examples). Built without "..", which MicroPython's import does not resolve in /rom.
 _here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-_examples = _here + "/../examples"
+_examples = _here.rsplit("/", 1)[0] + "/examples" if "/" in _here else _here + "/../examples"
 if _examples not in sys.path:
     sys.path.append(_examples)
 

@@ -134,9 +134,10 @@ def fmt(self, v, dec):
     h = self._h
     n = h[0]
     neg = 1 if v < 0 else 0
-    u = -v if neg else v
+    # Digits of w = -|v| <= 0: -v is 2**30 for v = -2**30, a big int (heap) on 32-bit.
+    w = v if neg else -v
     nd = 1
-    t = u // 10
+    t = w // -10
     while t:
         nd += 1
         t //= 10
@@ -152,8 +153,8 @@ def fmt(self, v, dec):
         if dec > 0 and i == dec:
             d[e] = 46
             e -= 1
-        d[e] = 48 + u % 10
-        u //= 10
+        d[e] = 48 - w % -10  # w % -10 is in -9..0
+        w = -(w // -10)
         e -= 1
         i += 1
     if neg:
@@ -184,38 +185,41 @@ def push_fixed(self, v, dec):
 
 
 def _width(v, dec):
-    # Bytes of int v written with dec decimals (sign, digits, point).
+    # Bytes of int v written with dec decimals (sign, digits, point). Counts the digits
+    # of v // -10 for v < 0, never -v: -(-2**30) is a big int (heap) on 32-bit boards.
     w = 1
     if v < 0:
         w = 2
-        v = -v
+        t = v // -10
+    else:
+        t = v // 10
     nd = 1
-    t = 10
-    while v >= t:
+    while t:
         nd += 1
-        if nd == 10:  # before t = 10**10, a heap int on 32-bit boards
-            break
-        t *= 10
+        t //= 10
     if nd <= dec:
         nd = dec + 1
     return w + nd if dec else w + nd - 1
 
 
 def _digits(d, n, v, dec):
-    # Write v with dec decimals at d[n:]; returns the new end.
+    # Write v with dec decimals at d[n:]; returns the new end. Works on w = -|v| <= 0
+    # (see _width).
+    e = n + _width(v, dec) - 1
+    end = e + 1
+    w = v
     if v < 0:
         d[n] = 45
         n += 1
-        v = -v
-    e = n + _width(v, dec) - 1
-    end = e + 1
+    else:
+        w = -v
     j = 0
     while e >= n:
         if j == dec and dec:
             d[e] = 46
         else:
-            d[e] = 48 + v % 10
-            v //= 10
+            d[e] = 48 - w % -10  # w % -10 is in -9..0
+            w = -(w // -10)
         e -= 1
         j += 1
     return end

@@ -24,7 +24,7 @@ LIB = os.path.join(ROOT, "lib")
 BUILD = os.path.join(ROOT, "build")
 MPTEST = os.path.join(ROOT, "tools", "mptest.py")
 
-MODULES = ("unix", "wasm", "circuitpython")
+MODULES = ("unix", "wasm", "circuitpython", "qemu")
 
 
 class BuildError(Exception):
