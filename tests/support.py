@@ -70,14 +70,27 @@ def viper_kernel(name):
         return None
 
 
+# How no_alloc checks, set by tools/mptest.py: "lock" calls under heap_lock; "delta" makes
+# the same call unlocked and counts heap bytes (no_heap_use). The board lanes
+# (tests/lanes/qemu.py) run each test that called no_alloc and passed once more, on a
+# fresh boot, in "delta" mode: every no-alloc call site is checked both ways there.
+ALLOC_CHECK = "lock"
+NO_ALLOC_CALLS = 0  # no_alloc calls since tools/mptest.py last reset it (one test)
+
+
 def no_alloc(fn, *args):
     """Call ``fn(*args)`` with the heap locked; fail if it allocates. Returns its result.
 
     Skips the test where the runtime has no ``heap_lock`` (CPython, CircuitPython).
     Call it from inside a test function: binding a new global under the lock allocates.
+    With ``ALLOC_CHECK == "delta"`` it is ``no_heap_use(fn, *args)`` instead.
     """
+    global NO_ALLOC_CALLS
     if _heap_lock is None:
         skip(lacks("micropython.heap_lock"))
+    NO_ALLOC_CALLS += 1
+    if ALLOC_CHECK == "delta":
+        return no_heap_use(fn, *args)
     import gc
 
     n = len(args)

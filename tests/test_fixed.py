@@ -256,3 +256,47 @@ def test_typed_vecs_run_on_the_kernel_and_agree_on_random_ops():
             elif len(a):
                 assert a.pop() == b.pop()
             assert items(a) == items(b) and len(a) == len(b)
+
+
+# --- 32-bit limits: viper words wrap silently on a board, so test the edges ------------
+
+LIMITS = {
+    "i": ((1 << 31) - 1, -(1 << 31), 1 << 30, -(1 << 30) - 1, (1 << 30) - 1, -(1 << 30), 0),
+    "I": ((1 << 32) - 1, 1 << 31, (1 << 31) - 1, 1 << 30, (1 << 30) - 1, 0),
+    "h": (32767, -32768, -1, 0),
+    "H": (65535, 32768, 0),
+    "b": (127, -128, -1),
+    "B": (255, 128, 0),
+}
+
+
+def test_int_typecodes_at_their_limits():
+    # Values near 2**30 (a board's small-int edge) and 2**31/2**32 (its word edge) go
+    # in and come back exact through append, try_append, index, setitem and pop.
+    for cls in classes():
+        for tc in LIMITS:
+            vals = list(LIMITS[tc])
+            v = cls(len(vals), tc)
+            for k, x in enumerate(vals):
+                assert (v.append(x) if k % 2 else v.try_append(x)) in (None, True)
+            assert items(v) == vals, (cls, tc, items(v))
+            v[0] = vals[-1]
+            v[len(vals) - 1] = vals[0]
+            assert v[0] == vals[-1] and v[-1] == vals[0], (cls, tc)
+            v[0] = vals[0]
+            v[len(vals) - 1] = vals[-1]
+            for x in reversed(vals):
+                got = v.pop()
+                assert got == x, (cls, tc, got, x)
+
+
+def test_int_typecodes_refuse_one_past_the_limit():
+    for cls in classes():
+        # (4-byte codes truncate like MicroPython's array: documented, not checked)
+        for tc, lo, hi in (("h", -32768, 32767),
+                           ("H", 0, 65535), ("b", -128, 127), ("B", 0, 255)):
+            v = cls(3, tc)
+            v.append(hi)
+            raises(OverflowError, v.append, hi + 1)
+            raises(OverflowError, v.append, lo - 1)
+            assert items(v) == [hi], (cls, tc, items(v))

@@ -347,3 +347,43 @@ def test_format_set_checks_the_range():
     s.render(fmt)
     assert s == "N=42"
     assert no_alloc(fmt.set, 0, 43) is None and fmt.values[0] == 43
+
+
+def _fixed_text(x, dec):
+    # str(x) with a decimal point dec digits from the right, zero-padded: 5, 3 -> "0.005"
+    a = str(-x if x < 0 else x)
+    a = "0" * (dec + 1 - len(a)) + a
+    return ("-" if x < 0 else "") + a[:len(a) - dec] + "." + a[len(a) - dec:]
+
+
+# Values at a 32-bit board's edges: small ints end at 2**30, machine words at 2**31;
+# viper arithmetic on a word (negation of -2**31, digit loops) wraps silently there.
+EDGES = ((1 << 31) - 1, -(1 << 31), 1 << 30, -(1 << 30) - 1, (1 << 30) - 1, -(1 << 30),
+         -1, 0)
+
+
+def test_push_int_and_fixed_at_32_bit_edges():
+    for cls in classes():
+        s = cls(40)
+        for x in EDGES:
+            s.clear()
+            s.push_int(x)
+            assert s == str(x), (cls, x, str(s))
+            for dec in (1, 9, 11):
+                s.clear()
+                s.push_fixed(x, dec)
+                assert s == _fixed_text(x, dec), (cls, x, dec, str(s))
+
+
+def test_render_at_32_bit_edges():
+    fmt = fixed.Format("{} {.1} {.9}|")
+    for cls in classes():
+        s = cls(64)
+        for x in EDGES:
+            fmt.values[0] = x
+            fmt.values[1] = x
+            fmt.values[2] = x
+            s.render(fmt)
+            want = "%d %s %s|" % (x, _fixed_text(x, 1), _fixed_text(x, 9))
+            assert s == want, (cls, x, str(s))
+            assert s.try_render(fmt) is True and s == want

@@ -137,6 +137,44 @@ def test_capacity_above_2_pow_20_and_limit():
     assert MAX_CAPACITY >= 1 << 20
 
 
+def _force_dropped(r, v):
+    # Where each kernel keeps the counter: the pure twin's attribute, word 2 of the viper
+    # kernel's state bytes (little-endian on every supported board).
+    if r.KERNEL == "py":
+        r._drop = v
+    else:
+        r._m[8:12] = v.to_bytes(4, "little")
+
+
+def _refuse(r, src):
+    # The producer calls of a full ring, each refusing bytes (one frame, few locals).
+    # Returns how many bytes went in (0 expected); a tuple would allocate.
+    a = r.put(1)
+    return (1 if a else 0) + r.write(src) + r.write_from(src, 3)
+
+
+def test_dropped_wraps_at_2_pow_30_without_allocating():
+    # dropped counts mod 2**30; at its maximum the next refusals wrap it, and the sum
+    # (2**30 and above: a big int on 32-bit boards) must never be formed under heap_lock.
+    top = (1 << 30) - 1
+    src = bytearray(5)
+    for cls in classes():
+        r = cls(4)
+        assert r.write(b"abcd") == 4
+        r.write(src)  # first use of src: the type check (cold path)
+        _force_dropped(r, top - 1)
+        assert r.dropped == top - 1
+        assert no_alloc(r.put, 7) is False and r.dropped == top
+        assert no_alloc(r.put, 7) is False and r.dropped == 0
+        _force_dropped(r, top - 2)
+        assert no_alloc(r.write, src) == 0 and r.dropped == 2  # 2**30 + 2
+        _force_dropped(r, top)
+        assert no_alloc(r.write_from, src, 3) == 0 and r.dropped == 2  # 2**30 + 2
+        _force_dropped(r, top)
+        assert no_alloc(_refuse, r, src) == 0 and r.dropped == 8
+        assert r.read() == b"abcd"
+
+
 def test_put_stores_low_byte():
     for cls in classes():
         r = cls(8)

@@ -6,6 +6,8 @@
 #   @@MPT START <name>
 #   ...anything the test prints, then on failure its traceback...
 #   @@MPT PASS|FAIL|SKIP <name> [reason]
+#   @@MPT NO-ALLOC <name> <calls>  (after PASS: the test made <calls> support.no_alloc calls)
+# ALLOC_CHECK "delta" runs support.no_alloc as a heap-usage delta instead of under heap_lock.
 # A module that fails to import prints "@@MPT IMPORT-ERROR" and its traceback.
 import gc
 import sys
@@ -38,7 +40,7 @@ def unlock_heap():
         depth = micropython.heap_unlock()
 
 
-def main(libdir, testsdir, modname, runtime, only=()):
+def main(libdir, testsdir, modname, runtime, only=(), alloc_check="lock"):
     if libdir is not None:
         sys.path.clear()
         sys.path.append(libdir)
@@ -48,6 +50,7 @@ def main(libdir, testsdir, modname, runtime, only=()):
     import support
 
     support.RUNTIME = runtime
+    support.ALLOC_CHECK = alloc_check  # "delta": no_alloc counts heap bytes, unlocked
     try:
         mod = __import__(modname)
     except BaseException as e:  # noqa: B036 - report anything, SyntaxError included
@@ -64,6 +67,7 @@ def main(libdir, testsdir, modname, runtime, only=()):
         if only and name not in only:
             continue
         gc.collect()
+        support.NO_ALLOC_CALLS = 0
         print("@@MPT START", name)
         try:
             mod.__dict__[name]()
@@ -76,6 +80,8 @@ def main(libdir, testsdir, modname, runtime, only=()):
             print("@@MPT FAIL", name)
             continue
         print("@@MPT PASS", name)
+        if support.NO_ALLOC_CALLS:
+            print("@@MPT NO-ALLOC", name, support.NO_ALLOC_CALLS)
     print("@@MPT DONE")
     return 0
 

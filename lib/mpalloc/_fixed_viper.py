@@ -259,9 +259,13 @@ def fmt(self, v: int, dec: int) -> int:
     n = int(hp[0])
     neg = 0
     u = v
+    low = 0  # added to the last digit (see below)
     if v < 0:
         neg = 1
         u = 0 - v
+        if u < 0:  # v = -2**31: 0 - v wraps to itself in a 32-bit word. Write
+            u = 0 - (v + 8)  # 2**31 - 8 (same digit count) and add 8 to its last digit
+            low = 8
     nd = 1
     t = u // 10
     while t:
@@ -281,7 +285,8 @@ def fmt(self, v: int, dec: int) -> int:
         if dec > 0 and i == dec:
             d[e] = 46  # '.'
             e -= 1
-        d[e] = 48 + u % 10
+        d[e] = 48 + u % 10 + low
+        low = 0
         u //= 10
         e -= 1
         i += 1
@@ -362,6 +367,8 @@ def fill(self, fmt) -> int:
         if v < 0:
             total += 1
             v = 0 - v
+            if v < 0:  # -2**31 wraps to itself: 2**31 - 8 has as many digits
+                v = 0 - (v + 8)
         nd = 1
         t = 10
         while nd < 10 and v >= t:
@@ -393,10 +400,14 @@ def fill(self, fmt) -> int:
         v = int(vp[k])
         v = (v << sx) >> sx
         k += 1
+        low = 0  # added to the last digit
         if v < 0:
             d[n] = 45  # '-'
             n += 1
             v = 0 - v
+            if v < 0:  # -2**31 (see fmt): write 2**31 - 8, then 8 more in the last digit
+                v = 0 - (v + 8)
+                low = 8
         nd = 1
         t = 10
         while nd < 10 and v >= t:
@@ -413,7 +424,8 @@ def fill(self, fmt) -> int:
             if j == dec and dec:
                 d[e] = 46  # '.'
             else:
-                d[e] = 48 + v % 10
+                d[e] = 48 + v % 10 + low
+                low = 0
                 v //= 10
             e -= 1
             j += 1

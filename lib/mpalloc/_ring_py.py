@@ -41,8 +41,9 @@ def put(self, b):
     if nw == self._n:
         nw = 0
     if nw == self._r:
-        self._drop = (self._drop + 1) & 0x3FFFFFFF
-        self._fail = (self._fail + 1) & 0x3FFFFFFF
+        # mod 2**30 without forming 2**30: a big int (heap) on 32-bit boards
+        self._drop = self._drop + 1 if self._drop != 0x3FFFFFFF else 0
+        self._fail = self._fail + 1 if self._fail != 0x3FFFFFFF else 0  # mod 2**30, as _drop
         return False
     self._d[w] = b
     self._w = nw
@@ -125,8 +126,10 @@ def write(self, buf):
             _advance_w(self, k)
             return k
     else:
-        self._drop = (self._drop + len(buf) - k) & 0x3FFFFFFF
-        self._fail = (self._fail + 1) & 0x3FFFFFFF
+        # dropped + refused - 2**30, every intermediate a small int on 32-bit boards
+        c = self._drop - 0x3FFFFFFF + (len(buf) - k) - 1
+        self._drop = c if c >= 0 else c + 0x3FFFFFFF + 1
+        self._fail = self._fail + 1 if self._fail != 0x3FFFFFFF else 0  # mod 2**30, as _drop
     c = self._n - self._w  # room before the wrap point
     if k <= c:
         _copy(self._d, self._w, buf, 0, k)
@@ -164,8 +167,11 @@ def write_from(self, buf, n):
     if k < 0:
         k += self._n
     if k < n:
-        self._drop = (self._drop + n - k) & 0x3FFFFFFF
-        self._fail = (self._fail + 1) & 0x3FFFFFFF
+        # dropped + refused - 2**30 (n reused: a new local could cost a heap frame);
+        # every intermediate a small int on 32-bit boards, where 2**30 is a big int
+        n = self._drop - 0x3FFFFFFF + (n - k) - 1
+        self._drop = n if n >= 0 else n + 0x3FFFFFFF + 1
+        self._fail = self._fail + 1 if self._fail != 0x3FFFFFFF else 0  # mod 2**30, as _drop
         n = k
     k = self._n - self._w  # room before the wrap point
     if n <= k:

@@ -101,6 +101,13 @@ class FixedVec:
             from mpalloc import _fixed_py  # object/float vecs: loaded on first use
 
             ops = _fixed_py.vec_ops(d, h, size, lo, hi, sx, fail)
+        elif size == 4 and typecode in "IL" and _WORD == 32:
+            # A viper int is a signed 32-bit word on this board: its pop would return
+            # 2**31 and above as negative. The pure pop reads the array (which makes an
+            # int >= 2**30 a big int anyway); append/try_append stay native.
+            from mpalloc import _fixed_py
+
+            ops = (ops[0], ops[1], _fixed_py.vec_ops(d, h, size, lo, hi, sx, fail)[2])
         self.append, self.try_append, self.pop = ops
 
     _kernel = _k
