@@ -268,15 +268,18 @@ def test_generations_across_4096_reuses():
     for cls in classes():
         s = cls(64, 4)
         first = s.alloc(3)
-        seen = {first: 0}
+        # same slot each time, so a handle is new iff its 12-bit tag is: a 4 KB bitmap
+        # instead of a dict of 4096 handles (38 KB, too much for a fragmented board heap)
+        seen = bytearray(4096)
+        seen[first >> 18] = 1
         old = first
         s.free(first)
         for i in range(1, 4096):
             h = s.alloc(3)
             assert slot_of(h) == slot_of(first)
             assert 0 < h < LIMIT
-            assert h not in seen, (i, h, seen.get(h))
-            seen[h] = i
+            assert not seen[h >> 18], (i, h)
+            seen[h >> 18] = 1
             assert not s.valid(old) and s.size(old) == -1 and not s.try_free(old)
             s.free(h)
             assert not s.valid(h)
