@@ -308,3 +308,26 @@ def test_tables_on_stdout(bench):
     assert "slab worst / heap worst" in out
     assert "| module (with what it loads) |" in out
     assert "armv6m" in out
+
+
+def test_board_footprint_and_ratios(bench):
+    # [armv7m] under qemu: RAM after import per module from ROMFS and from a filesystem,
+    # and the ratios beside x64's; skipped as a whole, with the reason, without qemu.
+    data, out = bench
+    b = data["board"]
+    if "skipped" in b:
+        assert "armv7m" in b["skipped"] and ("apt-get" in b["skipped"]
+                                             or "MPALLOC_QEMU_FIRMWARE" in b["skipped"])
+        assert "skipped" in out
+        return
+    mods = {r["module"]: r for r in b["modules"]}
+    assert set(mods) == {r["module"] for r in data["footprint"]["modules"]}
+    for r in b["modules"]:
+        assert 0 < r["romfs_bytes"] < r["fs_bytes"] < 140 * 1024, r
+    whole = mods["(whole library)"]
+    assert whole["fs_bytes"] > mods["mpalloc.ring"]["fs_bytes"]
+    assert {r["id"] for r in b["ratios"]} == {"ring_put_get", "slab_48"}
+    for r in b["ratios"]:
+        assert 0 < r["ratio_min"] <= r["ratio"] <= r["ratio_max"], r
+    assert "not cycle-accurate" in b["ratio_note"]
+    assert "RAM after import, ROMFS" in out

@@ -169,3 +169,24 @@ def test_quick_run_never_touches_docs_or_readme(tmp_path, monkeypatch):
     report.main(["--json", str(quick), "--no-plots", "--readme", str(readme)])
     assert (tmp_path / "docs" / "benchmarks.md").read_text() == report.render(d)
     assert report.extract_block(readme.read_text()) == report.summary_block(d)
+
+
+def test_board_section_beside_x64():
+    d = data()
+    d["board"] = {"lane": "armv7m", "machine": "qemu mps2-an385, Cortex-M3",
+                  "firmware": "/x/mps2-an385-armv7m.elf", "note": "NOTE-TEXT",
+                  "ratio_note": "qemu, not cycle-accurate: ratios only",
+                  "modules": [{"module": "mpalloc.ring", "romfs_bytes": 8192,
+                               "fs_bytes": 9318},
+                              {"module": "(whole library)", "romfs_bytes": 57344,
+                               "fs_bytes": 72704}],
+                  "ratios": [{"id": "ring_put_get", "baseline": "ringio_1", "label": "RING",
+                              "ratio": 1.21, "ratio_min": 1.1, "ratio_max": 1.4,
+                              "rounds": 9, "iterations": 4000}]}
+    text = report.render(d)
+    section = text[text.index("## On a 32-bit board"):]
+    assert "NOTE-TEXT" in section and "| mpalloc.ring | 9.1 KB | 8.0 KB |" in section
+    assert "1.21x (1.10-1.40)" in section and "not cycle-accurate" in section
+    assert "whole library on a Cortex-M3 (armv7m, qemu): 71.0 KB" in report.summary_block(d)
+    d["board"] = {"skipped": "armv7m lane unavailable: qemu-system-arm not found"}
+    assert "Not measured in this run: armv7m lane unavailable" in report.render(d)

@@ -14,9 +14,12 @@
 #
 # Latency: single operations timed one by one with 20,000 live objects on the heap and a
 # low gc.threshold, heap allocation vs slab try_alloc+try_free.
+#
+# tools/bench also imports it on an emulated board (no argv) for the loops of a few cases.
 import sys
 
-sys.path.insert(0, sys.argv[1])
+if len(sys.argv) > 1:
+    sys.path.insert(0, sys.argv[1])
 
 import gc
 import json
@@ -418,4 +421,5 @@ def main():
     print("@@BENCH-DONE")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -157,9 +157,10 @@ class QemuLane:
         return ("import mptest\nmptest.main(%r, %r, %r, %r, %r, %r)\n"
                 % ("/rom/lib", "/rom/tests", path.stem, self.name, list(names), alloc_check))
 
-    def run_code(self, code, timeout):
-        """Boot the board, run ``code`` in its raw REPL; (output, tail)."""
-        board = Board(self.command(self.image()))
+    def run_code(self, code, timeout, image=None):
+        """Boot the board with ROMFS ``image`` (default: this lane's test image), run
+        ``code`` in its raw REPL; (output, tail). tools/bench uses it with its own image."""
+        board = Board(self.command(image or self.image()))
         try:
             return board.run(code, timeout)
         finally:
