@@ -352,3 +352,13 @@ def heap_fit(full, bytes_per_unit, floor=1):
     gc.collect()
     fit = gc.mem_free() // 2 // bytes_per_unit
     return full if fit >= full else max(floor, fit)
+
+
+def add_examples_path(test_file):
+    """Put examples/ (beside tests/) on sys.path for a test module at ``test_file``
+    (its __file__). Built without "..": MicroPython's import does not resolve it inside
+    a board's /rom, where the image holds /rom/tests and /rom/examples."""
+    here = test_file.rsplit("/", 1)[0] if "/" in test_file else "."
+    path = here.rsplit("/", 1)[0] + "/examples" if "/" in here else here + "/../examples"
+    if path not in sys.path:
+        sys.path.append(path)

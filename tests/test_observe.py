@@ -540,14 +540,23 @@ class Pieces:
 
 
 def test_dump_writes_piece_by_piece():
-    s = Slab(40000, 10000)
-    for _ in range(3000):
+    # Sizes as in test_dump_bounded_for_big_allocators: full on unix, what fits on a board;
+    # one allocator alive at a time.
+    slots = heap_fit(10000, 12)
+    s = Slab(slots * 4, slots)
+    for _ in range(slots * 3 // 10):
         s.alloc(1)
-    for obj in (s, BlockPool(4, 5000), ByteRing(100000), Arena(100000), Stack(100000)):
+    big = heap_fit(100000, 3)
+    for k in range(5):
+        if k == 0:
+            obj, s = s, None
+        else:
+            obj = _big_allocator(k, big)
         out = Pieces()
         obj.dump(out)
         assert len(out.sizes) >= 4 and max(out.sizes) <= 160, (type(obj).__name__,
                                                                 out.sizes)
+        obj = out = None
 
 
 def test_ring_failures_every_capacity_and_no_alloc():
@@ -565,3 +574,14 @@ def test_ring_failures_every_capacity_and_no_alloc():
         assert no_alloc(r.put, 1) is False
         assert no_heap_use(r.write_from, b"xy", 2) == 0
         assert r.stats()["failures"] == 2
+
+
+def _big_allocator(k, big):
+    # One at a time: a board's heap holds one of these, not all four.
+    if k == 1:
+        return BlockPool(4, heap_fit(5000, 8))
+    if k == 2:
+        return ByteRing(big)
+    if k == 3:
+        return Arena(big)
+    return Stack(big)

@@ -1,20 +1,14 @@
 """The board examples' UART IRQ handlers, run on the unix port against a fake UART."""
 
-import sys
 import time
 
 from mpalloc import global_slab
 from mpalloc.bytebuf import ByteBuffer
 from mpalloc.ring import ByteRing
 from mpalloc.slab import Slab
-from support import IS_MICROPYTHON, no_alloc, skip, start_thread
+from support import IS_MICROPYTHON, add_examples_path, no_alloc, skip, start_thread
 
-# examples/ beside tests/: the repository, and the boards' ROMFS image (/rom/tests,
-# /rom/examples). Built without "..", which MicroPython's import does not resolve in /rom.
-_here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-_examples = _here.rsplit("/", 1)[0] + "/examples" if "/" in _here else _here + "/../examples"
-if _examples not in sys.path:
-    sys.path.append(_examples)
+add_examples_path(__file__)
 
 EXAMPLES = ("uart_irq_rp2_pico", "uart_irq_rp2_pico2", "uart_irq_pyboard_v11",
             "uart_irq_nucleo_l152re", "uart_irq_esp32", "uart_irq_esp32_c3",

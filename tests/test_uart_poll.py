@@ -1,15 +1,11 @@
 """examples/uart_poll_circuitpython.py (the README's CircuitPython pattern) against a fake
 busio.UART that behaves like CircuitPython's driver."""
 
-import sys
 
 from mpalloc.ring import ByteRing
-from support import as_port, no_alloc, rng
+from support import add_examples_path, as_port, no_alloc, rng
 
-_here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-_examples = _here + "/../examples"
-if _examples not in sys.path:
-    sys.path.append(_examples)
+add_examples_path(__file__)
 
 
 class FakeUART:
