@@ -434,6 +434,13 @@ def test_signed_byte_array_source_copies_its_raw_bytes():
         out = bytearray(8)
         assert r.readinto(out) == 5 and out[:5] == b"\xff\x02\x80\xff\x02"
         assert list(src) == [-1, 2, -128]  # the source is left as it was
+        # and into a signed destination (CircuitPython refused 255 there)
+        r.write(b"\xff\x7f\x80")
+        dst = array("b", [5, 5, 5, 5])
+        assert r.readinto(dst) == 3 and list(dst) == [-1, 127, -128, 5]
+        dst = array("B", [5, 5])
+        r.write(src)
+        assert r.readinto(dst) == 2 and list(dst) == [255, 2] and r.get() == 0x80
 
 
 def test_no_alloc_other_buffer_types_and_new_buffers():
