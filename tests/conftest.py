@@ -12,6 +12,8 @@ is skipped as a whole: one item ``lanes::<lane>`` says what is missing and how t
 The (file, lane) runs start when collection ends and run on ``$MPALLOC_JOBS`` worker
 threads (default: the number of CPUs); each item waits for its file's run.
 ``MPALLOC_LANES=cpython,unix`` keeps only the named lanes (``cpython`` is the pytest one).
+``MPALLOC_REQUIRE_LANES=1`` (set by .ci/run) turns a missing lane into a failure, so CI
+cannot pass with a lane silently skipped.
 
 Files named ``test_host_*.py`` are host-only (tooling, hypothesis) and run on CPython.
 """
@@ -93,7 +95,10 @@ class MissingLane(pytest.Item):
         self.reason = reason
 
     def runtest(self):
-        pytest.skip("lane %s skipped: %s" % (self.name.split("::")[1], self.reason))
+        text = "lane %s skipped: %s" % (self.name.split("::")[1], self.reason)
+        if os.environ.get("MPALLOC_REQUIRE_LANES"):  # CI: every lane must really run
+            pytest.fail(text + " (MPALLOC_REQUIRE_LANES is set: a missing lane fails)")
+        pytest.skip(text)
 
     def reportinfo(self):
         return self.path, None, self.name

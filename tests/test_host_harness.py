@@ -19,6 +19,7 @@ def make_project(pytester, monkeypatch):
     shutil.copytree(os.path.join(ROOT, "boards"), base / "boards")
     (base / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
     monkeypatch.setenv("MPALLOC_LANES", "cpython,unix,unix-pure,unix-mpy")
+    monkeypatch.delenv("MPALLOC_REQUIRE_LANES", raising=False)  # set by .ci/run
     # The copy has no .venv of its own: point it at this project's unix port (the one the
     # suite itself uses, $MICROPYTHON or .venv/bin/micropython), so these tests pass
     # without MICROPYTHON set.
@@ -76,3 +77,15 @@ def test_missing_lane_is_one_skip_with_its_reason(pytester, monkeypatch):
     result = pytester.runpytest_subprocess("-rs")
     result.assert_outcomes(passed=2, skipped=1)
     result.stdout.fnmatch_lines(["*lane unix skipped: no MicroPython unix port*make test*"])
+
+
+def test_missing_lane_fails_where_lanes_are_required(pytester, monkeypatch):
+    tests = make_project(pytester, monkeypatch)
+    (tests / "test_one.py").write_text("def test_a():\n    pass\n")
+    monkeypatch.setenv("MICROPYTHON", str(pytester.path / "no-such-micropython"))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("MPALLOC_LANES", "cpython,unix")
+    monkeypatch.setenv("MPALLOC_REQUIRE_LANES", "1")
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*MPALLOC_REQUIRE_LANES is set*"])
