@@ -47,18 +47,31 @@ def wide(buf, dst=False):
 
 
 def _probe(buf):
+    # No try here: a handler's exception-stack entry took this frame past ~11 words
+    # (a heap frame: 104 bytes on 64-bit); the store that may raise is in _store_1ff.
     if _RAW is not None:
         return _probe_raw(buf)
     x = buf[0]
-    try:
-        buf[0] = 0x1FF
-    except (TypeError, ValueError, OverflowError):
+    if not _store_1ff(buf):
         return False
     if buf[0] == 0x1FF:
         buf[0] = x
         return True
     buf[0] = x
     return False
+
+
+def _store_1ff(buf):
+    # False where the store is refused (CPython: ValueError for a byte array; a
+    # read-only view: TypeError). Two handlers: matching one 3-tuple took the frame's
+    # stack past ~11 words (a heap frame).
+    try:
+        buf[0] = 0x1FF
+    except TypeError:
+        return False
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 # CircuitPython refuses 0x1FF in a byte array with OverflowError, and raising allocates:

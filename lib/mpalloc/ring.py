@@ -178,18 +178,21 @@ class ByteRing:
         t = type(buf)
         if (t is _array or t is memoryview) and _wide(buf, True):
             _cold("badbuf", self, "readinto", buf)  # items wider than a byte
-        if t is bytearray or t is _array:
+        if t is bytearray or t is _array or t is memoryview and _writable(buf):
             self._rl = buf  # consumer-owned
             return
-        if t is memoryview:
-            try:
-                if _NULL is not None:
-                    _NULL.readinto(buf)  # copies nothing; TypeError when read-only
-                self._rl = buf
-                return
-            except TypeError:
-                pass
         _cold("badbuf", self, "readinto", buf)
+
+
+def _writable(view):
+    # False for a read-only memoryview. Its own function: the try's exception-stack
+    # entry took ByteRing._rchk's frame past ~11 words (a heap frame).
+    try:
+        if _NULL is not None:
+            _NULL.readinto(view)  # copies nothing; TypeError when read-only
+        return True
+    except TypeError:
+        return False
 
 
 def _with_kernel(kmod):
