@@ -224,15 +224,10 @@ class Arena:
             # Out of range (checked before any arithmetic: a big int would allocate);
             # "| 0" and "&" raise TypeError for a float before anything changes.
             return -2
+        p = self._next(n, align)
+        if p >= 0:
+            return p
         c = self._c
-        k = c[_BI] + 1
-        if k < _len(c[_BLOCKS]):
-            # The next block is kept from earlier use and wholly free.
-            a = c[_LOWS][k]
-            p = ((a + align - 1) & -align) - a
-            if p + n <= _len(c[_BLOCKS][k]):
-                self._set(k, p + n)
-                return p
         if grow and c[_GROW]:
             p = _cold().chain(self, n, align)
             if p >= 0:
@@ -240,6 +235,21 @@ class Arena:
         c[_FAILS] = (c[_FAILS] + 1) & _WRAP
         if grow:
             _cold().full(self, n, align)  # raises AllocError
+        return -1
+
+    def _next(self, n, align):
+        # Move into the next block if it is kept from earlier use (wholly free) and the
+        # n bytes fit there: their offset, else -1. Apart from _slow so that neither
+        # frame passes ~11 words (locals + stack), which would come from the heap.
+        c = self._c
+        k = c[_BI] + 1
+        if k < _len(c[_BLOCKS]):
+            a = c[_LOWS][k]
+            p = ((a + align - 1) & -align) - a
+            if p + n <= _len(c[_BLOCKS][k]):
+                n += p
+                self._set(k, n)
+                return p
         return -1
 
     # ---- marks, scopes, reset -------------------------------------------------------
@@ -268,7 +278,8 @@ class Arena:
             k = c[_BI] - 1
             while bases[k] > mark:
                 k -= 1
-            self._set(k, mark - bases[k])
+            mark -= bases[k]  # not inside the call: that stack took the frame to the heap
+            self._set(k, mark)
 
     def reset(self):
         """Free everything: the position goes back to 0 in the first block (kept

@@ -562,13 +562,13 @@ class BlockPool:
         if not self.used(i):
             return -1
         bs = self.block_size
-        off = i * bs
+        i *= bs  # the block's offset (locals reused: ~11 words or the frame is on the heap)
         lb = _len(buf)
         if lb < bs:
             bs = lb
         # The copy kernel touches only this block: a slice store would memmove every
         # later block onto itself (O(pool), and it undoes a concurrent write there).
-        _copy(self._data, off, buf, 0, bs)
+        _copy(self._data, i, buf, 0, bs)
         return bs
 
     def readinto(self, i, buf):
@@ -587,9 +587,11 @@ class BlockPool:
         if not self.used(i):
             return -1
         bs = self.block_size
-        n = lb if lb < bs else bs
-        _copy(buf, 0, self._data, i * bs, n)
-        return n
+        i *= bs  # the block's offset (locals reused: ~11 words or the frame is on the heap)
+        if lb < bs:
+            bs = lb
+        _copy(buf, 0, self._data, i, bs)
+        return bs
 
     def available(self):
         """Free blocks. O(1), no-alloc, IRQ-safe."""
