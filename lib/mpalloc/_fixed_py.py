@@ -97,30 +97,43 @@ def push(self, s, partial):
     partial=1: write the longest prefix that fits on a character boundary.
     O(len(s)); no allocation for bytes/bytearray, a temporary for str.
     """
+    # This and every function below keep locals + stack within ~11 words: a larger
+    # frame comes from the heap (freed on return), an allocation no_heap_use sees.
     h = self._h
-    n = h[0]
-    room = h[1] - n
+    room = h[1] - h[0]
     if isinstance(s, _STR):
         s = _utf8(s, room if partial else 1 << 30)
     else:
-        t = type(s)
-        if t is not bytes and t is not bytearray:
-            from mpalloc._util import wide
-
-            if wide(s):
-                raise TypeError("FixedStr needs str or a byte buffer (items of one byte), "
-                                "got %r" % (s,))
-            s = memoryview(s)  # TypeError for non-buffers, as the twin
+        if type(s) is not bytes and type(s) is not bytearray:
+            s = _view(s)
         if partial and len(s) > room:
-            while room > 0 and (s[room] & 0xC0) == 0x80:  # not inside a utf-8 character
-                room -= 1
-            s = memoryview(s)[:room]
+            s = _prefix(s, room)
     m = len(s)
     if m > room:
         return -m
-    self._b[n:n + m] = s
-    h[0] = n + m
+    room = h[0]  # now where s goes (one local fewer: the frame stays off the heap)
+    self._b[room:room + m] = s
+    h[0] = room + m
     return m
+
+
+def _view(s):
+    # A memoryview of byte buffer s (not bytes/bytearray); TypeError for wider items
+    # and for non-buffers, as the twin.
+    from mpalloc._util import wide
+
+    if wide(s):
+        raise TypeError("FixedStr needs str or a byte buffer (items of one byte), "
+                        "got %r" % (s,))
+    return memoryview(s)
+
+
+def _prefix(s, room):
+    # The first room bytes of byte buffer s, fewer so as not to end inside a utf-8
+    # character.
+    while room > 0 and (s[room] & 0xC0) == 0x80:
+        room -= 1
+    return memoryview(s)[:room]
 
 
 def fmt(self, v, dec):
@@ -131,36 +144,43 @@ def fmt(self, v, dec):
     """
     if type(v) is float or type(dec) is float:
         raise TypeError("FixedStr: int expected, got %r, %r (nothing written)" % (v, dec))
-    h = self._h
-    n = h[0]
-    neg = 1 if v < 0 else 0
-    # Digits of w = -|v| <= 0: -v is 2**30 for v = -2**30, a big int (heap) on 32-bit.
-    w = v if neg else -v
+    # Seven locals, each reused (t: a quotient, the header, the start; nd: the digits,
+    # the bytes, the end; dec: the point's index): more would take the frame past ~11
+    # words, onto the heap.
+    # Digits of -|v| // -10, never of -v: that is 2**30 for v = -2**30, a big int (heap)
+    # on 32-bit boards.
+    t = (v if v < 0 else -v) // -10
     nd = 1
-    t = w // -10
     while t:
         nd += 1
         t //= 10
     if nd <= dec:
         nd = dec + 1
-    total = neg + nd + (1 if dec > 0 else 0)
-    if n + total > h[1]:
-        return -total
+    nd += (1 if v < 0 else 0) + (1 if dec > 0 else 0)  # bytes: sign, digits, point
+    t = self._h
+    if t[0] + nd > t[1]:
+        return -nd
+    t = t[0]  # where the number starts
+    nd += t  # where it ends
     d = self._b
-    e = n + total - 1
-    i = 0
-    while i < nd:
-        if dec > 0 and i == dec:
+    if v < 0:
+        d[t] = 45
+        t += 1
+    else:
+        v = -v  # v = -|v| <= 0 from here
+    e = nd - 1
+    dec = e - dec if dec > 0 else -1  # dec: where the point goes (-1: none)
+    while e >= t:
+        if e == dec:
             d[e] = 46
             e -= 1
-        d[e] = 48 - w % -10  # w % -10 is in -9..0
-        w = -(w // -10)
+        d[e] = 48 - v % -10  # v % -10 is in -9..0
+        v = -(v // -10)
         e -= 1
-        i += 1
-    if neg:
-        d[n] = 45
-    h[0] = n + total
-    return total
+    t = self._h
+    e = nd - t[0]
+    t[0] = nd
+    return e
 
 
 def push_str(self, s):
@@ -202,26 +222,24 @@ def _width(v, dec):
     return w + nd if dec else w + nd - 1
 
 
-def _digits(d, n, v, dec):
+def _digits(v, dec, d, n):
     # Write v with dec decimals at d[n:]; returns the new end. Works on w = -|v| <= 0
-    # (see _width).
-    e = n + _width(v, dec) - 1
-    end = e + 1
+    # (see _width); the point goes dec digits from the end.
+    end = n + _width(v, dec)
+    e = end - 1
     w = v
     if v < 0:
         d[n] = 45
         n += 1
     else:
         w = -v
-    j = 0
     while e >= n:
-        if j == dec and dec:
+        if dec and e == end - 1 - dec:
             d[e] = 46
         else:
             d[e] = 48 - w % -10  # w % -10 is in -9..0
             w = -(w // -10)
         e -= 1
-        j += 1
     return end
 
 
@@ -229,8 +247,7 @@ def fill(self, fmt):
     """Replace the text with compiled Format ``fmt`` filled from ``fmt.values``.
 
     Returns bytes written, or -(bytes needed) (nothing written, old text kept).
-    No allocation for small ints (no_alloc); ``_write`` gets a heap frame,
-    freed on return (C stack under heap_lock). O(len(result)).
+    No allocation for small ints, no heap call frame either. O(len(result)).
     """
     p = fmt._p
     m = _need(p, fmt._v)
@@ -262,17 +279,25 @@ def _write(d, p, vals):
     i = 6
     k = 0
     while i < p[2] | p[3] << 8:
-        op = p[i]
-        i += 1
-        if op < 128:
-            op += i
-            while i < op:
-                d[n] = p[i]
-                n += 1
-                i += 1
+        if p[i] < 128:
+            n = _literal(d, n, p, i)
+            i += p[i] + 1
         else:
-            n = _digits(d, n, vals[k], op - 128)
+            # Expressions first, plain names last: the shortest stack for this frame.
+            n = _digits(vals[k], p[i] - 128, d, n)
             k += 1
+            i += 1
+    return n
+
+
+def _literal(d, n, p, i):
+    # Copy the literal run at p[i] (p[i] bytes follow) to d[n:]; returns the new end.
+    e = i + p[i] + 1
+    i += 1
+    while i < e:
+        d[n] = p[i]
+        n += 1
+        i += 1
     return n
 
 
