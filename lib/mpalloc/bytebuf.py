@@ -237,7 +237,15 @@ class ByteBuffer(_Chain):
 
     def __init__(self, slab):
         """Bind to ``slab``; allocates the state array (4 bytes per slab slot + 64)."""
+        global _OFFN
         s = _slab_of("ByteBuffer", slab)
+        if _OFFN is None:
+            # write_to's stream form, found here where allocating is allowed: found by
+            # the first write_to it took 2.5 KB there (importing _bytebuf_cold), which
+            # under heap_lock is a MemoryError.
+            from mpalloc import _bytebuf_cold
+
+            _OFFN = _bytebuf_cold.stream_form()
         self._s = s
         self._wl = self._rl = _EMPTY  # last buffers checked by write / readinto
         _header(self, s)
@@ -309,15 +317,11 @@ class ByteBuffer(_Chain):
         """Zero-copy: ``stream.write(data, off, n)`` once per chunk where the runtime's
         streams take that form (MicroPython and CircuitPython: UART, busio.UART,
         sockets, BytesIO, usb_cdc); on CPython, whose write takes one buffer, a
-        memoryview per chunk. The form is found once, from ``io.BytesIO``. Returns the
-        bytes the stream accepted, stopping at the first short write. No allocation on
-        MicroPython/CircuitPython streams. Not IRQ-safe."""
-        global _OFFN
-        if _OFFN is None:
-            from mpalloc import _bytebuf_cold
-
-            _OFFN = _bytebuf_cold.stream_form()
-        total = 0
+        memoryview per chunk. The form is found once, from ``io.BytesIO``, by the first
+        ByteBuffer constructed. Returns the bytes the stream accepted, stopping at the
+        first short write. No allocation on MicroPython/CircuitPython streams. Not
+        IRQ-safe."""
+        total = 0  # _OFFN is set: a ByteBuffer exists
         i = 0
         while i < self._h[_QC]:
             k = self._send(stream, i)
