@@ -71,9 +71,10 @@ def viper_kernel(name):
 
 
 # How no_alloc checks, set by tools/mptest.py: "lock" calls under heap_lock; "delta" makes
-# the same call unlocked and counts heap bytes (no_heap_use). The board lanes
-# (tests/lanes/qemu.py) run each test that called no_alloc and passed once more, on a
-# fresh boot, in "delta" mode: every no-alloc call site is checked both ways there.
+# the same call unlocked and counts heap bytes (no_heap_use). Every MicroPython lane
+# (tests/lanes/__init__.py, run_with_delta) runs each test that called no_alloc and passed
+# once more, in a fresh process or boot, in "delta" mode: every no-alloc call site is
+# checked both ways.
 ALLOC_CHECK = "lock"
 NO_ALLOC_CALLS = 0  # no_alloc calls since tools/mptest.py last reset it (one test)
 
@@ -91,6 +92,14 @@ def no_alloc(fn, *args):
     NO_ALLOC_CALLS += 1
     if ALLOC_CHECK == "delta":
         return no_heap_use(fn, *args)
+    return no_alloc_locked(fn, *args)
+
+
+def no_alloc_locked(fn, *args):
+    """``no_alloc``'s heap_lock check, whatever ``ALLOC_CHECK`` says (and not counted
+    for the delta pass): for tests of the helpers themselves."""
+    if _heap_lock is None:
+        skip(lacks("micropython.heap_lock"))
     import gc
 
     n = len(args)
