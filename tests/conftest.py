@@ -174,7 +174,7 @@ def result_of(path, lane):
 def run_file(path, lane, names):
     """Run tests ``names`` of one file on one lane; the parsed report."""
     try:
-        out, tail = lane.run(path, names)
+        out, tail = lanes.run_with_delta(lane, path, names)
     except lanes.BuildError as e:
         out, tail = str(e), "build failed"
     report = parse(out)

@@ -12,6 +12,12 @@ Each lane module defines ``LANES``: a list of objects with
                          it ended ("exit code 0", "timed out after 900 s", ...)
     timeout              seconds one run may take
 The order of MODULES is the order of the lanes in pytest's output.
+
+Every lane gets ``run_with_delta``: after the run, each test that called
+``support.no_alloc`` and passed runs once more (a fresh process or boot) with every such
+call made unlocked and measured as a heap-usage delta (``support.no_heap_use``): a
+heap_lock hides heap call frames (a locked heap makes MicroPython use the C stack), the
+delta sees them. ``MPALLOC_NO_ALLOC_DELTA=0`` turns that second pass off.
 """
 
 import os
@@ -25,6 +31,8 @@ BUILD = os.path.join(ROOT, "build")
 MPTEST = os.path.join(ROOT, "tools", "mptest.py")
 
 MODULES = ("unix", "wasm", "circuitpython", "qemu")
+DELTA_ENV = "MPALLOC_NO_ALLOC_DELTA"
+DELTA_FLAG = "--alloc-check=delta"  # first test name: tools/mptest.py's delta mode
 
 
 class BuildError(Exception):
@@ -60,3 +68,52 @@ def all_lanes():
     for name in MODULES:
         lanes.extend(importlib.import_module("lanes." + name).LANES)
     return lanes
+
+
+def run_with_delta(lane, path, names):
+    """``lane.run(path, names)``, then the heap-usage pass over the tests that printed
+    ``@@MPT NO-ALLOC`` (unless $MPALLOC_NO_ALLOC_DELTA is "0"); (output, tail) with each
+    test that failed only in that pass turned into a FAIL (``merge_delta``)."""
+    out, tail = lane.run(path, names)
+    again = [line.split()[2] for line in out.splitlines()
+             if line.startswith("@@MPT NO-ALLOC ")]
+    if not again or os.environ.get(DELTA_ENV, "1") == "0":
+        return out, tail
+    out2, tail2 = lane.run(path, [DELTA_FLAG] + again)
+    return merge_delta(out, out2, again, tail2), tail + "; delta pass: " + tail2
+
+
+def merge_delta(out, out2, names, tail2):
+    """``out`` with the PASS of each test in ``names`` replaced by a FAIL where the
+    delta pass ``out2`` did not pass it (its traceback, or the runtime's output)."""
+    results = {}  # name -> lines of its failed delta run
+    current, lines = None, []
+    for line in out2.splitlines():
+        if line.startswith("@@MPT START "):
+            current, lines = line.split()[2], []
+        elif line.startswith(("@@MPT PASS ", "@@MPT FAIL ", "@@MPT SKIP ")):
+            if not line.startswith("@@MPT PASS "):
+                results[current] = lines + [line]
+            else:
+                results[current] = None
+            current = None
+        elif current is not None:
+            lines.append(line)
+    merged = []
+    for line in out.splitlines():
+        parts = line.split()
+        if line.startswith("@@MPT PASS ") and parts[2] in names and results.get(parts[2], 1):
+            name = parts[2]
+            merged.append("passed with the heap locked; with no_alloc as a heap-usage "
+                          "delta (support.no_heap_use around the unlocked call):")
+            failed = results.get(name)
+            if failed is None:
+                merged.append("no result from the delta pass [%s]:\n%s" % (tail2, out2[-3000:]))
+            else:
+                merged.extend(failed[:-1])
+                if failed[-1].startswith("@@MPT SKIP "):
+                    merged.append("skipped in the delta pass: " + failed[-1])
+            merged.append("@@MPT FAIL " + name)
+        else:
+            merged.append(line)
+    return "\n".join(merged) + "\n"

@@ -34,7 +34,6 @@ import time
 from lanes import BUILD, MPTEST, ROOT, TESTS, BuildError, build_tool
 
 FIRMWARE_ENV = "MPALLOC_QEMU_FIRMWARE"
-DELTA_ENV = "MPALLOC_NO_ALLOC_DELTA"
 EXAMPLES = os.path.join(ROOT, "examples")
 RAW_PROMPT = b"raw REPL; CTRL-B to exit\r\n>"
 
@@ -139,23 +138,13 @@ class QemuLane:
                    "-device", "loader,file=%s,addr=0x%x,force-raw=on" % (image, self.partition)])
 
     def run(self, path, names):
-        """Run the tests (heap_lock for no_alloc). With $MPALLOC_NO_ALLOC_DELTA set, then
-        run those that called no_alloc and passed once more, on a second fresh boot, with
-        no_alloc as a heap-usage delta (see support.ALLOC_CHECK); a failure there turns
-        the test's PASS into a FAIL. Not on by default: it finds heap call frames that
-        test helpers and some library paths still take (see README, Verified where it
-        runs)."""
-        out, tail = self.run_code(self.call(path, names, "lock"), self.timeout)
-        again = [line.split()[2] for line in out.splitlines()
-                 if line.startswith("@@MPT NO-ALLOC ")]
-        if not again or not os.environ.get(DELTA_ENV):
-            return out, tail
-        out2, tail2 = self.run_code(self.call(path, again, "delta"), self.timeout)
-        return merge_delta(out, out2, again, tail2), tail + "; delta pass: " + tail2
+        """Run the tests on one fresh boot (``names`` may start with
+        ``lanes.DELTA_FLAG``: the heap-usage pass, see ``lanes.run_with_delta``)."""
+        return self.run_code(self.call(path, names), self.timeout)
 
-    def call(self, path, names, alloc_check):
-        return ("import mptest\nmptest.main(%r, %r, %r, %r, %r, %r)\n"
-                % ("/rom/lib", "/rom/tests", path.stem, self.name, list(names), alloc_check))
+    def call(self, path, names):
+        return ("import mptest\nmptest.main(%r, %r, %r, %r, %r)\n"
+                % ("/rom/lib", "/rom/tests", path.stem, self.name, list(names)))
 
     def run_code(self, code, timeout, image=None):
         """Boot the board with ROMFS ``image`` (default: this lane's test image), run
@@ -165,42 +154,6 @@ class QemuLane:
             return board.run(code, timeout)
         finally:
             board.close()
-
-
-def merge_delta(out, out2, names, tail2):
-    """``out`` with the PASS of each test in ``names`` replaced by a FAIL where the
-    delta pass ``out2`` did not pass it (its traceback, or the board's output)."""
-    results = {}  # name -> lines of its failed delta run
-    current, lines = None, []
-    for line in out2.splitlines():
-        if line.startswith("@@MPT START "):
-            current, lines = line.split()[2], []
-        elif line.startswith(("@@MPT PASS ", "@@MPT FAIL ", "@@MPT SKIP ")):
-            if not line.startswith("@@MPT PASS "):
-                results[current] = lines + [line]
-            else:
-                results[current] = None
-            current = None
-        elif current is not None:
-            lines.append(line)
-    merged = []
-    for line in out.splitlines():
-        parts = line.split()
-        if line.startswith("@@MPT PASS ") and parts[2] in names and results.get(parts[2], 1):
-            name = parts[2]
-            merged.append("passed with the heap locked; with no_alloc as a heap-usage "
-                          "delta (micropython.mem_total around the unlocked call):")
-            failed = results.get(name)
-            if failed is None:
-                merged.append("no result from the delta pass [%s]:\n%s" % (tail2, out2[-3000:]))
-            else:
-                merged.extend(failed[:-1])
-                if failed[-1].startswith("@@MPT SKIP "):
-                    merged.append("skipped in the delta pass: " + failed[-1])
-            merged.append("@@MPT FAIL " + name)
-        else:
-            merged.append(line)
-    return "\n".join(merged) + "\n"
 
 
 class Board:
