@@ -11,7 +11,7 @@ ifdef LANES
 export MPALLOC_LANES := $(LANES)
 endif
 
-.PHONY: test test-quick demo bench build lint stubs venv wasm clean circuitpython-lib mutate
+.PHONY: venv-bench test test-quick demo bench build lint stubs venv wasm clean circuitpython-lib mutate
 
 # The pins live in pyproject.toml ([project.optional-dependencies]): `dev` is what the
 # tests need, `bench` adds the plotting stack that only tools/report uses.
@@ -30,6 +30,9 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 venv: $(STAMP)
+
+# The plotting stack (tools/report's PNGs); make bench installs it, .ci/run too.
+venv-bench: $(BENCH_STAMP)
 
 # The [wasm32] lane's runtime: MicroPython's WebAssembly build from npm, run by node.
 # Without npm (or the registry) the lane is skipped with a reason; nothing else stops.
