@@ -39,6 +39,20 @@ def bad_offset(self, offset):
                      % (offset, self._h[_N]))
 
 
+def bad_arg(self, what, a, b):
+    # ByteDeque find (0): byte a, start b; readline_into (1): len(buf) a, delim b;
+    # peek_into (2): offset a. Raised before anything changes.
+    if what == 0:
+        text = "find(byte=%d, start=%d): byte must be 0..255 and start >= 0" % (a, b)
+    elif what == 1:
+        text = ("readline_into(buf of %d bytes, delim=%d): needs a non-empty buffer and "
+                "a delim 0..255" % (a, b))
+    else:
+        text = "peek_into(buf, offset=%d): offset must be >= 0" % a
+    raise ValueError("%s.%s; %d bytes held, deque unchanged"
+                     % (type(self).__name__, text, self._h[_N]))
+
+
 def full(self, n):
     # ByteBuffer.write of n bytes: the slab ran out (nothing appended).
     from mpalloc.errors import AllocError
@@ -154,7 +168,8 @@ def with_kernel(kmod):
           "clear": kmod.clear}
     b = dict(ns, try_write=kmod.try_write, write=kmod.append)
     d = dict(ns)
-    for name in ("push_back", "pop_front", "write", "write_from", "readinto"):
+    for name in ("push_back", "pop_front", "write", "write_from", "readinto", "find",
+                 "peek_into", "skip", "readline_into"):
         d[name] = getattr(kmod, name)
     return (type("ByteBuffer_" + kmod.NAME, (ByteBuffer,), b),
             type("ByteDeque_" + kmod.NAME, (ByteDeque,), d))

@@ -6,7 +6,7 @@
 from mpalloc import ring
 
 _KERNEL_METHODS = ("put", "get", "peek", "write", "write_from", "readinto", "any", "space",
-                   "clear")
+                   "clear", "find", "peek_into", "skip", "readline_into")
 
 
 def badcap(capacity):
@@ -51,7 +51,7 @@ def _failures(self):
     # after the data (see _ring_viper).
     if self.KERNEL == "py":
         return self._fail
-    return _word(self._m, 16 + ((self.capacity + 4) & -4))
+    return _word(self._m, 20 + ((self.capacity + 4) & -4))  # after the data (_ring_viper)
 
 
 def _word(m, i):
@@ -97,6 +97,19 @@ def badbuf(self, name, buf):
     raise TypeError("ByteRing.%s needs %s, got %s (len %s); %d bytes waiting, %d free, "
                     "ring unchanged" % (name, want, type(buf).__name__, n,
                                         self.any(), self.space()))
+
+
+def badarg(self, what, a, b):
+    # find (0): byte a, start b; readline_into (1): len(buf) a, delim b; peek_into (2):
+    # offset a. Raised before anything changes.
+    if what == 0:
+        text = "find(byte=%d, start=%d): byte must be 0..255 and start >= 0" % (a, b)
+    elif what == 1:
+        text = ("readline_into(buf of %d bytes, delim=%d): needs a non-empty buffer and "
+                "a delim 0..255" % (a, b))
+    else:
+        text = "peek_into(buf, offset=%d): offset must be >= 0" % a
+    raise ValueError("ByteRing.%s; %d bytes waiting, ring unchanged" % (text, self.any()))
 
 
 def with_kernel(kmod):

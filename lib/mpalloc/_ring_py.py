@@ -7,8 +7,11 @@ Layout (built by ``init``): ``self._d`` a bytearray of ``size = capacity + 1``
 bytes (one slot always stays empty), ``self._n`` = size, and three int
 attributes: ``self._w`` (producer index, written only by the producer),
 ``self._r`` (consumer index, written only by the consumer) and ``self._drop``
-(bytes refused because the ring was full; producer; mod 2**30). Rebinding an
-existing instance attribute is one pointer store and allocates nothing.
+(bytes refused because the ring was full; producer; mod 2**30). Consumer-owned:
+``self._ls``, readline_into's scan memory ``(count << 8) | delim`` (the first
+``count`` waiting bytes hold no ``delim``; 0 after any other consuming call) and
+``self._pat``, a 1-byte pattern for ``bytearray.find``. Rebinding an existing
+instance attribute is one pointer store and allocates nothing.
 """
 
 from mpalloc._mem_py import copy as _copy
@@ -18,6 +21,10 @@ NAME = "py"
 _BA = bytearray
 _BY = bytes
 _TAIL_MAX = 64
+# Builtins as module globals: a builtin name is looked up in this module's dict first, and
+# a miss there can cost more than the whole call.
+_len = len
+_type = type
 
 
 def init(self, capacity):
@@ -28,6 +35,8 @@ def init(self, capacity):
     self._r = 0
     self._drop = 0
     self._fail = 0  # refused calls (stats()["failures"]), mod 2**30
+    self._ls = 0
+    self._pat = bytearray(1)
 
 
 def put(self, b):
@@ -61,6 +70,7 @@ def get(self):
     r += 1
     if r == self._n:
         r = 0
+    self._ls = 0  # readline_into's scan memory no longer starts at the read index
     self._r = r
     return v
 
@@ -96,45 +106,49 @@ def dropped(self):
 
 def clear(self):
     """Consumer: discard the bytes waiting (``dropped`` is kept). O(1), no allocation, IRQ-safe."""
+    self._ls = 0
     self._r = self._w
 
 
-def write(self, buf):
-    """Producer: append up to len(buf) bytes; return how many fit.
+def write(self, buf, n=None):
+    """Producer: append up to len(buf) bytes (the first ``n`` with a count; ``n < 0``:
+    all, as MicroPython streams); return how many fit.
 
-    The refused tail counts in ``dropped``. No allocation, IRQ-safe (pure Python:
+    The refused part counts in ``dropped``. No allocation, IRQ-safe (pure Python:
     slow in a hard IRQ). O(len(buf)): C slice copy for a whole bytes/bytearray
     that ends within 64 bytes of the storage's end, else one Python step per byte.
     """
+    if n is not None and n >= 0:
+        return write_from(self, buf, n)
     # Few locals on purpose (here and in readinto): a frame over ~11 words would come
     # from the heap on every call. At most two segments: before and after the wrap.
     if buf is not self._wl:
         self._wchk(buf)  # new buffer object: check its type once (cold path)
-    k = self._r - self._w - 1  # free space
-    if k < 0:
-        k += self._n
-    if len(buf) <= k:
-        k = len(buf)
-        if (type(buf) is _BA or type(buf) is _BY) and 0 <= self._n - self._w - k <= _TAIL_MAX:
+    n = self._r - self._w - 1  # free space
+    if n < 0:
+        n += self._n
+    if _len(buf) <= n:
+        n = _len(buf)
+        if (_type(buf) is _BA or _type(buf) is _BY) and 0 <= self._n - self._w - n <= _TAIL_MAX:
             # Whole source, no wrap: C slice assignment (no allocation: same length). It
             # also memmoves the storage after the copy onto itself, so it runs only when
             # that tail is at most _TAIL_MAX bytes (cost O(len) + a constant). Those tail
             # bytes are rewritten with their own values, which is safe only because the
             # producer (this caller) is the one context that writes ring data.
-            self._d[self._w:self._w + k] = buf
-            _advance_w(self, k)
-            return k
+            self._d[self._w:self._w + n] = buf
+            _advance_w(self, n)
+            return n
     else:
-        self._drop = (self._drop + len(buf) - k) & 0x3FFFFFFF
+        self._drop = (self._drop + _len(buf) - n) & 0x3FFFFFFF
         self._fail = (self._fail + 1) & 0x3FFFFFFF
     c = self._n - self._w  # room before the wrap point
-    if k <= c:
-        _copy(self._d, self._w, buf, 0, k)
+    if n <= c:
+        _copy(self._d, self._w, buf, 0, n)
     else:
         _copy(self._d, self._w, buf, 0, c)
-        _copy(self._d, 0, buf, c, k - c)
-    _advance_w(self, k)
-    return k
+        _copy(self._d, 0, buf, c, n - c)
+    _advance_w(self, n)
+    return n
 
 
 def _advance_w(self, k):
@@ -152,9 +166,9 @@ def write_from(self, buf, n):
     (nothing changed) for a count that is not an int, as the viper twin.
     """
     # Few locals on purpose: a frame over ~11 words would come from the heap.
-    if type(n) is not int:
+    if _type(n) is not int:
         n = _count(n)
-    if n >= len(buf):
+    if n >= _len(buf):
         return write(self, buf)
     if buf is not self._wl:
         self._wchk(buf)
@@ -185,8 +199,9 @@ def _count(n):
     raise TypeError("count must be an int, not %s" % type(n).__name__)
 
 
-def readinto(self, buf):
-    """Consumer: move min(len(buf), any()) bytes into buf[0:]; return that count.
+def readinto(self, buf, n=None):
+    """Consumer: move min(len(buf), n, any()) bytes into buf[0:] (``n`` None or < 0:
+    no limit); return that count.
 
     No allocation, IRQ-safe. O(count), one Python step per byte.
     """
@@ -195,18 +210,115 @@ def readinto(self, buf):
     k = self._w - self._r  # bytes waiting
     if k < 0:
         k += self._n
-    if len(buf) < k:
-        k = len(buf)
-    r = self._r
-    c = self._n - r  # bytes before the wrap point
-    if k <= c:
-        _copy(buf, 0, self._d, r, k)
-        r += k
-        if r == self._n:
-            r = 0
+    if _len(buf) < k:
+        k = _len(buf)
+    if n is not None and 0 <= n < k:
+        k = n
+    if not k:
+        return 0
+    self._ls = 0
+    n = self._n - self._r  # bytes before the wrap point
+    if k <= n:
+        _copy(buf, 0, self._d, self._r, k)
+        n = self._r + k
+        self._r = n if n < self._n else 0
     else:
-        _copy(buf, 0, self._d, r, c)
-        r = k - c
-        _copy(buf, c, self._d, 0, r)
-    self._r = r
+        _copy(buf, 0, self._d, self._r, n)
+        _copy(buf, n, self._d, 0, k - n)
+        self._r = k - n
     return k
+
+
+# ---- consumer side: scan, peek, skip, lines (API second wave) --------------------------
+
+
+def _scan(self, byte, i, stop):
+    # Offset (from the read index) of the first ``byte`` among the waiting bytes
+    # i..stop-1 (caller keeps stop <= any()), or -1. C bytearray.find per segment.
+    if i >= stop:
+        return -1
+    self._pat[0] = byte
+    p = self._r + i
+    if p >= self._n:
+        p -= self._n
+    stop += p - i  # end of the range, past the wrap point when it crosses it
+    if stop > self._n:
+        i = self._d.find(self._pat, p, self._n)
+        if i < 0:
+            i = self._d.find(self._pat, 0, stop - self._n)
+    else:
+        i = self._d.find(self._pat, p, stop)
+    if i < 0:
+        return -1
+    i -= self._r
+    return i if i >= 0 else i + self._n
+
+
+def find(self, byte, start=0):
+    """Consumer: offset of the first ``byte`` among the waiting bytes at or after
+    ``start``, or -1. No allocation, IRQ-safe; O(bytes examined)."""
+    if byte < 0 or byte > 255 or start < 0:
+        self._bad(0, byte, start)  # ValueError (cold path)
+    return _scan(self, byte, start, any(self))
+
+
+def peek_into(self, buf, offset=0):
+    """Consumer: copy waiting bytes from ``offset`` into ``buf`` without consuming;
+    return the count. No allocation, IRQ-safe; O(count)."""
+    if buf is not self._rl:
+        self._rchk(buf)  # new buffer object: check its type once (cold path)
+    if offset < 0:
+        self._bad(2, offset, 0)  # ValueError (cold path)
+    k = any(self) - offset
+    if k > _len(buf):
+        k = _len(buf)
+    if k <= 0:
+        return 0
+    offset += self._r
+    if offset >= self._n:
+        offset -= self._n
+    if k <= self._n - offset:
+        _copy(buf, 0, self._d, offset, k)
+    else:
+        _copy(buf, 0, self._d, offset, self._n - offset)
+        _copy(buf, self._n - offset, self._d, 0, k - self._n + offset)
+    return k
+
+
+def skip(self, n):
+    """Consumer: drop up to ``n`` waiting bytes; return how many. O(1), no allocation, IRQ-safe."""
+    k = any(self)
+    if n < k:
+        k = n
+    if k <= 0:
+        return 0
+    n = (self._ls >> 8) - k  # bytes of readline_into's scan still ahead of the new index
+    self._ls = (n << 8) | (self._ls & 255) if n > 0 else 0
+    n = self._r + k
+    if n >= self._n:
+        n -= self._n
+    self._r = n
+    return k
+
+
+def readline_into(self, buf, delim=10):
+    """Consumer: move one complete line (up to and including ``delim``) into ``buf``;
+    return its length, 0 when none is complete (nothing consumed), -len(buf) when the
+    line is longer than buf (buf filled, that much consumed). Bytes examined without
+    finding ``delim`` are remembered, so a line arriving piecemeal is scanned once.
+    No allocation, IRQ-safe; O(bytes examined + line length)."""
+    if buf is not self._rl:
+        self._rchk(buf)  # new buffer object: check its type once (cold path)
+    if not _len(buf) or delim < 0 or delim > 255:
+        self._bad(1, _len(buf), delim)  # ValueError (cold path)
+    n = any(self)
+    if n > _len(buf):
+        n = _len(buf)  # bytes to look at
+    i = self._ls >> 8 if (self._ls & 255) == delim else 0
+    i = _scan(self, delim, i if i < n else n, n)
+    if i >= 0:
+        return readinto(self, buf, i + 1)
+    if n == _len(buf):  # no delim in the first len(buf) bytes: the line goes on
+        return -readinto(self, buf, n)
+    self._ls = ((n if n < 0x3FFFFF else 0x3FFFFF) << 8) | delim
+    return 0
