@@ -195,6 +195,14 @@ def gs_unset():
 # ---- aio ------------------------------------------------------------------------------
 
 
+def aio_bad_count(queue, buf, n):
+    raise ValueError("QueueReader.readexactly_into(buf of %d bytes, n=%d): n must be "
+                     "0..len(buf)%s; nothing consumed (%d bytes queued)"
+                     % (len(buf), n, " and at most the queue's capacity %d"
+                        % queue.capacity if hasattr(queue, "capacity") else "",
+                        len(queue)))
+
+
 class _Flag:
     """ThreadSafeFlag stand-in where asyncio has none (aio uses the real one where it
     exists: MicroPython, whose ``set()`` is safe in a hard IRQ).
