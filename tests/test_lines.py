@@ -504,3 +504,25 @@ def test_reader_lines_allocate_no_line_objects():
         asyncio.run(take(1, size))  # warm-up
         per.append(asyncio.run(take(16, size)) // 16)
     assert per[0] == per[1], per
+
+
+def test_big_and_non_int_arguments():
+    # Big ints must not truncate in a viper kernel (2**40 + 10 is not 10), floats raise
+    # TypeError in every twin, before anything changes.
+    big = 1 << 40
+    for name, q in queues(16):
+        q.write(b"ab\ncd")
+        buf = bytearray(8)
+        raises(ValueError, q.find, big + 10)
+        raises(ValueError, q.find, 10, -big)
+        raises(ValueError, q.readline_into, buf, big + 10)
+        raises(ValueError, q.peek_into, buf, -big)
+        assert q.find(10, big) == -1 and q.peek_into(buf, big) == 0, name
+        for fn, args in ((q.skip, (1.5,)), (q.readinto, (buf, 2.5))):
+            raises(TypeError, fn, *args)
+            assert len(q) == 5, name
+        assert q.readinto(buf, big) == 5 and buf[:5] == b"ab\ncd", name
+        q.write(b"xyz")
+        assert q.skip(big) == 3 and len(q) == 0, name
+        assert q.skip(-big) == 0 and q.readinto(buf, -big) == 0
+    global_slab._reset()

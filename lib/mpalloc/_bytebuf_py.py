@@ -213,6 +213,8 @@ def _get(self, buf, k, c):
 def readinto(self, buf, n=None):
     if buf is not self._rl:
         self._rchk(buf)  # a new buffer object: check its type once (cold path)
+    if n is not None and type(n) is not int:
+        n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
     if n is None or n < 0 or n > _len(buf):
         n = _len(buf)
     if n > self._h[_N]:
@@ -333,6 +335,8 @@ def peek_into(self, buf, offset=0):
 
 
 def skip(self, n):
+    if type(n) is not int:
+        n = _count(n)  # TypeError for a float or None (as the viper twin), bool: 0/1
     if n > self._h[_N]:
         n = self._h[_N]
     if n <= 0:

@@ -66,6 +66,7 @@ _SH = const(10)
 _LEN = const(0x3FFFF)
 _M30 = const(0x3FFFFFFF)
 _ONE = 1  # an object, not const: compared with the caller's count object
+_BIG = 0x3FFFFFFF  # an object, not const: compared with the caller's int objects
 _SCAP = const(0x3FFFFF)  # largest scan count kept in _SC (the word stays < 2**30)
 
 
@@ -729,7 +730,12 @@ def _peek(self, buf, off: int) -> int:
 
 
 @micropython.viper
-def skip(self, n: int) -> int:
+def skip(self, nobj) -> int:
+    n = int(nobj)  # TypeError for a float or None
+    if nobj > _BIG:  # compared as objects: a big int must not truncate
+        n = 0x3FFFFFFF
+    if nobj < _ONE:
+        return 0
     h = ptr32(int(self._a))
     k = int(h[_N])
     if n < k:
@@ -804,21 +810,33 @@ def write(self, buf, n=None):
 
 @micropython.native
 def readinto(self, buf, n=None):
-    if n is None:
+    if n is None or n < 0:
         return _readn(self, buf, -1)
+    if n > _BIG:  # a big int would truncate in the viper kernel
+        n = _BIG
     return _readn(self, buf, n)
 
 
 @micropython.native
 def find(self, byte, start=0):
+    if byte < 0 or byte > 255 or start < 0:  # as objects: a big int must not truncate
+        self._bad(0, byte, start)
+    if start > _BIG:
+        start = _BIG
     return _find(self, byte, start)
 
 
 @micropython.native
 def peek_into(self, buf, offset=0):
+    if offset < 0:  # as objects: a big int must not truncate
+        self._bad(2, offset, 0)
+    if offset > _BIG:
+        offset = _BIG
     return _peek(self, buf, offset)
 
 
 @micropython.native
 def readline_into(self, buf, delim=10):
+    if delim < 0 or delim > 255:  # as objects: a big int must not truncate
+        self._bad(1, _len(buf), delim)
     return _line(self, buf, delim)

@@ -212,6 +212,8 @@ def readinto(self, buf, n=None):
         k += self._n
     if _len(buf) < k:
         k = _len(buf)
+    if n is not None and _type(n) is not int:
+        n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
     if n is not None and 0 <= n < k:
         k = n
     if not k:
@@ -287,6 +289,8 @@ def peek_into(self, buf, offset=0):
 
 def skip(self, n):
     """Consumer: drop up to ``n`` waiting bytes; return how many. O(1), no allocation, IRQ-safe."""
+    if _type(n) is not int:
+        n = _count(n)  # TypeError for a float or None (as the viper twin), bool: 0/1
     k = any(self)
     if n < k:
         k = n

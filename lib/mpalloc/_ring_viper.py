@@ -56,6 +56,7 @@ _type = type
 _BA = bytearray
 _BY = bytes
 _ONE = 1  # an object (no const): compared with the caller's count object
+_BIG = 0x3FFFFFFF  # an object, not const: compared with the caller's int objects
 
 
 def _store(m, lo, hi, buf):
@@ -471,8 +472,13 @@ def _peek(self, buf, off: int) -> int:
 
 
 @micropython.viper
-def skip(self, n: int) -> int:
+def skip(self, nobj) -> int:
     """Consumer: drop up to ``n`` waiting bytes; return how many. O(1), no allocation, IRQ-safe."""
+    n = int(nobj)  # TypeError for a float or None
+    if nobj > _BIG:  # compared as objects: a big int must not truncate
+        n = 0x3FFFFFFF
+    if nobj < _ONE:
+        return 0
     h = ptr32(int(self._a))
     r = int(h[1])
     size = int(h[3])
@@ -547,8 +553,10 @@ def write(self, buf, n=None):
 def readinto(self, buf, n=None):
     """Consumer: move min(len(buf), n, any()) bytes into buf[0:] (``n`` None or < 0:
     no limit); return that count. No allocation, IRQ-safe; O(count)."""
-    if n is None:
+    if n is None or n < 0:
         return _readn(self, buf, -1)
+    if n > _BIG:  # a big int would truncate in the viper kernel
+        n = _BIG
     return _readn(self, buf, n)
 
 
@@ -556,6 +564,10 @@ def readinto(self, buf, n=None):
 def find(self, byte, start=0):
     """Consumer: offset of the first ``byte`` among the waiting bytes at or after
     ``start``, or -1. No allocation, IRQ-safe; O(bytes examined)."""
+    if byte < 0 or byte > 255 or start < 0:  # as objects: a big int must not truncate
+        self._bad(0, byte, start)
+    if start > _BIG:
+        start = _BIG
     return _find(self, byte, start)
 
 
@@ -563,6 +575,10 @@ def find(self, byte, start=0):
 def peek_into(self, buf, offset=0):
     """Consumer: copy waiting bytes from ``offset`` into ``buf`` without consuming;
     return the count. No allocation, IRQ-safe; O(count)."""
+    if offset < 0:  # as objects: a big int must not truncate
+        self._bad(2, offset, 0)
+    if offset > _BIG:
+        offset = _BIG
     return _peek(self, buf, offset)
 
 
@@ -573,4 +589,6 @@ def readline_into(self, buf, delim=10):
     line is longer than buf (buf filled, that much consumed). Bytes examined without
     finding ``delim`` are remembered, so a line arriving piecemeal is scanned once.
     No allocation, IRQ-safe; O(bytes examined + line length)."""
+    if delim < 0 or delim > 255:  # as objects: a big int must not truncate
+        self._bad(1, _len(buf), delim)
     return _line(self, buf, delim)
