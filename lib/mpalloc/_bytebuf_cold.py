@@ -39,20 +39,6 @@ def bad_offset(self, offset):
                      % (offset, self._h[_N]))
 
 
-def bad_arg(self, what, a, b):
-    # ByteDeque find (0): byte a, start b; readline_into (1): len(buf) a, delim b;
-    # peek_into (2): offset a. Raised before anything changes.
-    if what == 0:
-        text = "find(byte=%d, start=%d): byte must be 0..255 and start >= 0" % (a, b)
-    elif what == 1:
-        text = ("readline_into(buf of %d bytes, delim=%d): needs a non-empty buffer and "
-                "a delim 0..255" % (a, b))
-    else:
-        text = "peek_into(buf, offset=%d): offset must be >= 0" % a
-    raise ValueError("%s.%s; %d bytes held, deque unchanged"
-                     % (type(self).__name__, text, self._h[_N]))
-
-
 def full(self, n):
     # ByteBuffer.write of n bytes: the slab ran out (nothing appended).
     from mpalloc.errors import AllocError
@@ -193,14 +179,6 @@ def gs_unset():
 
 
 # ---- aio ------------------------------------------------------------------------------
-
-
-def aio_bad_count(queue, buf, n):
-    raise ValueError("QueueReader.readexactly_into(buf of %d bytes, n=%d): n must be "
-                     "0..len(buf)%s; nothing consumed (%d bytes queued)"
-                     % (len(buf), n, " and at most the queue's capacity %d"
-                        % queue.capacity if hasattr(queue, "capacity") else "",
-                        len(queue)))
 
 
 class _Flag:

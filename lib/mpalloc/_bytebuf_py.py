@@ -262,22 +262,15 @@ def _ce(h, q):
     return _cs(h, q) + h[_BS]
 
 
-def _cl(h, q):
-    # Bytes held in chunk q.
-    return _ce(h, q) - _cs(h, q)
-
-
 def _fic(self, q, a, b):
     # The pattern byte in chunk q at chunk-relative a..b-1 (b clamped to the chunk):
     # its chunk-relative index, else -1 - (the clamped b). C bytearray.find.
-    if b > _cl(self._h, q):
-        b = _cl(self._h, q)
-    if a < b:
-        q = _cs(self._h, q)
-        a = self._d.find(self._pat, q + a, q + b)
-        if a >= 0:
-            return a - q
-    return -1 - b
+    b += _cs(self._h, q)
+    if b > _ce(self._h, q):
+        b = _ce(self._h, q)
+    q = _cs(self._h, q)
+    a = self._d.find(self._pat, q + a, b) if q + a < b else -1
+    return a - q if a >= 0 else q - b - 1
 
 
 def _scan(self, byte, i, stop):
@@ -322,8 +315,8 @@ def peek_into(self, buf, offset=0):
     if offset < 0:
         self._bad(2, offset, 0)  # ValueError (cold path)
     q = 0  # the chunk holding offset, and offset within it (few locals on purpose)
-    while q < self._h[_QC] and offset >= _cl(self._h, q):
-        offset -= _cl(self._h, q)
+    while q < self._h[_QC] and offset >= _ce(self._h, q) - _cs(self._h, q):
+        offset -= _ce(self._h, q) - _cs(self._h, q)
         q += 1
     if q >= self._h[_QC] or not _len(buf):
         return 0  # offset at or past the end

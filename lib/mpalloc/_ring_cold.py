@@ -100,16 +100,13 @@ def badbuf(self, name, buf):
 
 
 def badarg(self, what, a, b):
-    # find (0): byte a, start b; readline_into (1): len(buf) a, delim b; peek_into (2):
-    # offset a. Raised before anything changes.
-    if what == 0:
-        text = "find(byte=%d, start=%d): byte must be 0..255 and start >= 0" % (a, b)
-    elif what == 1:
-        text = ("readline_into(buf of %d bytes, delim=%d): needs a non-empty buffer and "
-                "a delim 0..255" % (a, b))
-    else:
-        text = "peek_into(buf, offset=%d): offset must be >= 0" % a
-    raise ValueError("ByteRing.%s; %d bytes waiting, ring unchanged" % (text, self.any()))
+    # ByteRing/ByteDeque/GlobalDeque consumer calls, raised before anything changes:
+    # find(byte, start), readline_into(len(buf), delim), peek_into(offset, 0), and
+    # QueueReader.readexactly_into(n, limit).
+    raise ValueError("%s.%s(%d, %d): want %s; %d bytes waiting, nothing consumed" % (
+        type(self).__name__, ("find", "readline_into", "peek_into", "readexactly_into")[what],
+        a, b, ("byte 0..255, start >= 0", "len(buf) > 0, delim 0..255", "offset >= 0",
+               "n <= limit (len(buf), capacity)")[what], len(self)))
 
 
 def with_kernel(kmod):

@@ -139,10 +139,11 @@ class QueueReader:
         a ByteRing's capacity (it could never hold them)."""
         q = self.queue
         while len(q) < n or n < 0 or n > len(buf):
-            if n < 0 or n > len(buf) or n > getattr(q, "capacity", n):
-                from mpalloc._bytebuf_cold import aio_bad_count
+            lim = min(len(buf), getattr(q, "capacity", n))
+            if n < 0 or n > lim:
+                from mpalloc._ring_cold import badarg
 
-                aio_bad_count(q, buf, n)
+                badarg(q, 3, n, lim)
             await self.flag.wait()
         return q.readinto(buf, n)
 

@@ -540,9 +540,9 @@ class ByteDeque(_Chain):
 
     def _bad(self, what, a, b):
         # Cold path of find (0), readline_into (1), peek_into (2): ValueError.
-        from mpalloc import _bytebuf_cold
+        from mpalloc import _ring_cold
 
-        _bytebuf_cold.bad_arg(self, what, a, b)
+        _ring_cold.badarg(self, what, a, b)
 
 
 _push_back = _k.push_back
