@@ -17,6 +17,8 @@ except ImportError:
         return x
 
 
+from mpalloc._lines import find, readline_into  # noqa: F401 (kernel functions)
+
 try:
     from mpalloc import _mem_viper as _mem
 except (SyntaxError, ImportError, ValueError):
@@ -39,7 +41,6 @@ _QC = const(7)
 _QL = const(8)
 _BS = const(9)
 _DROP = const(10)  # ByteDeque: bytes refused, mod 2**30
-_SC = const(15)  # ByteDeque.readline_into's scan memory: (count << 8) | delim, consumer
 _SOFT = const(15)
 _HD = const(16)
 _LEN = const(0x3FFFF)
@@ -56,6 +57,7 @@ def setup(self, h, data, meta):
     """Record header ``h`` (constructor/bind only); a 1-byte pattern for find."""
     self._h = h
     self._pat = bytearray(1)
+    self._ls = 0  # readline_into's scan memory (mpalloc._lines)
 
 
 def length(self):
@@ -138,7 +140,7 @@ def pop_front(self):
     r = h[_RP]
     v = self._d[r]
     h[_N] -= 1
-    h[_SC] = 0  # readline_into's scan memory no longer starts at the read position
+    self._ls = 0  # readline_into's scan memory no longer starts at the read position
     r += 1
     if h[_N] and r != h[_RE]:
         h[_RP] = r
@@ -220,7 +222,7 @@ def readinto(self, buf, n=None):
     if n > self._h[_N]:
         n = self._h[_N]
     if n > 0:
-        self._h[_SC] = 0
+        self._ls = 0
     k = 0
     while k < n:
         k += _get(self, buf, k, n - k)
@@ -229,7 +231,7 @@ def readinto(self, buf, n=None):
 
 def clear(self):
     h = self._h
-    h[_SC] = 0
+    self._ls = 0
     while h[_QC]:
         _give(self, h[_HD + h[_QH]])
         h[_HD + h[_QH]] = 0
@@ -293,12 +295,6 @@ def _scan(self, byte, i, stop):
     return -1
 
 
-def find(self, byte, start=0):
-    if byte < 0 or byte > 255 or start < 0:
-        self._bad(0, byte, start)  # ValueError (cold path)
-    return _scan(self, byte, start, self._h[_N])
-
-
 def _part(self, buf, q, a, i):
     # Copy chunk q from chunk-relative a into buf at i, as much as fits; the count.
     a += _cs(self._h, q)
@@ -334,28 +330,12 @@ def skip(self, n):
         n = self._h[_N]
     if n <= 0:
         return 0
-    k = (self._h[_SC] >> 8) - n  # bytes of readline_into's scan still ahead
-    self._h[_SC] = (k << 8) | (self._h[_SC] & 255) if k > 0 else 0
+    k = (self._ls >> 8) - n  # bytes of readline_into's scan still ahead
+    self._ls = (k << 8) | (self._ls & 255) if k > 0 else 0
     k = 0
     while k < n:
         k += _get(self, None, k, n - k)
     return n
-
-
-def readline_into(self, buf, delim=10):
-    if buf is not self._rl:
-        self._rchk(buf)  # a new buffer object: check its type once (cold path)
-    if not _len(buf) or delim < 0 or delim > 255:
-        self._bad(1, _len(buf), delim)  # ValueError (cold path)
-    n = self._h[_N] if self._h[_N] < _len(buf) else _len(buf)  # bytes to look at
-    i = self._h[_SC] >> 8 if (self._h[_SC] & 255) == delim else 0
-    i = _scan(self, delim, i if i < n else n, n)
-    if i >= 0:
-        return readinto(self, buf, i + 1)
-    if n == _len(buf):  # no delim in the first len(buf) bytes: the line goes on
-        return -readinto(self, buf, n)
-    self._h[_SC] = ((n if n < 0x3FFFFF else 0x3FFFFF) << 8) | delim
-    return 0
 
 
 def _reserve(self, n):

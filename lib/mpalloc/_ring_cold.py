@@ -6,7 +6,7 @@
 from mpalloc import ring
 
 _KERNEL_METHODS = ("put", "get", "peek", "write", "write_from", "readinto", "any", "space",
-                   "clear", "find", "peek_into", "skip", "readline_into")
+                   "clear", "find", "peek_into", "skip", "readline_into", "_scan")
 
 
 def badcap(capacity):
@@ -103,14 +103,14 @@ def badarg(self, what, a, b):
     # ByteRing/ByteDeque/GlobalDeque consumer calls, raised before anything changes:
     # find(byte, start), readline_into(len(buf), delim), peek_into(offset, 0), and
     # QueueReader.readexactly_into(n, limit).
-    raise ValueError("%s.%s(%d, %d): want %s; %d bytes waiting, nothing consumed" % (
+    raise ValueError("%s.%s(%d, %d): want %s; %d bytes waiting, unchanged" % (
         type(self).__name__, ("find", "readline_into", "peek_into", "readexactly_into")[what],
-        a, b, ("byte 0..255, start >= 0", "len(buf) > 0, delim 0..255", "offset >= 0",
-               "n <= limit (len(buf), capacity)")[what], len(self)))
+        a, b, ("byte 0..255, start >= 0", "a buf, delim 0..255", "offset >= 0",
+               "n <= len(buf), capacity")[what], len(self)))
 
 
 def with_kernel(kmod):
-    ns = {"KERNEL": kmod.NAME, "__len__": kmod.any, "_init": kmod.init,
+    ns = {"KERNEL": kmod.NAME, "__len__": kmod.any, "_init": kmod.init, "_readk": kmod.readinto,
           "_dropped": kmod.dropped}
     for name in _KERNEL_METHODS:
         ns[name] = getattr(kmod, name)

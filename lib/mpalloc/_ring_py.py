@@ -9,11 +9,11 @@ attributes: ``self._w`` (producer index, written only by the producer),
 ``self._r`` (consumer index, written only by the consumer) and ``self._drop``
 (bytes refused because the ring was full; producer; mod 2**30). Consumer-owned:
 ``self._ls``, readline_into's scan memory ``(count << 8) | delim`` (the first
-``count`` waiting bytes hold no ``delim``; 0 after any other consuming call) and
-``self._pat``, a 1-byte pattern for ``bytearray.find``. Rebinding an existing
-instance attribute is one pointer store and allocates nothing.
+``count`` waiting bytes hold no ``delim``; 0 after any other consuming call).
+Rebinding an existing instance attribute is one pointer store and allocates nothing.
 """
 
+from mpalloc._lines import find, readline_into  # noqa: F401 (kernel functions)
 from mpalloc._mem_py import copy as _copy
 
 NAME = "py"
@@ -36,7 +36,6 @@ def init(self, capacity):
     self._drop = 0
     self._fail = 0  # refused calls (stats()["failures"]), mod 2**30
     self._ls = 0
-    self._pat = bytearray(1)
 
 
 def put(self, b):
@@ -236,32 +235,18 @@ def readinto(self, buf, n=None):
 
 def _scan(self, byte, i, stop):
     # Offset (from the read index) of the first ``byte`` among the waiting bytes
-    # i..stop-1 (caller keeps stop <= any()), or -1. C bytearray.find per segment.
-    if i >= stop:
-        return -1
-    self._pat[0] = byte
-    p = self._r + i
-    if p >= self._n:
-        p -= self._n
-    stop += p - i  # end of the range, past the wrap point when it crosses it
-    if stop > self._n:
-        i = self._d.find(self._pat, p, self._n)
-        if i < 0:
-            i = self._d.find(self._pat, 0, stop - self._n)
-    else:
-        i = self._d.find(self._pat, p, stop)
-    if i < 0:
-        return -1
-    i -= self._r
-    return i if i >= 0 else i + self._n
-
-
-def find(self, byte, start=0):
-    """Consumer: offset of the first ``byte`` among the waiting bytes at or after
-    ``start``, or -1. No allocation, IRQ-safe; O(bytes examined)."""
-    if byte < 0 or byte > 255 or start < 0:
-        self._bad(0, byte, start)  # ValueError (cold path)
-    return _scan(self, byte, start, any(self))
+    # i..stop-1 (caller keeps stop <= any()), or -1. One step per byte.
+    stop -= i
+    i += self._r
+    while stop > 0:
+        if i >= self._n:
+            i -= self._n
+        if self._d[i] == byte:
+            i -= self._r
+            return i if i >= 0 else i + self._n
+        i += 1
+        stop -= 1
+    return -1
 
 
 def peek_into(self, buf, offset=0):
@@ -279,11 +264,11 @@ def peek_into(self, buf, offset=0):
     offset += self._r
     if offset >= self._n:
         offset -= self._n
-    if k <= self._n - offset:
-        _copy(buf, 0, self._d, offset, k)
-    else:
-        _copy(buf, 0, self._d, offset, self._n - offset)
-        _copy(buf, self._n - offset, self._d, 0, k - self._n + offset)
+    c = self._n - offset  # bytes before the wrap point
+    if c > k:
+        c = k
+    _copy(buf, 0, self._d, offset, c)
+    _copy(buf, c, self._d, 0, k - c)  # nothing when it does not wrap
     return k
 
 
@@ -303,26 +288,3 @@ def skip(self, n):
         n -= self._n
     self._r = n
     return k
-
-
-def readline_into(self, buf, delim=10):
-    """Consumer: move one complete line (up to and including ``delim``) into ``buf``;
-    return its length, 0 when none is complete (nothing consumed), -len(buf) when the
-    line is longer than buf (buf filled, that much consumed). Bytes examined without
-    finding ``delim`` are remembered, so a line arriving piecemeal is scanned once.
-    No allocation, IRQ-safe; O(bytes examined + line length)."""
-    if buf is not self._rl:
-        self._rchk(buf)  # new buffer object: check its type once (cold path)
-    if not _len(buf) or delim < 0 or delim > 255:
-        self._bad(1, _len(buf), delim)  # ValueError (cold path)
-    n = any(self)
-    if n > _len(buf):
-        n = _len(buf)  # bytes to look at
-    i = self._ls >> 8 if (self._ls & 255) == delim else 0
-    i = _scan(self, delim, i if i < n else n, n)
-    if i >= 0:
-        return readinto(self, buf, i + 1)
-    if n == _len(buf):  # no delim in the first len(buf) bytes: the line goes on
-        return -readinto(self, buf, n)
-    self._ls = ((n if n < 0x3FFFFF else 0x3FFFFF) << 8) | delim
-    return 0

@@ -121,16 +121,13 @@ class QueueReader:
         """Wait until a complete line (through ``delim``) is queued, then move it into
         ``buf``; returns its length. A line longer than ``buf`` fills it and returns
         -len(buf) (the rest follows on the next call), as the queue's readline_into.
-        When a ByteRing is full and holds no ``delim`` (``buf`` larger than the ring),
-        waiting could never end: its bytes are returned as a partial line, -count.
-        ValueError for an empty ``buf`` or a ``delim`` outside 0..255."""
-        q = self.queue
+        Use a ``buf`` no longer than the queue can hold: a full ByteRing without
+        ``delim`` and a larger ``buf`` wait for a line that cannot arrive. ValueError for
+        an empty ``buf`` or a ``delim`` outside 0..255."""
         while True:
-            n = q.readline_into(buf, delim)
+            n = self.queue.readline_into(buf, delim)
             if n:
                 return n
-            if len(q) and len(q) == getattr(q, "capacity", -1):
-                return -q.readinto(buf)
             await self.flag.wait()
 
     async def readexactly_into(self, buf, n):
@@ -139,11 +136,8 @@ class QueueReader:
         a ByteRing's capacity (it could never hold them)."""
         q = self.queue
         while len(q) < n or n < 0 or n > len(buf):
-            lim = min(len(buf), getattr(q, "capacity", n))
-            if n < 0 or n > lim:
-                from mpalloc._ring_cold import badarg
-
-                badarg(q, 3, n, lim)
+            if n < 0 or n > min(len(buf), getattr(q, "capacity", n)):
+                q._bad(3, n, len(buf))
             await self.flag.wait()
         return q.readinto(buf, n)
 
@@ -152,20 +146,15 @@ class QueueReader:
         ``buf`` (its length ``n``; -len(buf) for a piece of a line longer than buf).
         Allocates the iterator once; each step allocates nothing more than
         ``await readline_into`` does."""
-        return _Lines(self, buf, delim)
+        return _Lines((self, buf, delim))
 
 
-class _Lines:
-    # The iterator of QueueReader.lines: one reader, one buffer, one delimiter.
-    def __init__(self, reader, buf, delim):
-        self._r = reader
-        self._b = buf
-        self._d = delim
-
+class _Lines(list):
+    # The iterator of QueueReader.lines: [reader, buffer, delimiter].
     def __aiter__(self):
         return self
 
     def __anext__(self):
         # Not async itself: returns readline_into's coroutine, so a step creates one
         # coroutine object, not two.
-        return self._r.readline_into(self._b, self._d)
+        return self[0].readline_into(self[1], self[2])

@@ -408,6 +408,8 @@ class ByteDeque(_Chain):
     peek_into = _k.peek_into
     skip = _k.skip
     readline_into = _k.readline_into
+    _scan = _k._scan  # for the pure twin's shared readline_into/find (mpalloc._lines)
+    _readk = _k.readinto
 
     def __init__(self, slab):
         """Bind to ``slab``; allocates the state array (4 bytes per slab slot + 64)."""
@@ -506,20 +508,14 @@ class ByteDeque(_Chain):
     def _g_find(self, byte, start=0):
         if byte < 0 or byte > 255 or start < 0:
             self._bad(0, byte, start)
-        st = self._dis()
-        byte = _find(self, byte, start)
-        self._en(st)
-        return byte
+        return self._gc(_find, byte, start)
 
     def _g_peek_into(self, buf, offset=0):
         if buf is not self._rl:
             self._rchk(buf)
         if offset < 0:
             self._bad(2, offset, 0)
-        st = self._dis()
-        offset = _peek_into(self, buf, offset)
-        self._en(st)
-        return offset
+        return self._gc(_peek_into, buf, offset)
 
     def _g_skip(self, n):
         n |= 0  # TypeError for a non-int count, before the critical section
@@ -533,10 +529,14 @@ class ByteDeque(_Chain):
             self._rchk(buf)
         if not _len(buf) or delim < 0 or delim > 255:
             self._bad(1, _len(buf), delim)
+        return self._gc(_readline_into, buf, delim)
+
+    def _gc(self, fn, a, b):
+        # fn(self, a, b) inside the critical section (arguments already checked).
         st = self._dis()
-        delim = _readline_into(self, buf, delim)
+        a = fn(self, a, b)
         self._en(st)
-        return delim
+        return a
 
     def _bad(self, what, a, b):
         # Cold path of find (0), readline_into (1), peek_into (2): ValueError.

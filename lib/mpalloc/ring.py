@@ -125,6 +125,8 @@ class ByteRing:
     peek_into = _k.peek_into
     skip = _k.skip
     readline_into = _k.readline_into
+    _scan = _k._scan  # for the pure twin's shared readline_into/find (mpalloc._lines)
+    _readk = _k.readinto
     __len__ = _k.any
     _init = _k.init
     _dropped = _k.dropped
@@ -204,21 +206,15 @@ class ByteRing:
         if t is bytearray or t is _array:
             self._rl = buf  # consumer-owned
             return
-        if t is memoryview and _writable(buf):
-            self._rl = buf
-            return
+        if t is memoryview:
+            try:
+                if _NULL is not None:
+                    _NULL.readinto(buf)  # copies nothing; TypeError when read-only
+                self._rl = buf
+                return
+            except TypeError:
+                pass
         _cold("badbuf", self, "readinto", buf)
-
-
-def _writable(mv):
-    # A separate function: its try block would make _rchk's frame too big for the C
-    # stack (a heap frame on every switch of consumer buffer).
-    try:
-        if _NULL is not None:
-            _NULL.readinto(mv)  # copies nothing; TypeError when read-only
-        return True
-    except TypeError:
-        return False
 
 
 def _with_kernel(kmod):
