@@ -35,7 +35,7 @@ TARGETED = {"ring_put_get": 1.0, "ring_128": 2.5, "ring_128_big": 2.5, "slab_48"
             "slab_48_live": 1.0,
             "ring_put_get_viper": 0.5, "ring_128_viper": 0.5, "slab_alloc_free_viper": 0.5}
 NUMBER = (int, float)
-FAMILIES = ("bytebuf", "arena", "pool", "fixed", "memops")
+FAMILIES = ("bytebuf", "arena", "pool", "fixed", "memops", "lines")
 PUBLIC = ("errors", "ring", "slab", "bytebuf", "global_slab", "aio", "arena", "stack", "pool",
           "fixed", "memops", "observe")
 ARCHES = ("armv6m", "armv7emsp", "rv32imc", "xtensawin")

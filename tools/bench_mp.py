@@ -236,7 +236,7 @@ def build_cases():
     return cases
 
 
-FAMILIES = ("bytebuf", "arena", "pool", "fixed", "memops")
+FAMILIES = ("bytebuf", "arena", "pool", "fixed", "memops", "lines")
 
 
 def calibrate(case, target_us):

@@ -154,7 +154,9 @@ def with_kernel(kmod):
           "clear": kmod.clear}
     b = dict(ns, try_write=kmod.try_write, write=kmod.append)
     d = dict(ns)
-    for name in ("push_back", "pop_front", "write", "write_from", "readinto"):
+    d["_readk"] = kmod.readinto
+    for name in ("push_back", "pop_front", "write", "write_from", "readinto", "find",
+                 "peek_into", "skip", "readline_into", "_scan"):
         d[name] = getattr(kmod, name)
     return (type("ByteBuffer_" + kmod.NAME, (ByteBuffer,), b),
             type("ByteDeque_" + kmod.NAME, (ByteDeque,), d))

@@ -17,6 +17,8 @@ except ImportError:
         return x
 
 
+from mpalloc._lines import find, readline_into  # noqa: F401 (kernel functions)
+
 try:
     from mpalloc import _mem_viper as _mem
 except (SyntaxError, ImportError, ValueError):
@@ -52,8 +54,10 @@ def addr(buf):
 
 
 def setup(self, h, data, meta):
-    """Record header ``h`` (constructor/bind only)."""
+    """Record header ``h`` (constructor/bind only); a 1-byte pattern for find."""
     self._h = h
+    self._pat = bytearray(1)
+    self._ls = 0  # readline_into's scan memory (mpalloc._lines)
 
 
 def length(self):
@@ -136,6 +140,7 @@ def pop_front(self):
     r = h[_RP]
     v = self._d[r]
     h[_N] -= 1
+    self._ls = 0  # readline_into's scan memory no longer starts at the read position
     r += 1
     if h[_N] and r != h[_RE]:
         h[_RP] = r
@@ -178,8 +183,10 @@ def write_from(self, buf, n):
     return i
 
 
-def write(self, buf):
-    return write_from(self, buf, _len(buf))
+def write(self, buf, n=None):
+    if n is None or n < 0:
+        return write_from(self, buf, _len(buf))
+    return write_from(self, buf, n)
 
 
 def _count(n):
@@ -189,11 +196,13 @@ def _count(n):
 
 
 def _get(self, buf, k, c):
-    # Move up to c bytes from the head chunk into buf at k; returns the count.
+    # Move up to c bytes from the head chunk into buf at k (buf None: drop them);
+    # returns the count.
     r = self._h[_RP]
     if c > (self._h[_WP] if self._h[_QC] == 1 else self._h[_RE]) - r:
         c = (self._h[_WP] if self._h[_QC] == 1 else self._h[_RE]) - r
-    _copy(buf, k, self._d, r, c)
+    if buf is not None:
+        _copy(buf, k, self._d, r, c)
     self._h[_N] -= c
     r += c
     if self._h[_N] and r != self._h[_RE]:
@@ -203,26 +212,130 @@ def _get(self, buf, k, c):
     return c
 
 
-def readinto(self, buf):
+def readinto(self, buf, n=None):
     if buf is not self._rl:
         self._rchk(buf)  # a new buffer object: check its type once (cold path)
-    m = _len(buf)
-    if m > self._h[_N]:
-        m = self._h[_N]
+    if n is not None and type(n) is not int:
+        n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
+    if n is None or n < 0 or n > _len(buf):
+        n = _len(buf)
+    if n > self._h[_N]:
+        n = self._h[_N]
+    if n > 0:
+        self._ls = 0
     k = 0
-    while k < m:
-        k += _get(self, buf, k, m - k)
-    return m
+    while k < n:
+        k += _get(self, buf, k, n - k)
+    return n
 
 
 def clear(self):
     h = self._h
+    self._ls = 0
     while h[_QC]:
         _give(self, h[_HD + h[_QH]])
         h[_HD + h[_QH]] = 0
         h[_QH] = h[_QH] + 1 if h[_QH] + 1 < h[_QL] else 0
         h[_QC] -= 1
     _reset(h)
+
+
+# ---- ByteDeque consumer side: scan, peek, skip, lines (API second wave) ------------------
+# Chunk q counts from the head (0 = the chunk being read). Small helpers keep every
+# frame under ~11 words.
+
+
+def _cs(h, q):
+    # Offset in the slab data of chunk q's first held byte.
+    if not q:
+        return h[_RP]
+    q += h[_QH]
+    if q >= h[_QL]:
+        q -= h[_QL]
+    return ((h[_HD + q] & _LEN) - 1) * h[_BS]
+
+
+def _ce(h, q):
+    # Offset in the slab data just past chunk q's last held byte.
+    if q == h[_QC] - 1:
+        return h[_WP]
+    if not q:
+        return h[_RE]
+    return _cs(h, q) + h[_BS]
+
+
+def _fic(self, q, a, b):
+    # The pattern byte in chunk q at chunk-relative a..b-1 (b clamped to the chunk):
+    # its chunk-relative index, else -1 - (the clamped b). C bytearray.find.
+    b += _cs(self._h, q)
+    if b > _ce(self._h, q):
+        b = _ce(self._h, q)
+    q = _cs(self._h, q)
+    a = self._d.find(self._pat, q + a, b) if q + a < b else -1
+    return a - q if a >= 0 else q - b - 1
+
+
+def _scan(self, byte, i, stop):
+    # Offset (from the read position) of the first ``byte`` among the held bytes
+    # i..stop-1 (caller keeps stop <= len), or -1.
+    self._pat[0] = byte
+    byte = 0  # from here: offset of chunk q; i and stop count from its start
+    q = 0
+    while i < stop:
+        c = _fic(self, q, i, stop)
+        if c >= 0:
+            return byte + c
+        c = -1 - c
+        i -= c
+        if i < 0:
+            i = 0
+        stop -= c
+        byte += c
+        q += 1
+    return -1
+
+
+def _part(self, buf, q, a, i):
+    # Copy chunk q from chunk-relative a into buf at i, as much as fits; the count.
+    a += _cs(self._h, q)
+    q = _ce(self._h, q) - a
+    if q > _len(buf) - i:
+        q = _len(buf) - i
+    _copy(buf, i, self._d, a, q)
+    return q
+
+
+def peek_into(self, buf, offset=0):
+    if buf is not self._rl:
+        self._rchk(buf)  # a new buffer object: check its type once (cold path)
+    if offset < 0:
+        self._bad(2, offset, 0)  # ValueError (cold path)
+    q = 0  # the chunk holding offset, and offset within it (few locals on purpose)
+    while q < self._h[_QC] and offset >= _ce(self._h, q) - _cs(self._h, q):
+        offset -= _ce(self._h, q) - _cs(self._h, q)
+        q += 1
+    if q >= self._h[_QC] or not _len(buf):
+        return 0  # offset at or past the end
+    offset = _part(self, buf, q, offset, 0)  # from here: bytes copied
+    while offset < _len(buf) and q + 1 < self._h[_QC]:
+        q += 1
+        offset += _part(self, buf, q, 0, offset)
+    return offset
+
+
+def skip(self, n):
+    if type(n) is not int:
+        n = _count(n)  # TypeError for a float or None (as the viper twin), bool: 0/1
+    if n > self._h[_N]:
+        n = self._h[_N]
+    if n <= 0:
+        return 0
+    k = (self._ls >> 8) - n  # bytes of readline_into's scan still ahead
+    self._ls = (k << 8) | (self._ls & 255) if k > 0 else 0
+    k = 0
+    while k < n:
+        k += _get(self, None, k, n - k)
+    return n
 
 
 def _reserve(self, n):

@@ -24,6 +24,8 @@ import sys
 import micropython
 from micropython import const
 
+from mpalloc._mem_viper import copy as _mcopy
+
 if sys.byteorder != "little":
     raise ImportError("_bytebuf_viper assumes a little-endian CPU; using _bytebuf_py")
 
@@ -48,6 +50,7 @@ _MLO = const(13)  # slab metadata (slab._m) address
 _MHI = const(14)
 _DROP = const(10)  # ByteDeque: bytes refused (slab or table exhausted), mod 2**30
 _SOFT = const(15)  # ByteBuffer: set by try_write for one append call (no AllocError)
+_SC = const(15)  # ByteDeque (word 15 is _SOFT on a ByteBuffer): readline_into's scan memory
 _HD = const(16)  # chunk table (handles) from here
 
 # Slab metadata words (slab.py).
@@ -63,6 +66,8 @@ _SH = const(10)
 _LEN = const(0x3FFFF)
 _M30 = const(0x3FFFFFFF)
 _ONE = 1  # an object, not const: compared with the caller's count object
+_BIG = 0x3FFFFFFF  # an object, not const: compared with the caller's int objects
+_SCAP = const(0x3FFFFF)  # largest scan count kept in _SC (the word stays < 2**30)
 
 
 @micropython.viper
@@ -258,6 +263,7 @@ def pop_front(self) -> int:
     r += 1
     n -= 1
     h[_N] = n
+    h[_SC] = 0  # readline_into's scan memory no longer starts at the read position
     if n != 0 and r != int(h[_RE]):
         h[_RP] = r
         return v
@@ -377,21 +383,20 @@ def write_from(self, buf, nobj) -> int:
 
 
 @micropython.viper
-def write(self, buf) -> int:
-    return int(write_from(self, buf, int(_len(buf))))
-
-
-@micropython.viper
-def readinto(self, buf) -> int:
+def _readn(self, buf, lim: int) -> int:
+    # readinto(buf, n): move min(lim, len(buf), len(self)) bytes (lim < 0: no limit).
     if buf is not self._rl:
         self._rchk(buf)  # a new buffer object: check its type once (cold path)
     m = int(_len(buf))
+    if lim >= 0 and lim < m:
+        m = lim
     h = ptr32(int(self._a))
     n = int(h[_N])
     if m > n:
         m = n
     if m <= 0:
         return 0
+    h[_SC] = 0
     da = int(ptr8(buf))
     base = int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16)
     k = 0
@@ -486,6 +491,7 @@ def clear(self):
         qc -= 1
         h[_QC] = qc
     h[_N] = 0
+    h[_SC] = 0
     h[_QH] = 0
     h[_QT] = 0
     h[_RP] = 0
@@ -621,3 +627,216 @@ def try_write(self, buf) -> bool:
     h = ptr32(int(self._a))
     h[_SOFT] = 1
     return int(append(self, buf)) >= 0
+
+
+# ---- ByteDeque consumer side: scan, peek, skip, lines (API second wave) ------------------
+
+
+@micropython.viper
+def _scan(self, byte: int, i: int, stop: int) -> int:
+    # Offset (from the read position) of the first ``byte`` among the held bytes
+    # i..stop-1 (caller keeps stop <= len), or -1. Chunks before i are stepped over
+    # (O(1) each); O(stop - i) compares.
+    if i >= stop:
+        return -1
+    h = ptr32(int(self._a))
+    d = ptr8(int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16))
+    qc = int(h[_QC])
+    q = int(h[_QH])
+    cs = int(h[_RP])  # chunk data: cs..ce-1 in the slab data
+    if qc == 1:
+        ce = int(h[_WP])
+    else:
+        ce = int(h[_RE])
+    pos = 0  # offset of cs from the read position
+    j = 1  # chunks reached
+    while True:
+        if i < pos + ce - cs:
+            p = cs + i - pos
+            e = cs + stop - pos
+            if e > ce:
+                e = ce
+            while p < e:
+                if d[p] == byte:
+                    return pos + p - cs
+                p += 1
+            i = pos + ce - cs
+            if i >= stop:
+                return -1
+        pos += ce - cs
+        q += 1
+        if q == int(h[_QL]):
+            q = 0
+        cs = ((int(h[_HD + q]) & _LEN) - 1) * int(h[_BS])
+        j += 1
+        if j == qc:
+            ce = int(h[_WP])
+        else:
+            ce = cs + int(h[_BS])
+
+
+@micropython.viper
+def _find(self, byte: int, start: int) -> int:
+    if byte < 0 or byte > 255 or start < 0:
+        self._bad(0, byte, start)  # ValueError (cold path)
+    h = ptr32(int(self._a))
+    return int(_scan(self, byte, start, int(h[_N])))
+
+
+@micropython.viper
+def _peek(self, buf, off: int) -> int:
+    if buf is not self._rl:
+        self._rchk(buf)  # a new buffer object: check its type once (cold path)
+    if off < 0:
+        self._bad(2, off, 0)  # ValueError (cold path)
+    h = ptr32(int(self._a))
+    k = int(h[_N]) - off
+    m = int(_len(buf))
+    if k > m:
+        k = m
+    if k <= 0:
+        return 0
+    qc = int(h[_QC])
+    q = int(h[_QH])
+    cs = int(h[_RP])
+    if qc == 1:
+        ce = int(h[_WP])
+    else:
+        ce = int(h[_RE])
+    j = 1
+    i = 0  # bytes copied
+    while True:
+        c = ce - cs
+        if off < c:
+            c -= off
+            if c > k - i:
+                c = k - i
+            _mcopy(buf, i, self._d, cs + off, c)
+            i += c
+            if i >= k:
+                return k
+            off = 0
+        else:
+            off -= c
+        q += 1
+        if q == int(h[_QL]):
+            q = 0
+        cs = ((int(h[_HD + q]) & _LEN) - 1) * int(h[_BS])
+        j += 1
+        if j == qc:
+            ce = int(h[_WP])
+        else:
+            ce = cs + int(h[_BS])
+
+
+@micropython.viper
+def skip(self, nobj) -> int:
+    n = int(nobj)  # TypeError for a float or None
+    if nobj > _BIG:  # compared as objects: a big int must not truncate
+        n = 0x3FFFFFFF
+    if nobj < _ONE:
+        return 0
+    h = ptr32(int(self._a))
+    k = int(h[_N])
+    if n < k:
+        k = n
+    if k <= 0:
+        return 0
+    s = int(h[_SC])
+    c = (s >> 8) - k  # bytes of readline_into's scan still ahead of the new position
+    if c > 0:
+        h[_SC] = (c << 8) | (s & 255)
+    else:
+        h[_SC] = 0
+    left = k
+    while left > 0:
+        r = int(h[_RP])
+        if int(h[_QC]) == 1:
+            c = int(h[_WP]) - r
+        else:
+            c = int(h[_RE]) - r
+        if c > left:
+            c = left
+        left -= c
+        r += c
+        h[_N] = int(h[_N]) - c
+        if int(h[_N]) == 0 or r == int(h[_RE]):
+            _drop(self)  # the head chunk back to the slab
+        else:
+            h[_RP] = r
+    return k
+
+
+@micropython.viper
+def _line(self, buf, delim: int) -> int:
+    if buf is not self._rl:
+        self._rchk(buf)  # a new buffer object: check its type once (cold path)
+    m = int(_len(buf))
+    if m == 0 or delim < 0 or delim > 255:
+        self._bad(1, m, delim)  # ValueError (cold path)
+    h = ptr32(int(self._a))
+    n = int(h[_N])
+    lim = n
+    if lim > m:
+        lim = m
+    i = 0
+    s = int(h[_SC])
+    if (s & 255) == delim:
+        i = s >> 8  # already known to hold no delim: scan on from there
+        if i > lim:
+            i = lim
+    i = int(_scan(self, delim, i, lim))
+    if i >= 0:
+        return int(_readn(self, buf, i + 1))
+    if n >= m:  # no delim in the first len(buf) bytes: the line goes on
+        _readn(self, buf, m)
+        return 0 - m
+    if lim > _SCAP:
+        lim = _SCAP
+    h[_SC] = (lim << 8) | delim
+    return 0
+
+
+# Public entry points with optional arguments: viper functions take a fixed number of
+# arguments, so these are small @native functions (one call layer).
+
+
+@micropython.native
+def write(self, buf, n=None):
+    if n is None or n < 0:
+        return write_from(self, buf, _len(buf))
+    return write_from(self, buf, n)
+
+
+@micropython.native
+def readinto(self, buf, n=None):
+    if n is None or n < 0:
+        return _readn(self, buf, -1)
+    if n > _BIG:  # a big int would truncate in the viper kernel
+        n = _BIG
+    return _readn(self, buf, n)
+
+
+@micropython.native
+def find(self, byte, start=0):
+    if byte < 0 or byte > 255 or start < 0:  # as objects: a big int must not truncate
+        self._bad(0, byte, start)
+    if start > _BIG:
+        start = _BIG
+    return _find(self, byte, start)
+
+
+@micropython.native
+def peek_into(self, buf, offset=0):
+    if offset < 0:  # as objects: a big int must not truncate
+        self._bad(2, offset, 0)
+    if offset > _BIG:
+        offset = _BIG
+    return _peek(self, buf, offset)
+
+
+@micropython.native
+def readline_into(self, buf, delim=10):
+    if delim < 0 or delim > 255:  # as objects: a big int must not truncate
+        self._bad(1, _len(buf), delim)
+    return _line(self, buf, delim)

@@ -6,7 +6,7 @@
 from mpalloc import ring
 
 _KERNEL_METHODS = ("put", "get", "peek", "write", "write_from", "readinto", "any", "space",
-                   "clear")
+                   "clear", "find", "peek_into", "skip", "readline_into", "_scan")
 
 
 def badcap(capacity):
@@ -51,7 +51,7 @@ def _failures(self):
     # after the data (see _ring_viper).
     if self.KERNEL == "py":
         return self._fail
-    return _word(self._m, 16 + ((self.capacity + 4) & -4))
+    return _word(self._m, 20 + ((self.capacity + 4) & -4))  # after the data (_ring_viper)
 
 
 def _word(m, i):
@@ -99,8 +99,18 @@ def badbuf(self, name, buf):
                                         self.any(), self.space()))
 
 
+def badarg(self, what, a, b):
+    # ByteRing/ByteDeque/GlobalDeque consumer calls, raised before anything changes:
+    # find(byte, start), readline_into(len(buf), delim), peek_into(offset, 0), and
+    # QueueReader.readexactly_into(n, limit).
+    raise ValueError("%s.%s(%d, %d): want %s; %d bytes waiting, unchanged" % (
+        type(self).__name__, ("find", "readline_into", "peek_into", "readexactly_into")[what],
+        a, b, ("byte 0..255, start >= 0", "a buf, delim 0..255", "offset >= 0",
+               "n <= len(buf), capacity")[what], len(self)))
+
+
 def with_kernel(kmod):
-    ns = {"KERNEL": kmod.NAME, "__len__": kmod.any, "_init": kmod.init,
+    ns = {"KERNEL": kmod.NAME, "__len__": kmod.any, "_init": kmod.init, "_readk": kmod.readinto,
           "_dropped": kmod.dropped}
     for name in _KERNEL_METHODS:
         ns[name] = getattr(kmod, name)

@@ -7,10 +7,13 @@ Layout (built by ``init``): ``self._d`` a bytearray of ``size = capacity + 1``
 bytes (one slot always stays empty), ``self._n`` = size, and three int
 attributes: ``self._w`` (producer index, written only by the producer),
 ``self._r`` (consumer index, written only by the consumer) and ``self._drop``
-(bytes refused because the ring was full; producer; mod 2**30). Rebinding an
-existing instance attribute is one pointer store and allocates nothing.
+(bytes refused because the ring was full; producer; mod 2**30). Consumer-owned:
+``self._ls``, readline_into's scan memory ``(count << 8) | delim`` (the first
+``count`` waiting bytes hold no ``delim``; 0 after any other consuming call).
+Rebinding an existing instance attribute is one pointer store and allocates nothing.
 """
 
+from mpalloc._lines import find, readline_into  # noqa: F401 (kernel functions)
 from mpalloc._mem_py import copy as _copy
 
 NAME = "py"
@@ -18,6 +21,10 @@ NAME = "py"
 _BA = bytearray
 _BY = bytes
 _TAIL_MAX = 64
+# Builtins as module globals: a builtin name is looked up in this module's dict first, and
+# a miss there can cost more than the whole call.
+_len = len
+_type = type
 
 
 def init(self, capacity):
@@ -28,6 +35,7 @@ def init(self, capacity):
     self._r = 0
     self._drop = 0
     self._fail = 0  # refused calls (stats()["failures"]), mod 2**30
+    self._ls = 0
 
 
 def put(self, b):
@@ -62,6 +70,7 @@ def get(self):
     r += 1
     if r == self._n:
         r = 0
+    self._ls = 0  # readline_into's scan memory no longer starts at the read index
     self._r = r
     return v
 
@@ -97,47 +106,51 @@ def dropped(self):
 
 def clear(self):
     """Consumer: discard the bytes waiting (``dropped`` is kept). O(1), no allocation, IRQ-safe."""
+    self._ls = 0
     self._r = self._w
 
 
-def write(self, buf):
-    """Producer: append up to len(buf) bytes; return how many fit.
+def write(self, buf, n=None):
+    """Producer: append up to len(buf) bytes (the first ``n`` with a count; ``n < 0``:
+    all, as MicroPython streams); return how many fit.
 
-    The refused tail counts in ``dropped``. No allocation, IRQ-safe (pure Python:
+    The refused part counts in ``dropped``. No allocation, IRQ-safe (pure Python:
     slow in a hard IRQ). O(len(buf)): C slice copy for a whole bytes/bytearray
     that ends within 64 bytes of the storage's end, else one Python step per byte.
     """
+    if n is not None and n >= 0:
+        return write_from(self, buf, n)
     # Few locals on purpose (here and in readinto): a frame over ~11 words would come
     # from the heap on every call. At most two segments: before and after the wrap.
     if buf is not self._wl:
         self._wchk(buf)  # new buffer object: check its type once (cold path)
-    k = self._r - self._w - 1  # free space
-    if k < 0:
-        k += self._n
-    if len(buf) <= k:
-        k = len(buf)
-        if (type(buf) is _BA or type(buf) is _BY) and 0 <= self._n - self._w - k <= _TAIL_MAX:
+    n = self._r - self._w - 1  # free space
+    if n < 0:
+        n += self._n
+    if _len(buf) <= n:
+        n = _len(buf)
+        if (_type(buf) is _BA or _type(buf) is _BY) and 0 <= self._n - self._w - n <= _TAIL_MAX:
             # Whole source, no wrap: C slice assignment (no allocation: same length). It
             # also memmoves the storage after the copy onto itself, so it runs only when
             # that tail is at most _TAIL_MAX bytes (cost O(len) + a constant). Those tail
             # bytes are rewritten with their own values, which is safe only because the
             # producer (this caller) is the one context that writes ring data.
-            self._d[self._w:self._w + k] = buf
-            _advance_w(self, k)
-            return k
+            self._d[self._w:self._w + n] = buf
+            _advance_w(self, n)
+            return n
     else:
         # dropped + refused - 2**30, every intermediate a small int on 32-bit boards
-        c = self._drop - 0x3FFFFFFF + (len(buf) - k) - 1
+        c = self._drop - 0x3FFFFFFF + (_len(buf) - n) - 1
         self._drop = c if c >= 0 else c + 0x3FFFFFFF + 1
         self._fail = self._fail + 1 if self._fail != 0x3FFFFFFF else 0  # mod 2**30, as _drop
     c = self._n - self._w  # room before the wrap point
-    if k <= c:
-        _copy(self._d, self._w, buf, 0, k)
+    if n <= c:
+        _copy(self._d, self._w, buf, 0, n)
     else:
         _copy(self._d, self._w, buf, 0, c)
-        _copy(self._d, 0, buf, c, k - c)
-    _advance_w(self, k)
-    return k
+        _copy(self._d, 0, buf, c, n - c)
+    _advance_w(self, n)
+    return n
 
 
 def _advance_w(self, k):
@@ -155,9 +168,9 @@ def write_from(self, buf, n):
     (nothing changed) for a count that is not an int, as the viper twin.
     """
     # Few locals on purpose: a frame over ~11 words would come from the heap.
-    if type(n) is not int:
+    if _type(n) is not int:
         n = _count(n)
-    if n >= len(buf):
+    if n >= _len(buf):
         return write(self, buf)
     if buf is not self._wl:
         self._wchk(buf)
@@ -191,8 +204,9 @@ def _count(n):
     raise TypeError("count must be an int, not %s" % type(n).__name__)
 
 
-def readinto(self, buf):
-    """Consumer: move min(len(buf), any()) bytes into buf[0:]; return that count.
+def readinto(self, buf, n=None):
+    """Consumer: move min(len(buf), n, any()) bytes into buf[0:] (``n`` None or < 0:
+    no limit); return that count.
 
     No allocation, IRQ-safe. O(count), one Python step per byte.
     """
@@ -201,18 +215,82 @@ def readinto(self, buf):
     k = self._w - self._r  # bytes waiting
     if k < 0:
         k += self._n
-    if len(buf) < k:
-        k = len(buf)
-    r = self._r
-    c = self._n - r  # bytes before the wrap point
-    if k <= c:
-        _copy(buf, 0, self._d, r, k)
-        r += k
-        if r == self._n:
-            r = 0
+    if _len(buf) < k:
+        k = _len(buf)
+    if n is not None and _type(n) is not int:
+        n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
+    if n is not None and 0 <= n < k:
+        k = n
+    if not k:
+        return 0
+    self._ls = 0
+    n = self._n - self._r  # bytes before the wrap point
+    if k <= n:
+        _copy(buf, 0, self._d, self._r, k)
+        n = self._r + k
+        self._r = n if n < self._n else 0
     else:
-        _copy(buf, 0, self._d, r, c)
-        r = k - c
-        _copy(buf, c, self._d, 0, r)
-    self._r = r
+        _copy(buf, 0, self._d, self._r, n)
+        _copy(buf, n, self._d, 0, k - n)
+        self._r = k - n
+    return k
+
+
+# ---- consumer side: scan, peek, skip, lines (API second wave) --------------------------
+
+
+def _scan(self, byte, i, stop):
+    # Offset (from the read index) of the first ``byte`` among the waiting bytes
+    # i..stop-1 (caller keeps stop <= any()), or -1. One step per byte.
+    stop -= i
+    i += self._r
+    while stop > 0:
+        if i >= self._n:
+            i -= self._n
+        if self._d[i] == byte:
+            i -= self._r
+            return i if i >= 0 else i + self._n
+        i += 1
+        stop -= 1
+    return -1
+
+
+def peek_into(self, buf, offset=0):
+    """Consumer: copy waiting bytes from ``offset`` into ``buf`` without consuming;
+    return the count. No allocation, IRQ-safe; O(count)."""
+    if buf is not self._rl:
+        self._rchk(buf)  # new buffer object: check its type once (cold path)
+    if offset < 0:
+        self._bad(2, offset, 0)  # ValueError (cold path)
+    k = any(self) - offset
+    if k > _len(buf):
+        k = _len(buf)
+    if k <= 0:
+        return 0
+    offset += self._r
+    if offset >= self._n:
+        offset -= self._n
+    c = self._n - offset  # bytes before the wrap point
+    if c > k:
+        c = k
+    _copy(buf, 0, self._d, offset, c)
+    _copy(buf, c, self._d, 0, k - c)  # nothing when it does not wrap
+    return k
+
+
+def skip(self, n):
+    """Consumer: drop up to ``n`` waiting bytes; return how many. O(1), no allocation, IRQ-safe."""
+    if _type(n) is not int:
+        n = _count(n)  # TypeError for a float or None (as the viper twin), bool: 0/1
+    k = any(self)
+    if n < k:
+        k = n
+    if k <= 0:
+        return 0
+    n = (self._ls >> 8) - k  # bytes of readline_into's scan still ahead of the new index
+    self._ls = (n << 8) | (self._ls & 255) if n > 0 else 0
+    n = self._r + k
+    if n >= self._n:
+        n -= self._n
+    self._r = n
     return k

@@ -15,6 +15,11 @@
             ...
         # or:  async for view in rx:   (a memoryview per chunk: allocates a view)
 
+    async def lines():                  # line-oriented input (NMEA, AT replies, ...)
+        line = bytearray(83)
+        async for n in rx.lines(line):  # n = line length, line[:n] holds it
+            ...                         # (or: n = await rx.readline_into(line))
+
 ``ThreadSafeFlag.set()`` may be called from a hard IRQ or another thread (MicroPython);
 it allocates nothing. Where asyncio has no ThreadSafeFlag a small stand-in takes its
 place: on CPython an Event set through ``loop.call_soon_threadsafe`` (a thread may be
@@ -106,3 +111,50 @@ class QueueReader:
     async def __anext__(self):
         n = await self.readinto(self._buf)
         return self._mv[:n]  # valid until the next iteration (the buffer is reused)
+
+    # ---- lines and exact reads (API second wave) ------------------------------------
+    # No bytes object per line (the queue copies into the caller's buffer); each await
+    # still creates its coroutine object, as any async def call does (136 bytes on the
+    # x64 unix port). A main loop polling queue.readline_into allocates nothing at all.
+
+    async def readline_into(self, buf, delim=10):
+        """Wait until a complete line (through ``delim``) is queued, then move it into
+        ``buf``; returns its length. A line longer than ``buf`` fills it and returns
+        -len(buf) (the rest follows on the next call), as the queue's readline_into.
+        Use a ``buf`` no longer than the queue can hold: a full ByteRing without
+        ``delim`` and a larger ``buf`` wait for a line that cannot arrive. ValueError for
+        an empty ``buf`` or a ``delim`` outside 0..255."""
+        while True:
+            n = self.queue.readline_into(buf, delim)
+            if n:
+                return n
+            await self.flag.wait()
+
+    async def readexactly_into(self, buf, n):
+        """Wait until ``n`` bytes are queued, then move exactly ``n`` into buf[0:n];
+        returns n. ValueError (nothing consumed) when n < 0, n > len(buf) or n exceeds
+        a ByteRing's capacity (it could never hold them)."""
+        q = self.queue
+        while len(q) < n or n < 0 or n > len(buf):
+            if n < 0 or n > min(len(buf), getattr(q, "capacity", n)):
+                q._bad(3, n, len(buf))
+            await self.flag.wait()
+        return q.readinto(buf, n)
+
+    def lines(self, buf, delim=10):
+        """``async for n in reader.lines(buf):`` one complete line per step, moved into
+        ``buf`` (its length ``n``; -len(buf) for a piece of a line longer than buf).
+        Allocates the iterator once; each step allocates nothing more than
+        ``await readline_into`` does."""
+        return _Lines((self, buf, delim))
+
+
+class _Lines(list):
+    # The iterator of QueueReader.lines: [reader, buffer, delimiter].
+    def __aiter__(self):
+        return self
+
+    def __anext__(self):
+        # Not async itself: returns readline_into's coroutine, so a step creates one
+        # coroutine object, not two.
+        return self[0].readline_into(self[1], self[2])

@@ -72,8 +72,9 @@ _QC = const(7)  # chunks held
 _QL = const(8)  # table length (slab slots; 0 while unbound)
 _BS = const(9)  # chunk size
 _DROP = const(10)  # ByteDeque: bytes refused because the slab (or table) ran out
-# 11..14: slab data/metadata addresses (viper kernel); 15: a one-shot
-# "return -1 instead of raising AllocError" flag set by ByteBuffer.try_write
+# 11..14: slab data/metadata addresses (viper kernel); 15: on a ByteBuffer a one-shot
+# "return -1 instead of raising AllocError" flag set by try_write, on a ByteDeque
+# readline_into's scan memory, (count << 8) | delim (consumer-owned)
 _SOFT = const(15)
 _HD = const(16)  # chunk table from here
 _EMPTY = bytearray(0)
@@ -376,22 +377,43 @@ class ByteDeque(_Chain):
     #     (nothing lost). O(1): one slab allocation per block_size bytes.
     # pop_front() -> int.  Remove and return the oldest byte, -1 when empty. O(1). The
     #     chunk it empties goes back to the slab at once.
-    # write(buf) -> int.  Append ``buf``; returns the bytes queued (short when the slab
-    #     runs out: the first ones in order, nothing else lost). O(len(buf)). TypeError
-    #     for a non-buffer (before any change).
+    # write(buf, n=None) -> int.  Append ``buf`` (its first ``n`` bytes with a count;
+    #     n < 0: all, as MicroPython streams); returns the bytes queued (short when the
+    #     slab runs out: the first ones in order, nothing else lost). O(len(buf)).
+    #     TypeError for a non-buffer (before any change).
     # write_from(buf, n) -> int.  Append the first ``n`` bytes of ``buf`` (for
-    #     ``n = uart.readinto(buf)`` in an IRQ, where ``buf[:n]`` would allocate);
-    #     otherwise as ``write``.
-    # readinto(buf) -> int.  Move min(len(buf), len(self)) bytes into ``buf`` from its
-    #     start; returns the count. O(count). TypeError for a read-only or non-buffer
-    #     ``buf`` (before any change).
+    #     ``n = uart.readinto(buf)`` in an IRQ, where ``buf[:n]`` would allocate;
+    #     n <= 0: nothing); otherwise as ``write``.
+    # readinto(buf, n=None) -> int.  Move min(len(buf), n, len(self)) bytes into
+    #     ``buf`` from its start (n None or < 0: no limit); returns the count.
+    #     O(count). TypeError for a read-only or non-buffer ``buf`` (before any change).
     # clear().  Discard everything; every chunk back to the slab. O(chunks).
+    # Consumer side (offsets count from the oldest byte; ValueError for a byte/delim
+    # outside 0..255, a negative start/offset or an empty line buffer, before any
+    # change):
+    # find(byte, start=0) -> int.  Offset of the first ``byte`` at or after ``start``,
+    #     or -1. O(chunks skipped + bytes examined).
+    # peek_into(buf, offset=0) -> int.  Copy held bytes from ``offset`` into ``buf``
+    #     without consuming; the count. O(chunks skipped + count).
+    # skip(n) -> int.  Drop up to ``n`` bytes (drained chunks back to the slab); the
+    #     count. O(chunks).
+    # readline_into(buf, delim=10) -> int.  Move one complete line (through ``delim``)
+    #     into ``buf``: its length; 0 when no line is complete (nothing consumed);
+    #     -len(buf) when the line is longer than ``buf`` (buf filled, that much
+    #     consumed). Remembers how far it looked (any other consuming call forgets), so
+    #     a line arriving piecemeal is scanned once: O(new bytes + line length).
     push_back = _k.push_back
     pop_front = _k.pop_front
     write = _k.write
     write_from = _k.write_from
     readinto = _k.readinto
     clear = _k.clear
+    find = _k.find
+    peek_into = _k.peek_into
+    skip = _k.skip
+    readline_into = _k.readline_into
+    _scan = _k._scan  # for the pure twin's shared readline_into/find (mpalloc._lines)
+    _readk = _k.readinto
 
     def __init__(self, slab):
         """Bind to ``slab``; allocates the state array (4 bytes per slab slot + 64)."""
@@ -433,6 +455,10 @@ class ByteDeque(_Chain):
         self.write_from = self._g_write_from
         self.readinto = self._g_readinto
         self.clear = self._g_clear
+        self.find = self._g_find
+        self.peek_into = self._g_peek_into
+        self.skip = self._g_skip
+        self.readline_into = self._g_readline_into
         return True
 
     # Guarded twins, installed per instance (see _guard). No try/finally on purpose (a
@@ -451,13 +477,15 @@ class ByteDeque(_Chain):
         self._en(st)
         return v
 
-    def _g_write(self, buf):
+    def _g_write(self, buf, n=None):
         if buf is not self._wl:
             self._wchk(buf)
+        if n is None or n < 0:
+            n = _len(buf)
         st = self._dis()
-        buf = _write(self, buf)
+        n = _write_from(self, buf, n)
         self._en(st)
-        return buf
+        return n
 
     def _g_write_from(self, buf, n):
         if buf is not self._wl:
@@ -468,22 +496,69 @@ class ByteDeque(_Chain):
         self._en(st)
         return n
 
-    def _g_readinto(self, buf):
+    def _g_readinto(self, buf, n=None):
         if buf is not self._rl:
             self._rchk(buf)
+        if n is None:
+            n = -1
+        n |= 0  # TypeError for a non-int count, before the critical section
         st = self._dis()
-        buf = _readinto(self, buf)
+        n = _readinto(self, buf, n)
         self._en(st)
-        return buf
+        return n
+
+    # Consumer-side guarded twins: the arguments are checked here, before the critical
+    # section, so the kernel cannot raise inside it.
+    def _g_find(self, byte, start=0):
+        if byte < 0 or byte > 255 or start < 0:
+            self._bad(0, byte, start)
+        return self._gc(_find, byte, start)
+
+    def _g_peek_into(self, buf, offset=0):
+        if buf is not self._rl:
+            self._rchk(buf)
+        if offset < 0:
+            self._bad(2, offset, 0)
+        return self._gc(_peek_into, buf, offset)
+
+    def _g_skip(self, n):
+        n |= 0  # TypeError for a non-int count, before the critical section
+        st = self._dis()
+        n = _skip(self, n)
+        self._en(st)
+        return n
+
+    def _g_readline_into(self, buf, delim=10):
+        if buf is not self._rl:
+            self._rchk(buf)
+        if not _len(buf) or delim < 0 or delim > 255:
+            self._bad(1, _len(buf), delim)
+        return self._gc(_readline_into, buf, delim)
+
+    def _gc(self, fn, a, b):
+        # fn(self, a, b) inside the critical section (arguments already checked).
+        st = self._dis()
+        a = fn(self, a, b)
+        self._en(st)
+        return a
+
+    def _bad(self, what, a, b):
+        # Cold path of find (0), readline_into (1), peek_into (2): ValueError.
+        from mpalloc import _ring_cold
+
+        _ring_cold.badarg(self, what, a, b)
 
 
 _push_back = _k.push_back
 _pop_front = _k.pop_front
-_write = _k.write
 _write_from = _k.write_from
 _readinto = _k.readinto
 _clear = _k.clear
 _append = _k.append
+_find = _k.find
+_peek_into = _k.peek_into
+_skip = _k.skip
+_readline_into = _k.readline_into
 
 
 def _with_kernel(kmod):

@@ -70,10 +70,17 @@ class ByteRing:
     ``put(b)``          prod.   True, or False when full (``dropped`` +1)  O(1), IRQ
     ``write(buf)``      prod.   bytes accepted (partial when nearly full;  O(n), IRQ
                                 the refused tail counts in ``dropped``)
-    ``write_from(b,n)`` prod.   as write(buf[:n]) without the slice view   O(n), IRQ
+    ``write(buf, n)``   prod.   as write(buf[:n]) (n < 0: all of buf)      O(n), IRQ
+    ``write_from(b,n)`` prod.   as write(buf[:n]) (n <= 0: nothing)        O(n), IRQ
     ``get()``           cons.   next byte, or -1 when empty                O(1), IRQ
     ``peek()``          cons.   next byte without removing it, or -1       O(1), IRQ
     ``readinto(buf)``   cons.   bytes copied: min(len(buf), any())         O(n), IRQ
+    ``readinto(buf,n)`` cons.   at most n bytes copied (n < 0: no limit)   O(n), IRQ
+    ``find(b, start)``  cons.   offset of byte b at/after start, or -1     O(scan), IRQ
+    ``peek_into(buf,o)`` cons.  bytes copied from offset o, not consumed   O(n), IRQ
+    ``skip(n)``         cons.   bytes dropped: min(n, any())               O(1), IRQ
+    ``readline_into``   cons.   line length, 0 (no full line), -len(buf)   O(scan), IRQ
+      ``(buf, delim)``          (line longer than buf: buf filled)
     ``any()``, ``len``  either  bytes waiting                              O(1), IRQ
     ``space()``         either  bytes that fit: capacity - any()           O(1), IRQ
     ``clear()``         cons.   None; discards the bytes waiting           O(1), IRQ
@@ -91,6 +98,14 @@ class ByteRing:
     attribute per side, so a reused buffer skips the type check); that buffer stays
     referenced until another one is passed.
 
+    ``find``, ``peek_into``, ``skip`` and ``readline_into`` are consumer calls (offsets
+    count from the oldest waiting byte); ValueError for a byte/delim outside 0..255, a
+    negative start/offset or an empty line buffer. ``readline_into`` remembers how far
+    it has looked for ``delim`` (consumer-owned; any other consuming call forgets it),
+    so a line that arrives a few bytes at a time is scanned once: polling it costs
+    O(new bytes), not O(line). On the viper kernel the optional arguments cost one
+    small ``@native`` layer (viper functions take no defaults).
+
     ``dropped``: bytes refused because the ring was full, wrapping modulo 2**30.
     Producer-owned diagnostics: the consumer never resets it (``clear()`` does not).
     """
@@ -106,6 +121,12 @@ class ByteRing:
     any = _k.any
     space = _k.space
     clear = _k.clear
+    find = _k.find
+    peek_into = _k.peek_into
+    skip = _k.skip
+    readline_into = _k.readline_into
+    _scan = _k._scan  # for the pure twin's shared readline_into/find (mpalloc._lines)
+    _readk = _k.readinto
     __len__ = _k.any
     _init = _k.init
     _dropped = _k.dropped
@@ -162,6 +183,10 @@ class ByteRing:
 
     def __repr__(self):
         return _cold("rep", self)
+
+    def _bad(self, what, a, b):
+        # Cold path of find (0), readline_into (1), peek_into (2): ValueError.
+        _cold("badarg", self, what, a, b)
 
     # Cold path of write/readinto, run when a buffer object is seen for the first
     # time in a row: check its type once, then remember it (self._wl / self._rl; the
