@@ -103,10 +103,11 @@ def badarg(self, what, a, b):
     # ByteRing/ByteDeque/GlobalDeque consumer calls, raised before anything changes:
     # find(byte, start), readline_into(len(buf), delim), peek_into(offset, 0), and
     # QueueReader.readexactly_into(n, limit).
+    cap = getattr(self, "capacity", None)
     raise ValueError("%s.%s(%d, %d): want %s; %d bytes waiting, unchanged" % (
         type(self).__name__, ("find", "readline_into", "peek_into", "readexactly_into")[what],
         a, b, ("byte 0..255, start >= 0", "a buf, delim 0..255", "offset >= 0",
-               "n <= len(buf), capacity")[what], len(self)))
+               "0 <= n <= len(buf) and n <= capacity %s" % cap)[what], len(self)))
 
 
 def with_kernel(kmod):
