@@ -1,14 +1,10 @@
 """examples/nmea_gps.py runs: NMEA lines from a simulated GPS on the UART path, every
 checksum checked, zero heap bytes per line where the runtime can count them."""
 
-import sys
 
-from support import IS_MICROPYTHON
+from support import IS_MICROPYTHON, add_examples_path
 
-_here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-_examples = _here + "/../examples"
-if _examples not in sys.path:
-    sys.path.append(_examples)
+add_examples_path(__file__)
 
 
 def test_nmea_example_parses_every_line_without_heap_use():

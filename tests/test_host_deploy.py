@@ -342,7 +342,7 @@ def test_pure_leaves_out_every_kernel_and_keeps_every_twin():
     proc = run("nucleo-l152re", "--pure", "--only", "global_slab", "--dry-run")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     uart = listing(proc.stdout)
-    assert "/lib/mpalloc/global_slab.mpy" in uart and "/lib/mpalloc/ring.mpy" not in uart
+    assert "/lib/mpalloc/global_slab.mpy" in uart and "/lib/mpalloc/pool.mpy" not in uart
     assert "DOES NOT FIT" not in proc.stdout
     assert sum(s for s, _ in uart.values()) < 0.6 * 64 * 1024
 

@@ -274,7 +274,8 @@ def peek_into(self, buf, offset=0):
     if c > k:
         c = k
     _copy(buf, 0, self._d, offset, c)
-    _copy(buf, c, self._d, 0, k - c)  # nothing when it does not wrap
+    offset = k - c  # a local, not an expression in the call: the frame stays <= 11 words
+    _copy(buf, c, self._d, 0, offset)  # nothing when it does not wrap
     return k
 
 
