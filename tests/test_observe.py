@@ -585,3 +585,33 @@ def _big_allocator(k, big):
     if k == 3:
         return Arena(big)
     return Stack(big)
+
+
+def _slab_cycle(s):
+    h = s.try_alloc(1)
+    s.try_alloc(1)
+    s.try_alloc(1)  # refused: both blocks live
+    s.try_free(h)
+
+
+def _pool_cycle(p):
+    i = p.try_alloc()
+    p.try_alloc()  # refused: the one block is taken
+    p.try_free(i)
+
+
+def test_counters_at_their_maximum_wrap_without_allocating():
+    # x + 1 at 2**30 - 1 would form 2**30, a heap int on 32-bit boards (MemoryError in an
+    # IRQ): each counter wraps to 0 without ever forming it.
+    if not IS_MICROPYTHON:
+        skip("heap_lock checks need MicroPython")
+    s = Slab(64, 2)
+    s._m[3] = s._m[4] = s._m[5] = 0x3FFFFFFF  # allocs, frees, failures
+    no_alloc(_slab_cycle, s)
+    st = s.stats()
+    assert (st["allocs"], st["frees"], st["failures"]) == (1, 0, 0), st
+    p = BlockPool(8, 1)
+    p._m[5] = p._m[6] = p._m[7] = 0x3FFFFFFF  # allocs, frees, failures
+    no_alloc(_pool_cycle, p)
+    st = p.stats()
+    assert (st["allocs"], st["frees"], st["failures"]) == (0, 0, 0), st

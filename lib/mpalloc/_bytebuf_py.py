@@ -125,7 +125,7 @@ def push_back(self, b):
     if w == h[_WE]:
         w = _grow(self)
         if w < 0:
-            h[_DROP] = (h[_DROP] + 1) & 0x3FFFFFFF
+            h[_DROP] = h[_DROP] + 1 if h[_DROP] != 0x3FFFFFFF else 0
             return False
     self._d[w] = b
     h[_WP] = w + 1

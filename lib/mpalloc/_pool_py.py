@@ -39,7 +39,7 @@ def o_take(self):
     i = m[_OH + n]
     cap = m[_OCAP]
     m[_OH + cap + i] = 1
-    m[_OACQ] = (m[_OACQ] + 1) & _M30
+    m[_OACQ] = m[_OACQ] + 1 if m[_OACQ] != _M30 else 0
     if cap - n > m[_OPEAK]:
         m[_OPEAK] = cap - n
     return i
@@ -56,7 +56,7 @@ def o_try_acquire(self):
     i = o_take(self)
     if i < 0:
         m = self._m
-        m[_OFAIL] = (m[_OFAIL] + 1) & _M30
+        m[_OFAIL] = m[_OFAIL] + 1 if m[_OFAIL] != _M30 else 0
         return None
     return self._objs[i]
 
@@ -156,7 +156,7 @@ def b_try_alloc(self):
     m = self._m
     nf = m[_BNFREE]
     if nf == 0:
-        m[_BFAIL] = (m[_BFAIL] + 1) & _M30
+        m[_BFAIL] = m[_BFAIL] + 1 if m[_BFAIL] != _M30 else 0
         return -1
     if m[_BSTRAT] == 2:
         i = _b_bit(m)
@@ -169,7 +169,7 @@ def b_try_alloc(self):
         m[_BH + i] = 0
     nf -= 1
     m[_BNFREE] = nf
-    m[_BALLOC] = (m[_BALLOC] + 1) & _M30
+    m[_BALLOC] = m[_BALLOC] + 1 if m[_BALLOC] != _M30 else 0
     if m[_BCOUNT] - nf > m[_BPEAK]:
         m[_BPEAK] = m[_BCOUNT] - nf
     return i
@@ -208,7 +208,7 @@ def b_try_free(self, i):
             return False
         _b_put(m, s, i)
     m[_BNFREE] += 1
-    m[_BFREE] = (m[_BFREE] + 1) & _M30
+    m[_BFREE] = m[_BFREE] + 1 if m[_BFREE] != _M30 else 0
     return True
 
 

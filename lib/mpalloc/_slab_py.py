@@ -65,7 +65,7 @@ def _find(self, k):
 
 
 def _fail(m):
-    m[_FAILS] = (m[_FAILS] + 1) & _M30
+    m[_FAILS] = m[_FAILS] + 1 if m[_FAILS] != _M30 else 0
     return 0
 
 
@@ -91,7 +91,7 @@ def try_alloc(self, n):
     if m[_SLOTS] - m[_FREE] > m[_PEAK]:
         m[_PEAK] = m[_SLOTS] - m[_FREE]
     m[_LIVE] += 1
-    m[_ALLOCS] = (m[_ALLOCS] + 1) & _M30
+    m[_ALLOCS] = m[_ALLOCS] + 1 if m[_ALLOCS] != _M30 else 0
     k += s  # next-fit hint: just past the new run
     m[_HINT] = k if k < m[_SLOTS] else 0
     return m[_H + s] - n + s + 1  # tag << 18 | (slot + 1)
@@ -115,7 +115,7 @@ def try_free(self, h):
         bs = m[_BS]
         m[_FREE] = m[_FREE] + (ln + bs - 1) // bs
     m[_LIVE] = m[_LIVE] - 1
-    m[_FREES] = (m[_FREES] + 1) & _M30
+    m[_FREES] = m[_FREES] + 1 if m[_FREES] != _M30 else 0
     m[_HINT] = s
     return True
 

@@ -132,7 +132,7 @@ class _Hook:
         # Called by a wrapper after a failure, possibly in a hard IRQ: no allocation,
         # no exception escapes (schedule's "queue full" RuntimeError is caught; under a
         # locked heap MicroPython raises it without allocating).
-        self.count = (self.count + 1) & _M30
+        self.count = self.count + 1 if self.count != _M30 else 0
         if self.pending:
             return
         self.pending = 1
@@ -143,7 +143,7 @@ class _Hook:
             _schedule(self.run_bound, 0)
         except RuntimeError:
             self.pending = 0
-            self.missed = (self.missed + 1) & _M30
+            self.missed = self.missed + 1 if self.missed != _M30 else 0
 
     def run(self, _):
         # Scheduled (or direct): report the burst. pending stays set while fn runs.
@@ -152,7 +152,7 @@ class _Hook:
         fn = self.fn
         try:
             if fn is not None and n:
-                self.runs = (self.runs + 1) & _M30
+                self.runs = self.runs + 1 if self.runs != _M30 else 0
                 fn(self.obj, n)
         finally:
             self.pending = 0
