@@ -326,7 +326,8 @@ def test_board_footprint_and_ratios(bench):
         assert 0 < r["romfs_bytes"] < r["fs_bytes"] < 140 * 1024, r
     whole = mods["(whole library)"]
     assert whole["fs_bytes"] > mods["mpalloc.ring"]["fs_bytes"]
-    assert {r["id"] for r in b["ratios"]} == {"ring_put_get", "slab_48"}
+    assert {r["id"] for r in b["ratios"]} == {"ring_put_get", "slab_48", "lines_readline_into",
+                                              "lines_find_readinto"}
     for r in b["ratios"]:
         assert 0 < r["ratio_min"] <= r["ratio"] <= r["ratio_max"], r
     assert "not cycle-accurate" in b["ratio_note"]
