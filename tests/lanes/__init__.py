@@ -23,6 +23,7 @@ delta sees them. ``MPALLOC_NO_ALLOC_DELTA=0`` turns that second pass off.
 import os
 import subprocess
 import sys
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESTS = os.path.join(ROOT, "tests")
@@ -46,6 +47,25 @@ def build_tool(*args):
     if proc.returncode:
         raise BuildError("tools/build %s failed:\n%s%s"
                          % (" ".join(args), proc.stdout, proc.stderr))
+
+
+class BuiltLib:
+    """``libdir()`` of a lane: the library tree ``out``, written by ``tools/build
+    *build_args`` on first use (once, though files of one lane run on several workers);
+    ``build_args`` None: ``out`` is used as it is (lib/)."""
+
+    def __init__(self, build_args, out):
+        self._build_args = build_args
+        self._out = out
+        self._built = build_args is None
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            if not self._built:
+                build_tool(*self._build_args)
+                self._built = True
+        return self._out
 
 
 def run_process(cmd, timeout, cwd=ROOT, env=None):

@@ -15,9 +15,8 @@ beside the project.
 """
 
 import os
-import threading
 
-from lanes import BUILD, LIB, ROOT, TESTS, build_tool, run_process
+from lanes import BUILD, LIB, ROOT, TESTS, BuiltLib, run_process
 
 HEAP = "16M"
 PROFILE = os.path.join(ROOT, "tools", "cp_board.py")
@@ -36,10 +35,7 @@ class CircuitPythonLane:
     def __init__(self, name, profile, build_args, out):
         self.name = name
         self._profile = profile
-        self._build_args = build_args
-        self._out = out
-        self._built = build_args is None
-        self._lock = threading.Lock()  # files of one lane run on several workers
+        self.libdir = BuiltLib(build_args, out)  # the library tree, built once
 
     def unavailable(self):
         exe = circuitpython_binary()
@@ -52,13 +48,6 @@ class CircuitPythonLane:
                     "), which installs the pinned adafruit-circuitpython-asyncio there"
                     % CP_LIBS)
         return None
-
-    def libdir(self):
-        with self._lock:
-            if not self._built:
-                build_tool(*self._build_args)
-                self._built = True
-        return self._out
 
     def run(self, path, names):
         cmd = [circuitpython_binary(), "-X", "heapsize=" + HEAP, PROFILE, self._profile,

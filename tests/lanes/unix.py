@@ -10,9 +10,8 @@ The binary is ``$MICROPYTHON``, else ``.venv/bin/micropython``, else PATH.
 
 import os
 import shutil
-import threading
 
-from lanes import BUILD, LIB, MPTEST, ROOT, TESTS, build_tool, run_process
+from lanes import BUILD, LIB, MPTEST, ROOT, TESTS, BuiltLib, run_process
 
 HEAP = "16M"
 
@@ -32,10 +31,7 @@ class UnixLane:
 
     def __init__(self, name, build_args, out):
         self.name = name
-        self._build_args = build_args
-        self._out = out
-        self._built = build_args is None
-        self._lock = threading.Lock()  # files of one lane run on several workers
+        self.libdir = BuiltLib(build_args, out)  # the library tree, built once
 
     def unavailable(self):
         exe = micropython_binary()
@@ -44,13 +40,6 @@ class UnixLane:
                     + "run `make test` (it installs one into .venv) "
                     + "or set MICROPYTHON=/path/to/micropython")
         return None
-
-    def libdir(self):
-        with self._lock:
-            if not self._built:
-                build_tool(*self._build_args)
-                self._built = True
-        return self._out
 
     def run(self, path, names):
         cmd = [micropython_binary(), "-X", "heapsize=" + HEAP, MPTEST, self.libdir(), TESTS,

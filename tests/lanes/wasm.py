@@ -22,9 +22,8 @@ a pystack, never from the heap.
 
 import os
 import shutil
-import threading
 
-from lanes import BUILD, LIB, ROOT, TESTS, build_tool, run_process
+from lanes import BUILD, LIB, ROOT, TESTS, BuiltLib, run_process
 
 PACKAGE = "@micropython/micropython-webassembly-pyscript"
 VERSION = "1.27.0"
@@ -42,17 +41,7 @@ class WasmLane:
 
     def __init__(self, name, build_args=None, out=LIB):
         self.name = name
-        self._build_args = build_args
-        self._out = out
-        self._built = build_args is None
-        self._lock = threading.Lock()  # files of one lane run on several workers
-
-    def libdir(self):
-        with self._lock:
-            if not self._built:
-                build_tool(*self._build_args)
-                self._built = True
-        return self._out
+        self.libdir = BuiltLib(build_args, out)  # the library tree, built once
 
     def unavailable(self):
         if shutil.which("node") is None:
