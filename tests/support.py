@@ -1,6 +1,7 @@
 """Helpers shared by tests on every runtime (CPython, MicroPython, CircuitPython).
 
-Tests are plain ``test_*`` functions using ``assert``. They import only this module
+Tests are plain ``test_*`` functions using ``assert`` and ``eq(actual, expected, context)``
+(a failure that says what differed, also on MicroPython). They import only this module
 and ``mpalloc``; everything here works on every runtime.
 """
 
@@ -195,6 +196,50 @@ def _call(fn, a, n):
     if n == 5:
         return fn(a[0], a[1], a[2], a[3], a[4])
     return fn(a[0], a[1], a[2], a[3], a[4], a[5])
+
+
+def eq(actual, expected, context=""):
+    """Fail unless ``actual == expected``, with a message that shows both values and
+    ``context`` (what was compared: the step, the op, the seed, the word...). For sequences
+    of the same length that differ it also names the first differing index.
+
+    Use it instead of a bare ``assert a == b``: MicroPython has no assertion rewriting, so a
+    bare assert on a lane reads ``AssertionError:`` at a line. Comparing does not allocate
+    for ints, bytes and bytearrays, so ``eq`` may run inside a ``no_alloc`` call; on a
+    failure under ``heap_lock`` it unlocks once to build the message (as ``no_alloc_locked``
+    does), then locks again.
+    """
+    if actual == expected:
+        return
+    try:
+        err = AssertionError(_eq_message(actual, expected, context))
+    except MemoryError:  # under heap_lock: unlock to build the message and the exception
+        if _heap_unlock is None:
+            raise
+        _heap_unlock()
+        try:
+            err = AssertionError(_eq_message(actual, expected, context))
+        finally:
+            _heap_lock()
+    raise err
+
+
+def _eq_message(actual, expected, context):
+    if not isinstance(context, str):
+        context = repr(context)
+    text = "%s%sgot %r, expected %r" % (context, ": " if context else "", actual, expected)
+    try:
+        n = len(actual)
+        if n == len(expected) and not isinstance(actual, str):
+            for i in range(n):
+                if actual[i] != expected[i]:
+                    text += " (first difference at [%d]: %r != %r)" % (i, actual[i], expected[i])
+                    break
+        elif n != len(expected):
+            text += " (lengths %d != %d)" % (n, len(expected))
+    except (TypeError, KeyError, IndexError):  # not sequences of one shape
+        pass
+    return text
 
 
 def raises(exc_type, fn, *args, **kwargs):

@@ -1,6 +1,6 @@
 """The harness's own promises: no_alloc really catches allocation."""
 
-from support import IS_MICROPYTHON, no_alloc, raises, skip
+from support import IS_MICROPYTHON, eq, no_alloc, raises, skip
 
 
 def allocate():
@@ -58,3 +58,35 @@ def test_no_heap_use_catches_a_heap_frame():
     # The frame of a big function comes from the heap (freed on return): no_alloc cannot
     # see it (a locked heap makes MicroPython use the C stack), no_heap_use does.
     raises(AssertionError, no_heap_use, call_with_big_frame, 1, 2, 3, 4)
+
+
+def test_eq_passes_on_equal_values():
+    eq(3, 3, "ints")
+    eq(b"ab", bytearray(b"ab"), "bytes against a bytearray")
+    eq([1, (2, 3)], [1, (2, 3)], "nested")
+
+
+def test_eq_failure_shows_actual_expected_and_context():
+    from support import message
+
+    text = message(raises(AssertionError, eq, 41, 42, "step 7 put"))
+    assert "41" in text and "42" in text and "step 7 put" in text, text
+    text = message(raises(AssertionError, eq, b"abXd", b"abcd", ("seed", 5)))
+    assert "[2]" in text and "5" in text, text  # first differing index, context repr'd
+    text = message(raises(AssertionError, eq, [1, 2], [1, 2, 3], "lists"))
+    assert "2 != 3" in text, text  # the lengths
+
+
+def eq_under_lock(a, b):
+    eq(a, b, "locked")
+
+
+def test_eq_fails_readably_under_heap_lock():
+    from support import HAS_HEAP_LOCK, message, no_alloc_locked
+
+    if not HAS_HEAP_LOCK:
+        skip("no micropython.heap_lock here: nothing to show")
+    no_alloc_locked(eq_under_lock, 5, 5)  # a passing eq does not allocate
+    text = message(raises(AssertionError, no_alloc_locked, eq_under_lock, 6, 7))
+    assert "locked" in text and "6" in text and "7" in text, text
+    assert len(bytearray(16)) == 16  # the heap is unlocked again
