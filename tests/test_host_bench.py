@@ -12,6 +12,8 @@ import sys
 
 import pytest
 
+from mpalloc_tools import footprint
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CASES = (
@@ -183,14 +185,6 @@ def test_footprint_romfs_and_api_floor(bench):
 
 def test_api_floor_skeleton_matches_stubs(tmp_path):
     """The skeleton has exactly the stubs' public names, and nothing else."""
-    import importlib.machinery
-    import importlib.util
-
-    loader = importlib.machinery.SourceFileLoader("bench", os.path.join(ROOT, "tools",
-                                                                        "bench"))
-    spec = importlib.util.spec_from_loader("bench", loader)
-    bench = importlib.util.module_from_spec(spec)
-    loader.exec_module(bench)
     stub = (
         "from typing import Any\n"
         "from mpalloc.slab import Slab\n"
@@ -203,7 +197,7 @@ def test_api_floor_skeleton_matches_stubs(tmp_path):
         "    @property\n    def used(self) -> int: ...\n"
         "    def put(self, b: int) -> bool: ...\n"
         "def make(n: int) -> A: ...\n")
-    src = bench.floor_source(stub)
+    src = footprint.floor_source(stub)
     ns = {}
     exec(src.replace("from mpalloc.slab import Slab", "Slab = object"), ns)
     assert sorted(k for k in ns if not k.startswith("__")) == ["A", "E", "KERNEL", "Slab",

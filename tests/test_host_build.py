@@ -67,15 +67,9 @@ def test_build_fails_loudly_on_bad_source(tmp_path, monkeypatch):
     bad = tmp_path / "lib" / "mpalloc"
     bad.mkdir(parents=True)
     (bad / "broken.py").write_text("def f(:\n")
-    import importlib.machinery
-    import importlib.util
+    from mpalloc_tools import build
 
-    loader = importlib.machinery.SourceFileLoader("mpalloc_build",
-                                                  os.path.join(ROOT, "tools", "build"))
-    spec = importlib.util.spec_from_loader("mpalloc_build", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    monkeypatch.setattr(mod, "PKG", str(bad))
+    monkeypatch.setattr(build, "PKG", str(bad))
     with pytest.raises(SystemExit) as e:
-        mod.build("armv6m", str(tmp_path / "out"))
+        build.build("armv6m", str(tmp_path / "out"))
     assert "broken.py" in str(e.value)

@@ -11,9 +11,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def make_project(pytester, monkeypatch):
     """A copy of the harness (conftest, support, runner, build, lib) in a temp dir."""
     base = pytester.path
-    for rel in ("tests/conftest.py", "tests/support.py", "tools/mptest.py", "tools/build"):
+    for rel in ("tests/conftest.py", "tests/support.py", "tools/device/mptest.py",
+                "tools/build"):
         os.makedirs(base / os.path.dirname(rel), exist_ok=True)
         shutil.copy(os.path.join(ROOT, rel), base / rel)
+    shutil.copytree(os.path.join(ROOT, "tools", "mpalloc_tools"), base / "tools" / "mpalloc_tools")
     shutil.copytree(os.path.join(ROOT, "tests", "lanes"), base / "tests" / "lanes")
     shutil.copytree(os.path.join(ROOT, "lib"), base / "lib")
     shutil.copytree(os.path.join(ROOT, "boards"), base / "boards")

@@ -5,26 +5,14 @@ sources; viper kernels where the port has them); addresses and the kernel name a
 left out of the comparison (tools/observe_docs.normalise).
 """
 
-import importlib.machinery
-import importlib.util
 import os
 import shutil
 
 import pytest
 
+from mpalloc_tools import observe_docs as tool
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOL = os.path.join(ROOT, "tools", "observe_docs")
-
-
-def load_tool():
-    loader = importlib.machinery.SourceFileLoader("mpalloc_observe_docs", TOOL)
-    spec = importlib.util.spec_from_loader("mpalloc_observe_docs", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-tool = load_tool()
 
 
 def examples():

@@ -5,14 +5,14 @@ committed data (docs/benchmarks.json), and README.md's summary block must be the
 report's, so the numbers a reader sees come from one run.
 """
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 
 import pytest
+
+from mpalloc_tools import report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPORT = os.path.join(ROOT, "tools", "report")
@@ -22,15 +22,6 @@ README = os.path.join(ROOT, "README.md")
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def load_report():
-    loader = importlib.machinery.SourceFileLoader("mpalloc_report", REPORT)
-    spec = importlib.util.spec_from_loader("mpalloc_report", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-report = load_report()
 
 
 def read(path):

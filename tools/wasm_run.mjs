@@ -6,7 +6,7 @@
 // PACKAGE_DIR holds micropython.mjs (and micropython.wasm); HEAPSIZE is the size in bytes
 // of the GC heap's first area (this variant grows the heap from malloc when it is full).
 // The .py files of LIBDIR/mpalloc, TESTSDIR (test_*.py, support.py), TESTSDIR/../examples
-// (which tests import as "tests/../examples") and tools/mptest.py are copied into the
+// (which tests import as "tests/../examples") and tools/device/mptest.py are copied into the
 // in-memory file system (/lib, /tests, /examples, /tools), then
 // mptest.main("/lib", "/tests", MODULE, RUNTIME, [TEST, ...]) prints the @@MPT protocol.
 // Exit code: 0 when mptest finished, 1 on an uncaught Python error or a wasm trap.
@@ -48,7 +48,7 @@ copyTree(testsDir, "/tests",
 const examples = path.join(testsDir, "..", "examples");
 if (fs.existsSync(examples)) copyTree(examples, "/examples", (name) => name.endsWith(".py"));
 mp.FS.mkdirTree("/tools");
-mp.FS.writeFile("/tools/mptest.py", fs.readFileSync(path.join(here, "mptest.py")));
+mp.FS.writeFile("/tools/mptest.py", fs.readFileSync(path.join(here, "device", "mptest.py")));
 
 // Names reach Python as a JSON list: no quoting to get wrong.
 const code = [

@@ -1,7 +1,7 @@
 """The MicroPython lanes of the suite: one module per kind of runtime (host side).
 
 A lane runs a test module on one runtime and returns the text printed by
-``tools/mptest.py`` (the ``@@MPT`` protocol, parsed by ``tests/conftest.py``).
+``tools/device/mptest.py`` (the ``@@MPT`` protocol, parsed by ``tests/conftest.py``).
 
 Each lane module defines ``LANES``: a list of objects with
     name                 the pytest id, e.g. "unix-pure", "armv7m"
@@ -29,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 TESTS = os.path.join(ROOT, "tests")
 LIB = os.path.join(ROOT, "lib")
 BUILD = os.path.join(ROOT, "build")
-MPTEST = os.path.join(ROOT, "tools", "mptest.py")
+MPTEST = os.path.join(ROOT, "tools", "device", "mptest.py")
 
 MODULES = ("unix", "wasm", "circuitpython", "qemu")
 DELTA_ENV = "MPALLOC_NO_ALLOC_DELTA"

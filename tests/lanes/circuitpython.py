@@ -19,7 +19,7 @@ import os
 from lanes import BUILD, LIB, ROOT, TESTS, BuiltLib, run_process
 
 HEAP = "16M"
-PROFILE = os.path.join(ROOT, "tools", "cp_board.py")
+PROFILE = os.path.join(ROOT, "tools", "device", "cp_board.py")
 CP_LIBS = os.path.join(BUILD, "circuitpython-lib")
 DEFAULT_BINARY = os.path.join(os.path.dirname(ROOT), "shared", "runtimes", "circuitpython",
                               "circuitpython")

@@ -1,4 +1,4 @@
-# Bench cases for mpalloc.arena / mpalloc.stack, loaded by tools/bench_mp.py (add_cases).
+# Bench cases for mpalloc.arena / mpalloc.stack, loaded by tools/device/bench_mp.py (add_cases).
 # fn(n, a, b) times n iterations with time.ticks_us and returns elapsed microseconds.
 import time
 

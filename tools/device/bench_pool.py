@@ -1,4 +1,4 @@
-# Benchmark cases for mpalloc.pool, imported by tools/bench_mp.py (add_cases(add)).
+# Benchmark cases for mpalloc.pool, imported by tools/device/bench_mp.py (add_cases(add)).
 # Every fn(n, a, b) times n iterations with time.ticks_us and returns microseconds.
 import time
 

@@ -1,6 +1,6 @@
 # The MicroPython half of tools/bench: runs on the unix port, measures, prints records.
 #
-#     micropython -X heapsize=8M tools/bench_mp.py LIBDIR ROUNDS TARGET_MS LATENCY_K
+#     micropython -X heapsize=8M tools/device/bench_mp.py LIBDIR ROUNDS TARGET_MS LATENCY_K
 #
 # Every record is one line "@@BENCH <json>"; lines starting "# " are progress. The
 # launcher (tools/bench, CPython) computes medians and ratios and prints the tables, so
@@ -221,7 +221,7 @@ def build_cases():
                     target=0.5 if kind == "viper" else None,  # >= 2x faster
                     note=why or "")
 
-    # Further allocator families add their cases from tools/bench_<family>.py:
+    # Further allocator families add their cases from tools/device/bench_<family>.py:
     # add_cases(add) calls add(id, group, label, fn, a, b, baseline, target, note) with
     # fn(n, a, b) -> microseconds for n iterations, as the cases above.
     for family_name in FAMILIES:

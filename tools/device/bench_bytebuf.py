@@ -1,4 +1,4 @@
-# Benchmark cases for mpalloc.bytebuf (ByteDeque, ByteBuffer); loaded by tools/bench_mp.py.
+# Benchmark cases for mpalloc.bytebuf (ByteDeque, ByteBuffer); loaded by tools/device/bench_mp.py.
 import time
 
 from mpalloc.bytebuf import ByteBuffer, ByteDeque

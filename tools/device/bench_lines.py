@@ -1,5 +1,5 @@
 # Benchmark cases for the queues' consumer side (readline_into, find); loaded by
-# tools/bench_mp.py. A 60-byte line (59 bytes + "\n"), queued and taken back per iteration.
+# tools/device/bench_mp.py. A 60-byte line (59 bytes + "\n"), queued and taken back per iteration.
 import time
 
 import micropython

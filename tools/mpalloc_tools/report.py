@@ -1,0 +1,558 @@
+"""Render tools/bench JSON into docs/benchmarks.md and PNG plots; update README's summary.
+
+    python tools/report                          # build/bench.json -> docs/benchmarks.md,
+                                                 #   docs/benchmarks.json, docs/img/*.png
+    python tools/report --readme README.md       # also copy the summary block into README
+    python tools/report --check-readme README.md # exit 1 unless README's block is current
+    python tools/report --no-plots               # markdown only (no matplotlib needed)
+
+A ``tools/bench --quick`` run is a smoke test, not a measurement: its report goes to
+build/report/ (not docs/) and README is left alone, so a quick run never changes a
+tracked file. Only a full run (``make bench``) refreshes docs/ and README.
+
+The summary block (between ``<!-- summary -->`` and ``<!-- /summary -->``) is the README
+snippet: the headline table, one plot, the date and the interpreter it came from. Links in
+it start with ``/`` (repository root), so the very same text works in README.md and in
+docs/benchmarks.md. The JSON is copied next to the report so the committed markdown can be
+regenerated from committed data (tests/test_host_report.py checks that it is).
+Plots use matplotlib's Agg backend: no display needed.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+
+from mpalloc_tools import ROOT
+
+SCHEMA = 3
+BEGIN, END = "<!-- summary -->", "<!-- /summary -->"
+IMG_DIR = "docs/img"  # relative to ROOT; links are written root-relative ("/docs/img/...")
+SUMMARY_PLOT = "latency.png"
+
+# The README's headline rows: (allocator, case id). A row whose case is missing from the
+# JSON is left out (a renamed case shows as a shorter table, and a test names it).
+SUMMARY_CASES = (
+    ("ByteRing", "ring_put_get"),
+    ("ByteRing", "ring_128"),
+    ("Slab", "slab_48_live"),
+    ("ByteDeque", "bytedeque_1_held"),
+    ("ByteBuffer", "bytebuffer_4k"),
+    ("Arena", "arena_take"),
+    ("Stack", "stack_alloc_free"),
+    ("ObjectPool", "pool_obj"),
+    ("BlockPool", "blockpool_lifo"),
+    ("FixedVec", "fixedvec_h"),
+    ("FixedStr", "fixedstr_render"),
+    ("memops", "memops_64_find"),
+)
+FAMILY_TITLES = {
+    "core": "ByteRing and Slab (core)", "bytebuf": "ByteDeque and ByteBuffer",
+    "arena": "Arena and Stack", "pool": "ObjectPool and BlockPool",
+    "fixed": "FixedVec and FixedStr", "memops": "memops",
+    "lines": "Queues' consumer side: lines (readline_into, find)",
+}
+
+
+# ---- formatting helpers -------------------------------------------------------------------
+
+
+def fmt_ns(x):
+    if x is None:
+        return "-"
+    return "%.0f" % x if x >= 100 else "%.1f" % x
+
+
+def fmt_ratio(r):
+    if r["ratio"] is None:
+        return "-"
+    return "%.2fx (%.2f-%.2f)" % (r["ratio"], r["ratio_min"], r["ratio_max"])
+
+
+def fmt_target(r):
+    if r["target"] is None:
+        return "-"
+    return "<= %gx: **%s**" % (r["target"], r["status"])
+
+
+def kb(n):
+    return "%.1f KB" % (n / 1024)
+
+
+def interpreter(meta):
+    mp = meta["micropython"]
+    impl = mp["implementation"]
+    return "MicroPython %s (%s), unix port %s" % (
+        ".".join(str(v) for v in impl["version"]), mp["sys_version"].split("; ", 1)[-1],
+        meta["host"]["machine"])
+
+
+def is_kernel_row(r, by_id):
+    base = by_id.get(r["baseline"])
+    return base is not None and ("[py kernel]" in base["label"] or base["id"].endswith("_py"))
+
+
+# ---- summary block (the README snippet) -----------------------------------------------------
+
+
+def summary_block(data):
+    meta, rows, lat, fp = data["meta"], data["cases"], data["latency"], data["footprint"]
+    by_id = {r["id"]: r for r in rows}
+    out = [BEGIN,
+           "Measured %s on %s%s with `make bench`; full report with every case, the "
+           "method and all targets: [docs/benchmarks.md](/docs/benchmarks.md)."
+           % (meta["date"][:10], interpreter(meta),
+              " (**--quick run: timings not meaningful**)" if meta["quick"] else ""),
+           "",
+           "| allocator | operation | what you would write otherwise | time vs that "
+           "(median, min-max) | target |",
+           "|---|---|---|---:|---|"]
+    for name, cid in SUMMARY_CASES:
+        r = by_id.get(cid)
+        if r is None or r["ratio"] is None:
+            continue
+        out.append("| %s | %s | %s | %s | %s |" % (
+            name, r["label"].replace("|", "\\|"),
+            by_id[r["baseline"]]["label"].replace("|", "\\|"), fmt_ratio(r), fmt_target(r)))
+    heap = lat["heap"]
+    for kind in lat["ratios"]:
+        if kind != "slab":
+            continue
+        d = lat[kind]
+        out.append("| Slab | worst single op, %d live objects on the heap | %s | %d us vs %d us "
+                   "(1/%.0f); GC collections: %d vs %d | <= 1/%d: **%s** |" % (
+                       lat["live_objects"], heap["label"], d["worst_us"], heap["worst_us"],
+                       1 / max(lat["ratios"][kind]["worst_over_heap_worst"], 1e-9),
+                       d["collections"], heap["collections"], round(1 / lat["target"]),
+                       lat["ratios"][kind]["status"]))
+    mods = {r["module"]: r for r in fp["modules"]}
+    parts = []
+    b = data.get("board") or {}
+    if b.get("modules"):
+        # The headline footprint is the 32-bit board's: there the kernels' machine code
+        # is on the heap, which the x64 figures below leave out.
+        bm = {r["module"]: r for r in b["modules"]}
+        for name in ("mpalloc.ring", "(whole library)"):
+            r = bm.get(name)
+            if r is not None:
+                parts.append("%s on a Cortex-M3 (%s, qemu): %s RAM after import from a "
+                             "filesystem, %s from ROMFS" % (
+                                 "`%s`" % name if name.startswith("mpalloc")
+                                 else "whole library", b["lane"], kb(r["fs_bytes"]),
+                                 kb(r["romfs_bytes"])))
+    for name in ("mpalloc.ring", "(whole library)"):
+        r = mods.get(name)
+        if r is not None and r["target_mpy_bytes"] is not None:
+            parts.append("%s %s RAM after .mpy import, %s from ROMFS (target <= %s: "
+                         "**%s**; the bare API costs %s here)" % (
+                             "`%s`" % name if name.startswith("mpalloc") else "whole library",
+                             kb(r["mpy_bytes"]), kb(r["romfs_bytes"]),
+                             kb(r["target_mpy_bytes"]), r["status"],
+                             kb(r["floor_mpy_bytes"])))
+    c = fp["core_mpy"]
+    parts.append("core (errors, ring, slab) %s of .mpy on %s, %s without the viper kernels "
+                 "(target <= %s: **%s**)" % (
+                     kb(c["bytes"][c["arch"]]), c["arch"], kb(c["bytes_pure"][c["arch"]]),
+                     kb(c["target_bytes"]), c["status"]))
+    for m in fp["metadata"]:
+        if m["target_bytes"] is not None:
+            parts.append("Slab metadata %g B per slot (target <= %d B: **%s**)" % (
+                m["per_item_bytes"], m["target_bytes"], m["status"]))
+    out += ["", "Footprint: " + "; ".join(parts) + ".", "",
+            "![Single-operation latency, heap allocation vs mpalloc, with %d live objects]"
+            "(/%s/%s)" % (lat["live_objects"], IMG_DIR, SUMMARY_PLOT),
+            END]
+    return "\n".join(out)
+
+
+def replace_block(text, block, what):
+    """``text`` with its summary block replaced by ``block``; SystemExit if no markers."""
+    i, j = text.find(BEGIN), text.find(END)
+    if i < 0 or j < i:
+        sys.exit("tools/report: %s has no %s ... %s markers; add them where the summary "
+                 "goes" % (what, BEGIN, END))
+    return text[:i] + block + text[j + len(END):]
+
+
+def extract_block(text):
+    i, j = text.find(BEGIN), text.find(END)
+    if i < 0 or j < i:
+        return None
+    return text[i:j + len(END)]
+
+
+# ---- the full report ------------------------------------------------------------------------
+
+
+def cases_section(rows):
+    by_id = {r["id"]: r for r in rows}
+    families = []
+    for r in rows:
+        if r["family"] not in families:
+            families.append(r["family"])
+    out = []
+    for fam in families:
+        fam_rows = [r for r in rows if r["family"] == fam]
+        twins = {r["baseline"] for r in fam_rows if is_kernel_row(r, by_id)}
+        kern = [r for r in fam_rows if is_kernel_row(r, by_id) or r["id"] in twins]
+        user = [r for r in fam_rows if r not in kern]
+        for title, sel in (("", user), (" - viper kernel vs its pure twin", kern)):
+            if not sel:
+                continue
+            out += ["### %s%s" % (FAMILY_TITLES.get(fam, fam), title), "",
+                    "| case | ns/op median | min-max | baseline | time vs baseline (min-max) "
+                    "| target |", "|---|---:|---:|---|---:|---|"]
+            for r in sel:
+                label = r["label"] if r["ns_median"] is not None else (
+                    "%s (not run: %s)" % (r["label"], r["note"]))
+                out.append("| %s | %s | %s-%s | %s | %s | %s |" % (
+                    label.replace("|", "\\|"), fmt_ns(r["ns_median"]), fmt_ns(r["ns_min"]),
+                    fmt_ns(r["ns_max"]),
+                    by_id[r["baseline"]]["label"].replace("|", "\\|")
+                    if r["baseline"] in by_id else "-",
+                    fmt_ratio(r), fmt_target(r)))
+            notes = ["- %s: %s" % (r["label"], r["note"]) for r in sel
+                     if r["note"] and r["ns_median"] is not None]
+            out += [""] + notes + ([""] if notes else [])
+    return "\n".join(out)
+
+
+def latency_section(lat):
+    out = ["| single op (%d live objects, gc.threshold(%d), %d ops each) | worst us | "
+           "p99.9 us | p99 us | median us | per-round worst us | GC collections |"
+           % (lat["live_objects"], lat["gc_threshold"], lat["ops"]),
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for kind in lat["kinds"]:
+        d = lat[kind]
+        out.append("| %s | %d | %d | %d | %g | %d-%d | %d |" % (
+            d["label"], d["worst_us"], d["p999_us"], d["p99_us"], d["median_us"],
+            d["round_worst_min_us"], d["round_worst_max_us"], d["collections"]))
+    out.append("")
+    for kind, r in lat["ratios"].items():
+        out.append("- %s worst / heap worst = %d / %d us = 1/%.0f (target <= 1/%d): **%s**"
+                   % (kind, lat[kind]["worst_us"], lat["heap"]["worst_us"],
+                      1 / max(r["worst_over_heap_worst"], 1e-9), round(1 / lat["target"]),
+                      r["status"]))
+    out += ["", "Note: " + lat["note"] + "."]
+    return "\n".join(out)
+
+
+def footprint_section(fp):
+    out = ["| module (with what it loads) | .py: RAM after import | .mpy (x64): RAM after "
+           "import | .mpy: its own (beyond its public deps) | .mpy: of which `_*` kernels/"
+           "helpers | .mpy from ROMFS | API floor: .mpy / ROMFS | target (.mpy) |",
+           "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in fp["modules"]:
+        t = r["target_mpy_bytes"]
+        out.append("| %s | %d B | %d B | %d B | %s | %d B | %d / %d B | %s |" % (
+            r["module"], r["py_bytes"], r["mpy_bytes"], r["mpy_own_bytes"],
+            "-" if r["mpy_private_bytes"] is None else "%d B" % r["mpy_private_bytes"],
+            r["romfs_bytes"], r["floor_mpy_bytes"], r["floor_romfs_bytes"],
+            "<= %d B: **%s**%s" % (t, r["status"], ", below the API floor"
+                                   if r["target_below_floor"] else "") if t else "-"))
+    out += ["", fp["note"], "", fp["romfs_note"], "", fp["floor_note"], ""]
+    whole = [r for r in fp["modules"] if r["module"] == "(whole library)"]
+    if whole and whole[0].get("steps"):
+        steps = sorted(whole[0]["steps"], key=lambda s: -s["mpy_bytes"])
+        out += ["What the whole library's RAM is made of (each module imported after the "
+                "ones before it in one process, so shared dependencies count once; largest "
+                "first): " + ", ".join("%s %s" % (s["module"], kb(s["mpy_bytes"]))
+                                       for s in steps) + ".", ""]
+    arches = fp["arches"]
+    out += ["#### .mpy size per module and arch", "",
+            "Bytes of .mpy a module needs: installed (its files plus the pure twin of each "
+            "viper kernel, which a board without the native emitter falls back to) and, in "
+            "brackets, loaded (what an import reads on a board with viper).", "",
+            "| module | %s |" % " | ".join(arches), "|---|%s" % ("---:|" * len(arches))]
+    for r in fp["mpy_modules"]:
+        out.append("| %s | %s |" % (r["module"], " | ".join(
+            "%d (%d)" % (r["installed"][a], r["loaded"][a]) for a in arches)))
+    c = fp["core_mpy"]
+    whole = [r for r in fp["mpy_modules"] if r["module"] == "(whole library)"]
+    out += ["", "Core (%s): %d B of .mpy installed on %s (target <= %d B): **%s**. Files: %s."
+            % (", ".join(c["modules"]), c["bytes"][c["arch"]], c["arch"], c["target_bytes"],
+               c["status"], ", ".join(c["files"])), "",
+            "Without the viper kernels (`tools/deploy --pure`: every module on its pure "
+            "twin, no machine code in RAM, 2-25x slower hot paths) the core takes %d B on %s"
+            "%s." % (c["bytes_pure"][c["arch"]], c["arch"],
+                     " and the whole library %d B instead of %d B" % (
+                         whole[0]["installed_pure"][c["arch"]],
+                         whole[0]["installed"][c["arch"]]) if whole else ""), "",
+            "| file | %s |" % " | ".join(arches), "|---|%s" % ("---:|" * len(arches))]
+    for f, s in sorted(fp["mpy_files"].items(), key=lambda kv: -kv[1][c["arch"]]):
+        out.append("| %s | %s |" % (f, " | ".join(str(s[a]) for a in arches)))
+    out += ["", "#### Metadata and fixed overhead", "",
+            "Heap bytes held by one object (gc.mem_alloc() delta, collected), built with n "
+            "and 2n slots: per slot = (bytes(2n) - bytes(n)) / n minus the slot's own data; "
+            "fixed = bytes(n) minus n slots. For ByteRing/Arena: bytes held minus capacity.",
+            "", "| object | n | bytes for n | per slot/block beyond its data | fixed | target |",
+            "|---|---:|---:|---:|---:|---|"]
+    for m in fp["metadata"]:
+        out.append("| %s | %d | %d | %s | %d B | %s |" % (
+            m["label"], m["n"], m["bytes_n"],
+            "-" if m["per_item_bytes"] is None else "%g B" % m["per_item_bytes"],
+            m["fixed_bytes"], "<= %d B: **%s**" % (m["target_bytes"], m["status"])
+            if m["target_bytes"] is not None else "-"))
+    return "\n".join(out)
+
+
+def targets_section(targets):
+    out = ["| target | measured | bound | result |", "|---|---:|---:|---|"]
+    for t in targets:
+        if t["kind"] in ("cost_ratio",):
+            v, b = "%.2fx" % t["value"] if t["value"] is not None else "-", "%gx" % t["target"]
+        elif t["kind"] == "latency":
+            v, b = "%.4f" % t["value"], "%.4f" % t["target"]
+        else:
+            v, b = "%g B" % t["value"], "%g B" % t["target"]
+            if t.get("target_below_floor"):
+                b += " (the API alone needs %g B here)" % t["api_floor"]
+        out.append("| %s | %s | <= %s | **%s** |" % (t["label"].replace("|", "\\|"), v, b,
+                                                     t["status"]))
+    passed = sum(1 for t in targets if t["status"] == "pass")
+    out += ["", "%d of %d targets met." % (passed, len(targets))]
+    return "\n".join(out)
+
+
+def board_section(data):
+    """Footprint and ratios measured on the emulated 32-bit board, beside x64's."""
+    b = data["board"]
+    if "skipped" in b:
+        return "Not measured in this run: %s." % b["skipped"]
+    x64 = {r["module"]: r for r in data["footprint"]["modules"]}
+    out = [b["note"], "",
+           "| module (with what it loads) | %s: RAM after import, filesystem | %s: ROMFS "
+           "| x64 unix port: .mpy | x64: ROMFS |" % (b["lane"], b["lane"]),
+           "|---|---:|---:|---:|---:|"]
+    for r in b["modules"]:
+        x = x64.get(r["module"], {})
+        out.append("| %s | %s | %s | %s | %s |" % (
+            r["module"], kb(r["fs_bytes"]), kb(r["romfs_bytes"]),
+            kb(x["mpy_bytes"]) if "mpy_bytes" in x else "-",
+            kb(x["romfs_bytes"]) if "romfs_bytes" in x else "-"))
+    by_id = {r["id"]: r for r in data["cases"]}
+    out += ["", "| time vs baseline | %s (%s): median, min-max | x64 unix port: median, "
+            "min-max |" % (b["lane"], b["ratio_note"]), "|---|---:|---:|"]
+    for r in b["ratios"]:
+        x = by_id.get(r["id"])
+        out.append("| %s | %.2fx (%.2f-%.2f) | %s |" % (
+            r["label"], r["ratio"], r["ratio_min"], r["ratio_max"],
+            fmt_ratio(x) if x is not None and x["ratio"] is not None else "-"))
+    out += ["", "%d rounds of %d iterations on the board; firmware %s." % (
+        b["ratios"][0]["rounds"], b["ratios"][0]["iterations"],
+        os.path.basename(b["firmware"]))]
+    return "\n".join(out)
+
+
+def render(data):
+    meta = data["meta"]
+    host = meta["host"]
+    out = ["# mpalloc benchmarks", "",
+           "Generated by `make bench` (tools/bench, then tools/report) from "
+           "[benchmarks.json](benchmarks.json); do not edit by hand. The block below is "
+           "the README summary (`tools/report --readme README.md` copies it).", "",
+           summary_block(data), "",
+           "## Run", "",
+           "- date: %s, %s s" % (meta["date"], meta["seconds"]),
+           "- interpreter: %s; heap %s; ring kernel %s, slab kernel %s" % (
+               interpreter(meta), meta["micropython"]["heapsize"], meta["ring_kernel"],
+               meta["slab_kernel"]),
+           "- host: %s, %s CPUs" % (host["system"], host["cpu_count"]),
+           "- %d interleaved rounds, ~%d ms per measurement%s" % (
+               meta["rounds"], meta["ms_per_measurement"],
+               " (**--quick: timings not meaningful**)" if meta["quick"] else ""),
+           "- method: %s. ns/op includes the loop; the empty loop costs %s ns." % (
+               meta["method"], fmt_ns(meta["empty_loop_ns"])),
+           "- time vs baseline below 1.0x means faster than what a MicroPython user would "
+           "otherwise write; targets are upper bounds on it.", "",
+           "## Targets", "", targets_section(data["targets"]), "",
+           "## Cost per operation", ""]
+    out += ["![Cost per operation vs the heap/builtin baseline](img/cost_ratios.png)", ""]
+    out += [cases_section(data["cases"]), "",
+            "## Worst-case single-operation latency", ""]
+    out += ["![Latency distribution](img/latency.png)", ""]
+    out += [latency_section(data["latency"]), "", "## Footprint", ""]
+    out += ["![RAM after import and .mpy size per module](img/footprint.png)", ""]
+    out += [footprint_section(data["footprint"]), ""]
+    if "board" in data:  # results from before the board lanes have no such section
+        out += ["## On a 32-bit board (Cortex-M3 under qemu)", "", board_section(data), ""]
+    return "\n".join(out)
+
+
+# ---- plots ----------------------------------------------------------------------------------
+
+
+def plot_all(data, img_dir):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    os.makedirs(img_dir, exist_ok=True)
+    made = []
+    save = {"metadata": {"Software": None}, "dpi": 100}
+
+    # 1. cost ratios vs baselines, by family, log axis.
+    rows = data["cases"]
+    by_id = {r["id"]: r for r in rows}
+    sel = [r for r in rows if r["ratio"] is not None and not is_kernel_row(r, by_id)]
+    if sel:
+        fig, ax = plt.subplots(figsize=(12, 1.6 + 0.3 * len(sel)))
+        y = list(range(len(sel)))[::-1]
+        colors = ["tab:green" if r["status"] == "pass" else "tab:red" if r["status"] == "miss"
+                  else "tab:gray" for r in sel]
+        med = [r["ratio"] for r in sel]
+        err = [[r["ratio"] - r["ratio_min"] for r in sel],
+               [r["ratio_max"] - r["ratio"] for r in sel]]
+        ax.barh(y, med, xerr=err, color=colors, alpha=0.8, capsize=2)
+        for yi, r in zip(y, sel):
+            if r["target"] is not None:
+                ax.plot([r["target"]] * 2, [yi - 0.4, yi + 0.4], color="black", lw=2)
+        ax.axvline(1.0, color="black", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ax.set_yticks(y)
+        ax.set_yticklabels(["[%s] %s" % (r["family"], r["label"][:80]) for r in sel],
+                           fontsize=7)
+        ax.set_xlabel("time / baseline time (log; < 1 = faster than the heap/builtin "
+                      "baseline)\nblack tick = target; green pass, red miss, grey no target; "
+                      "whiskers = min-max over rounds")
+        ax.set_title("mpalloc cost per op vs what a MicroPython user would write")
+        fig.tight_layout()
+        fig.savefig(os.path.join(img_dir, "cost_ratios.png"), **save)
+        plt.close(fig)
+        made.append("cost_ratios.png")
+
+    # 2. latency distribution: fraction of ops taking >= x us, log-log.
+    lat = data["latency"]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for kind in lat["kinds"]:
+        hist = lat[kind]["hist"]
+        total = sum(n for _, n in hist)
+        xs, ys, above = [], [], total
+        for v, n in hist:
+            xs.append(max(v, 0.5))
+            ys.append(above / total)
+            above -= n
+        xs.append(xs[-1])
+        ys.append(1 / total / 2)  # the curve ends below the last op
+        ax.step(xs, ys, where="post", lw=2.2 if kind == "heap" else 1.4,
+                label="%s (worst %d us, %d GC)" % (lat[kind]["label"], lat[kind]["worst_us"],
+                                                   lat[kind]["collections"]))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("single-op latency, us (log; 0 us = under the 1 us timer tick, drawn at 0.5)")
+    ax.set_ylabel("fraction of ops taking at least x")
+    ax.set_title("%d single ops each, %d live objects on the heap, gc.threshold(%d)"
+                 % (lat["ops"], lat["live_objects"], lat["gc_threshold"]), fontsize=10)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.grid(True, which="major", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(img_dir, "latency.png"), **save)
+    plt.close(fig)
+    made.append("latency.png")
+
+    # 3. footprint: RAM after import (.py, .mpy) and installed .mpy per arch, per module.
+    fp = data["footprint"]
+    mods = [r for r in fp["modules"]]
+    mpy = {r["module"]: r for r in fp["mpy_modules"]}
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
+    y = list(range(len(mods)))[::-1]
+    h = 0.27
+    a1.barh([v + h for v in y], [r["py_bytes"] / 1024 for r in mods], h, label=".py")
+    a1.barh(y, [r["mpy_bytes"] / 1024 for r in mods], h,
+            label=".mpy (x64; native code not on the heap)")
+    a1.barh([v - h for v in y], [r["romfs_bytes"] / 1024 for r in mods], h,
+            label=".mpy from ROMFS")
+    a1.scatter([r["floor_mpy_bytes"] / 1024 for r in mods], y, marker="|", s=120,
+               color="red", zorder=3, label="API floor (.mpy)")
+    for yi, r in zip(y, mods):
+        if r["target_mpy_bytes"]:
+            a1.plot([r["target_mpy_bytes"] / 1024] * 2, [yi - 0.45, yi + 0.45], color="black",
+                    lw=2)
+    a1.set_yticks(y)
+    a1.set_yticklabels([r["module"] for r in mods], fontsize=8)
+    a1.set_xlabel("KB of heap after import (black tick = target)")
+    a1.legend(fontsize=7)
+    arches = [a for a in fp["arches"] if a != "x64"]
+    hh = 0.8 / max(len(arches), 1)
+    for i, arch in enumerate(arches):
+        a2.barh([v + 0.4 - hh * (i + 0.5) for v in y],
+                [mpy[r["module"]]["installed"][arch] / 1024 for r in mods], hh, label=arch)
+    a2.set_xlabel("KB of .mpy installed")
+    a2.legend(fontsize=7)
+    fig.suptitle("mpalloc footprint per module (with what it imports)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(img_dir, "footprint.png"), **save)
+    plt.close(fig)
+    made.append("footprint.png")
+    return made
+
+
+# ---- main -----------------------------------------------------------------------------------
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    if data.get("schema") != SCHEMA:
+        sys.exit("tools/report: %s has schema %r, this report reads schema %d; rerun "
+                 "tools/bench" % (path, data.get("schema"), SCHEMA))
+    return data
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--json", default=os.path.join(ROOT, "build", "bench.json"),
+                    help="tools/bench output (default build/bench.json)")
+    ap.add_argument("--out", default=None,
+                    help="markdown report (default docs/benchmarks.md, or "
+                         "build/report/benchmarks.md for a --quick run); the JSON is copied "
+                         "next to it as benchmarks.json and plots go to img/ beside it")
+    ap.add_argument("--no-plots", action="store_true", help="skip the PNGs (no matplotlib)")
+    ap.add_argument("--readme", metavar="FILE", help="replace FILE's summary block")
+    ap.add_argument("--check-readme", metavar="FILE",
+                    help="exit 1 unless FILE's summary block equals the report's")
+    args = ap.parse_args(argv)
+
+    data = load(args.json)
+    block = summary_block(data)
+    if args.check_readme:
+        with open(args.check_readme) as f:
+            have = extract_block(f.read())
+        if have != block:
+            sys.exit("tools/report: %s's summary block %s; run tools/report --readme %s"
+                     % (args.check_readme, "is missing" if have is None else "is stale",
+                        args.check_readme))
+        print("%s: summary block is current" % args.check_readme)
+        return
+    quick = bool(data["meta"].get("quick"))
+    if args.out is None:
+        args.out = os.path.join(ROOT, "build" if quick else "docs",
+                                *(("report", "benchmarks.md") if quick else ("benchmarks.md",)))
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+    plots = [] if args.no_plots else plot_all(data, os.path.join(out_dir, "img"))
+    with open(args.out, "w") as f:
+        f.write(render(data))
+    copy = os.path.join(out_dir, "benchmarks.json")
+    if os.path.abspath(args.json) != copy:
+        shutil.copyfile(args.json, copy)
+    print("report: %s (+ %s%s)" % (os.path.relpath(args.out), os.path.relpath(copy),
+                                   "".join(", img/" + p for p in plots)))
+    if args.readme and quick:
+        print("report: %s not updated: a --quick run is not a measurement (run make bench "
+              "without --quick to refresh docs/ and the README summary)" % args.readme)
+    elif args.readme:
+        with open(args.readme) as f:
+            text = f.read()
+        new = replace_block(text, block, args.readme)
+        if new != text:
+            with open(args.readme, "w") as f:
+                f.write(new)
+        print("report: summary block of %s %s" % (args.readme,
+                                                  "updated" if new != text else "unchanged"))
+
+
+if __name__ == "__main__":
+    main()
