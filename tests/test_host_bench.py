@@ -62,7 +62,7 @@ def bench(tmp_path_factory):
     env = dict(os.environ, MICROPYTHON=exe)
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "bench"), "--quick",
                            "--json", str(path)], capture_output=True, text=True, env=env,
-                          timeout=300, cwd=ROOT)
+                          timeout=1200, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with open(path) as f:
         return json.load(f), proc.stdout

@@ -245,7 +245,7 @@ def test_circuitpy_tree_of_mpy_imports_on_circuitpython(tmp_path):
         assert (lib / name).read_bytes()[:1] == b"C", name  # CircuitPython's .mpy
     script = tmp_path / "code.py"
     script.write_text("TOOLS = %r\nLIB = %r\nCP_LIBS = %r\n"
-                      % (os.path.join(ROOT, "tools"), str(drive / "lib"), cp_lane.CP_LIBS)
+                      % (os.path.join(ROOT, "tools", "device"), str(drive / "lib"), cp_lane.CP_LIBS)
                       + CIRCUITPY_SMOKE)
     proc = subprocess.run([cp_lane.circuitpython_binary(), str(script)], capture_output=True,
                           text=True, timeout=120, cwd=str(tmp_path))
