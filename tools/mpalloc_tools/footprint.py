@@ -260,67 +260,88 @@ def footprint(exe):
 def _footprint(exe, out, floor, images):
     libs = (("py", os.path.join(ROOT, "lib")), ("mpy", os.path.join(out, "x64")))
     mods = public_modules()
-    rows = []
-    for mod in mods:
-        # Discovery: what importing the module loads, mpalloc and otherwise.
-        _, loaded = run_mp(exe, ram_script([[mod]], libs[0][1]), "@@RAM")
-        deps = [m for m in loaded if m != mod and not m.startswith("mpalloc._")]
-        private = [m for m in loaded if m.startswith("mpalloc._")]
-        row = {"module": mod, "loads": loaded, "deps": deps, "private": private,
-               "target_mpy_bytes": RAM_TARGETS.get(mod)}
-        for kind, lib in libs:
-            (d, k, m), _ = run_mp(exe, ram_script([deps, private, [mod]], lib), "@@RAM")
-            row[kind + "_bytes"] = d + k + m          # the module with everything it loads
-            row[kind + "_own_bytes"] = k + m          # beyond its public dependencies
-            row[kind + "_private_bytes"] = k          # its kernels/helpers (_*.py)
-        (d, k, m), _ = run_mp(exe, ram_script([deps, private, [mod]], image=images["romfs"]),
-                              "@@RAM")
-        row["romfs_bytes"] = d + k + m
-        for kind, lib, image in (("floor_mpy", floor, None),
-                                 ("floor_romfs", None, images["floor_romfs"])):
-            (d, m), _ = run_mp(exe, ram_script([deps, [mod]], lib, image), "@@RAM")
-            row[kind + "_bytes"] = d + m
-        rows.append(row)
-    # Whole library: every public module, one after the other, in one process.
-    whole = {"module": WHOLE, "loads": [], "deps": [], "private": [],
-             "target_mpy_bytes": RAM_TARGETS.get(WHOLE), "steps": []}
-    for kind, lib in libs:
-        steps, loaded = run_mp(exe, ram_script([[m] for m in mods], lib), "@@RAM")
-        whole[kind + "_bytes"] = sum(steps)
-        whole[kind + "_own_bytes"] = whole[kind + "_bytes"]
-        whole[kind + "_private_bytes"] = None
-        whole["loads"] = loaded
-        whole["steps_" + kind] = steps
-    for kind, lib, image in (("romfs", None, images["romfs"]), ("floor_mpy", floor, None),
-                             ("floor_romfs", None, images["floor_romfs"])):
-        steps, _ = run_mp(exe, ram_script([[m] for m in mods], lib, image), "@@RAM")
-        whole[kind + "_bytes"] = sum(steps)
-    whole["steps"] = [{"module": m, "py_bytes": p, "mpy_bytes": q}
-                      for m, p, q in zip(mods, whole.pop("steps_py"), whole.pop("steps_mpy"))]
-    rows.append(whole)
+    rows = [module_row(exe, mod, libs, floor, images) for mod in mods]
+    rows.append(whole_row(exe, mods, libs, floor, images))
     for r in rows:
         t = r["target_mpy_bytes"]
         r["status"] = None if t is None else ("pass" if r["mpy_bytes"] <= t else "miss")
         # A target the bare API already exceeds cannot be met by any implementation here.
         r["target_below_floor"] = None if t is None else r["floor_mpy_bytes"] > t
+    arches = MPY_ARCHES + ("x64",)
+    sizes = mpy_sizes(out, arches)
+    mpy_rows = [mpy_row(r, sizes, arches) for r in rows]
+    return {"note": NATIVE_NOTE, "romfs_note": ROMFS_NOTE, "floor_note": FLOOR_NOTE,
+            "arches": list(arches), "modules": rows,
+            "mpy_files": sizes, "mpy_modules": mpy_rows,
+            "core_mpy": core_mpy(mpy_rows, sizes, arches),
+            "metadata": metadata(exe, libs[0][1])}
 
-    # .mpy bytes per file and per module per arch.
+
+def module_row(exe, mod, libs, floor, images):
+    """RAM after import of one public module: .py, .mpy, ROMFS and the API floor, each split
+    into its public dependencies, its private modules (kernels, helpers) and itself."""
+    # Discovery: what importing the module loads, mpalloc and otherwise.
+    _, loaded = run_mp(exe, ram_script([[mod]], libs[0][1]), "@@RAM")
+    deps = [m for m in loaded if m != mod and not m.startswith("mpalloc._")]
+    private = [m for m in loaded if m.startswith("mpalloc._")]
+    row = {"module": mod, "loads": loaded, "deps": deps, "private": private,
+           "target_mpy_bytes": RAM_TARGETS.get(mod)}
+    for kind, lib in libs:
+        (d, k, m), _ = run_mp(exe, ram_script([deps, private, [mod]], lib), "@@RAM")
+        row[kind + "_bytes"] = d + k + m          # the module with everything it loads
+        row[kind + "_own_bytes"] = k + m          # beyond its public dependencies
+        row[kind + "_private_bytes"] = k          # its kernels/helpers (_*.py)
+    (d, k, m), _ = run_mp(exe, ram_script([deps, private, [mod]], image=images["romfs"]),
+                          "@@RAM")
+    row["romfs_bytes"] = d + k + m
+    for kind, lib, image in (("floor_mpy", floor, None),
+                             ("floor_romfs", None, images["floor_romfs"])):
+        (d, m), _ = run_mp(exe, ram_script([deps, [mod]], lib, image), "@@RAM")
+        row[kind + "_bytes"] = d + m
+    return row
+
+
+def whole_row(exe, mods, libs, floor, images):
+    """Whole library: every public module, one after the other, in one process."""
+    whole = {"module": WHOLE, "loads": [], "deps": [], "private": [],
+             "target_mpy_bytes": RAM_TARGETS.get(WHOLE), "steps": []}
+    steps = {}
+    for kind, lib in libs:
+        steps[kind], loaded = run_mp(exe, ram_script([[m] for m in mods], lib), "@@RAM")
+        whole[kind + "_bytes"] = sum(steps[kind])
+        whole[kind + "_own_bytes"] = whole[kind + "_bytes"]
+        whole[kind + "_private_bytes"] = None
+        whole["loads"] = loaded
+    for kind, lib, image in (("romfs", None, images["romfs"]), ("floor_mpy", floor, None),
+                             ("floor_romfs", None, images["floor_romfs"])):
+        got, _ = run_mp(exe, ram_script([[m] for m in mods], lib, image), "@@RAM")
+        whole[kind + "_bytes"] = sum(got)
+    whole["steps"] = [{"module": m, "py_bytes": p, "mpy_bytes": q}
+                      for m, p, q in zip(mods, steps["py"], steps["mpy"])]
+    return whole
+
+
+def mpy_sizes(out, arches):
+    """.mpy bytes per file per arch, from the build tree ``out``."""
     files = sorted(n[:-3] + ".mpy" for n in os.listdir(os.path.join(ROOT, "lib", "mpalloc"))
                    if n.endswith(".py"))
-    arches = MPY_ARCHES + ("x64",)
-    sizes = {f: {a: os.path.getsize(os.path.join(out, a, "mpalloc", f))
-                 for a in arches} for f in files}
-    mpy_rows = []
-    for r in rows:
-        load = [mpy_file(m) for m in r["loads"] if m.startswith("mpalloc")]
-        inst = installed(load)
-        pure = [f for f in inst if not f.endswith("_viper.mpy")]  # tools/deploy --pure
-        mpy_rows.append({
-            "module": r["module"], "loaded_files": load, "installed_files": inst,
+    return {f: {a: os.path.getsize(os.path.join(out, a, "mpalloc", f)) for a in arches}
+            for f in files}
+
+
+def mpy_row(r, sizes, arches):
+    """.mpy bytes a module loads and installs, per arch."""
+    load = [mpy_file(m) for m in r["loads"] if m.startswith("mpalloc")]
+    inst = installed(load)
+    pure = [f for f in inst if not f.endswith("_viper.mpy")]  # tools/deploy --pure
+    return {"module": r["module"], "loaded_files": load, "installed_files": inst,
             "loaded": {a: sum(sizes[f][a] for f in load) for a in arches},
             "installed": {a: sum(sizes[f][a] for f in inst) for a in arches},
-            "installed_pure": {a: sum(sizes[f][a] for f in pure) for a in arches},
-        })
+            "installed_pure": {a: sum(sizes[f][a] for f in pure) for a in arches}}
+
+
+def core_mpy(mpy_rows, sizes, arches):
+    """The core modules' installed .mpy bytes against CORE_MPY_TARGET."""
     core_files = installed(sorted({f for r in mpy_rows if r["module"] in CORE
                                    for f in r["loaded_files"]}))
     arch, limit = CORE_MPY_TARGET
@@ -331,9 +352,13 @@ def _footprint(exe, out, floor, images):
                                   if not f.endswith("_viper.mpy")) for a in arches},
             "target_bytes": limit}
     core["status"] = "pass" if core["bytes"][arch] <= limit else "miss"
+    return core
 
-    meta = run_mp(exe, META_SCRIPT % {"lib": libs[0][1]}, "@@META")
-    metadata = []
+
+def metadata(exe, lib):
+    """Heap bytes per slot/block and fixed per object (META_SCRIPT, one process)."""
+    meta = run_mp(exe, META_SCRIPT % {"lib": lib}, "@@META")
+    out = []
     for key, label, per in (("slab", "Slab(n * 16, n): metadata per slot", 16),
                             ("blockpool_lifo", "BlockPool(16, n): metadata per block", 16),
                             ("blockpool_fifo", "BlockPool(16, n, 'fifo'): per block", 16),
@@ -342,22 +367,19 @@ def _footprint(exe, out, floor, images):
                             ("bytearray", "bytearray(n * 16) (reference): per 16 B", 16)):
         n, d1, d2 = meta[key]
         slope = (d2 - d1) / n
-        metadata.append({"id": key, "label": label, "n": n, "bytes_n": d1,
-                         "bytes_2n": d2, "per_item_bytes": round(slope - per, 2),
-                         "fixed_bytes": round(d1 - n * slope),
-                         "target_bytes": SLAB_META_TARGET if key == "slab" else None})
+        out.append({"id": key, "label": label, "n": n, "bytes_n": d1,
+                    "bytes_2n": d2, "per_item_bytes": round(slope - per, 2),
+                    "fixed_bytes": round(d1 - n * slope),
+                    "target_bytes": SLAB_META_TARGET if key == "slab" else None})
     for key, label in (("bytering", "ByteRing(capacity)"), ("arena", "Arena(size)"),
                        ("bytearray_fixed", "bytearray(n) (reference)")):
         n, d = meta[key]
-        metadata.append({"id": key, "label": label, "n": n, "bytes_n": d, "bytes_2n": None,
-                         "per_item_bytes": None, "fixed_bytes": d - n, "target_bytes": None})
-    for m in metadata:
+        out.append({"id": key, "label": label, "n": n, "bytes_n": d, "bytes_2n": None,
+                    "per_item_bytes": None, "fixed_bytes": d - n, "target_bytes": None})
+    for m in out:
         t = m["target_bytes"]
         m["status"] = None if t is None else ("pass" if m["per_item_bytes"] <= t else "miss")
-    return {"note": NATIVE_NOTE, "romfs_note": ROMFS_NOTE, "floor_note": FLOOR_NOTE,
-            "arches": list(arches), "modules": rows,
-            "mpy_files": sizes, "mpy_modules": mpy_rows, "core_mpy": core,
-            "metadata": metadata}
+    return out
 
 
 def kb(n):
