@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 
-from lanes import BUILD, MPTEST, ROOT, TESTS, BuildError, build_tool
+from lanes import BUILD, MPTEST, ROOT, TESTS, BuildError, build_tool, spawn_env
 
 FIRMWARE_ENV = "MPALLOC_QEMU_FIRMWARE"
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -127,7 +127,7 @@ class QemuLane:
     def _compile(self, src, dest):
         cmd = [mpy_cross(), "-march=" + self.arch, "-o", dest,
                "-s", os.path.basename(src), src]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=spawn_env())
         if proc.returncode:
             raise BuildError("mpy-cross failed for %s:\n%s%s" % (src, proc.stdout, proc.stderr))
 
@@ -161,7 +161,7 @@ class Board:
 
     def __init__(self, cmd):
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, cwd=ROOT)
+                                     stderr=subprocess.STDOUT, cwd=ROOT, env=spawn_env())
         self.buf = b""
 
     def read_until(self, token, deadline):
