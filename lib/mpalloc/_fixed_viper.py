@@ -42,15 +42,11 @@ def _addr(buf) -> int:
 def vec_ops(d, h, size, lo, hi, sx, fail):
     """(append, try_append, pop) for int array ``d`` of ``size`` 1/2/4, or None.
 
-    Header ``h`` = array('i', [n, capacity, 0, 0, 0, 0, 0]); this kernel stores
-    in words 2..6 the range check (x + bias <= span, unsigned; sizes 1 and 2
-    only: 4-byte values are truncated like MicroPython's ``array``), ``sx``
-    (the shift that sign-extends a loaded item), the offset from ``h`` to the
-    items of ``d`` and the shift that sign-extends that offset. The closures
-    capture only the header address (each captured variable costs a cell
-    read and a conversion per call). ``fail(code, x)`` raises (1 full,
-    2 empty, 3 out of range). None when the offset does not fit 32 bits.
-    Each call: O(1), no allocation.
+    Fills the kernel's words 2..6 of header ``h`` (layout: fixed.FixedVec) and
+    returns the closures of ``_ops``. ``lo..hi``: the accepted int range (no
+    check when lo > hi); ``sx``: the shift that sign-extends a loaded item;
+    ``fail(code, x)`` raises (1 full, 2 empty, 3 out of range). None when the
+    item offset does not fit 32 bits. Each call: O(1), no allocation.
     """
     if size not in (1, 2, 4):
         return None
@@ -58,140 +54,83 @@ def vec_ops(d, h, size, lo, hi, sx, fail):
     off = _addr(d) - ha
     if not -(1 << 31) <= off < (1 << 31):
         return None
-    h[2] = -lo
-    h[3] = hi - lo
+    h[2] = size
+    h[3] = 1 if lo <= hi else 0
     h[4] = sx
     h[5] = off
     h[6] = 32 if sys.maxsize > 0xFFFFFFFF else 0
-    return (_ops1 if size == 1 else _ops2 if size == 2 else _ops4)(ha, fail)
+    # ha >> 2: a small int on every board (rv32 RAM sits at 0x80000000, where ha itself
+    # is a big int, slow to convert each call); the header is word-aligned.
+    return _ops(ha >> 2, lo, hi, fail)
 
 
-def _ops1(ha, fail):
+def _ops(hq, lo, hi, fail):
+    # One source for every item size: the size (word 2) picks ptr8/16/32 at run time.
+    # Why closures, and why no module global is named in them: docs/design.md#fixedvec
     @micropython.viper
     def append(xo):
-        x = int(xo)
-        a = int(ha)
+        a = int(hq) << 2
         hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             fail(1, xo)
-        if uint(x + int(hp[2])) > uint(hp[3]) or xo > _VMAX or xo < _VMIN:
+        # BEGIN SHARED fixedvec-store
+        if hp[3] and (xo < lo or xo > hi):  # objects: a big int cannot truncate into range
             fail(3, xo)
+        x = int(xo)
         o = int(hp[6])
-        ptr8(a + ((int(hp[5]) << o) >> o))[n] = x
+        p = a + ((int(hp[5]) << o) >> o)
+        s = int(hp[2])
+        if s == 2:
+            ptr16(p)[n] = x
+        elif s == 1:
+            ptr8(p)[n] = x
+        else:
+            ptr32(p)[n] = x
         hp[0] = n + 1
+        # END SHARED fixedvec-store
 
     @micropython.viper
     def try_append(xo) -> bool:
-        x = int(xo)
-        a = int(ha)
+        a = int(hq) << 2
         hp = ptr32(a)
         n = int(hp[0])
         if n >= int(hp[1]):
             return False
-        if uint(x + int(hp[2])) > uint(hp[3]) or xo > _VMAX or xo < _VMIN:
+        # BEGIN SHARED fixedvec-store
+        if hp[3] and (xo < lo or xo > hi):  # objects: a big int cannot truncate into range
             fail(3, xo)
+        x = int(xo)
         o = int(hp[6])
-        ptr8(a + ((int(hp[5]) << o) >> o))[n] = x
+        p = a + ((int(hp[5]) << o) >> o)
+        s = int(hp[2])
+        if s == 2:
+            ptr16(p)[n] = x
+        elif s == 1:
+            ptr8(p)[n] = x
+        else:
+            ptr32(p)[n] = x
         hp[0] = n + 1
+        # END SHARED fixedvec-store
         return True
 
     @micropython.viper
     def pop() -> int:
-        a = int(ha)
+        a = int(hq) << 2
         hp = ptr32(a)
         n = int(hp[0]) - 1
         if n < 0:
             fail(2, 0)
         hp[0] = n
         o = int(hp[6])
-        v = int(ptr8(a + ((int(hp[5]) << o) >> o))[n])
-        o = int(hp[4])
-        return (v << o) >> o
-
-    return append, try_append, pop
-
-
-def _ops2(ha, fail):
-    @micropython.viper
-    def append(xo):
-        x = int(xo)
-        a = int(ha)
-        hp = ptr32(a)
-        n = int(hp[0])
-        if n >= int(hp[1]):
-            fail(1, xo)
-        if uint(x + int(hp[2])) > uint(hp[3]) or xo > _VMAX or xo < _VMIN:
-            fail(3, xo)
-        o = int(hp[6])
-        ptr16(a + ((int(hp[5]) << o) >> o))[n] = x
-        hp[0] = n + 1
-
-    @micropython.viper
-    def try_append(xo) -> bool:
-        x = int(xo)
-        a = int(ha)
-        hp = ptr32(a)
-        n = int(hp[0])
-        if n >= int(hp[1]):
-            return False
-        if uint(x + int(hp[2])) > uint(hp[3]) or xo > _VMAX or xo < _VMIN:
-            fail(3, xo)
-        o = int(hp[6])
-        ptr16(a + ((int(hp[5]) << o) >> o))[n] = x
-        hp[0] = n + 1
-        return True
-
-    @micropython.viper
-    def pop() -> int:
-        a = int(ha)
-        hp = ptr32(a)
-        n = int(hp[0]) - 1
-        if n < 0:
-            fail(2, 0)
-        hp[0] = n
-        o = int(hp[6])
-        v = int(ptr16(a + ((int(hp[5]) << o) >> o))[n])
-        o = int(hp[4])
-        return (v << o) >> o
-
-    return append, try_append, pop
-
-
-def _ops4(ha, fail):
-    @micropython.viper
-    def append(x: int):
-        a = int(ha)
-        hp = ptr32(a)
-        n = int(hp[0])
-        if n >= int(hp[1]):
-            fail(1, x)
-        o = int(hp[6])
-        ptr32(a + ((int(hp[5]) << o) >> o))[n] = x
-        hp[0] = n + 1
-
-    @micropython.viper
-    def try_append(x: int) -> bool:
-        a = int(ha)
-        hp = ptr32(a)
-        n = int(hp[0])
-        if n >= int(hp[1]):
-            return False
-        o = int(hp[6])
-        ptr32(a + ((int(hp[5]) << o) >> o))[n] = x
-        hp[0] = n + 1
-        return True
-
-    @micropython.viper
-    def pop() -> int:
-        a = int(ha)
-        hp = ptr32(a)
-        n = int(hp[0]) - 1
-        if n < 0:
-            fail(2, 0)
-        hp[0] = n
-        o = int(hp[6])
-        v = int(ptr32(a + ((int(hp[5]) << o) >> o))[n])
+        p = a + ((int(hp[5]) << o) >> o)
+        s = int(hp[2])
+        if s == 2:
+            v = int(ptr16(p)[n])
+        elif s == 1:
+            v = int(ptr8(p)[n])
+        else:
+            v = int(ptr32(p)[n])
         o = int(hp[4])
         return (v << o) >> o
 

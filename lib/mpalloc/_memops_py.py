@@ -4,9 +4,7 @@ Built on C idioms (memoryview slice assignment, bytes comparison), so each call
 allocates a few small objects (views / copies) but runs at C speed.
 """
 
-from array import array as _array
-
-from mpalloc._util import wide as _wide
+from mpalloc._util import need_bytes as _need_bytes
 
 NAME = "py"
 
@@ -51,10 +49,7 @@ def compare(a, b, n):
 def find(buf, byte):
     """Index of the first ``byte`` in ``buf``, or -1. Allocates a copy for non-bytes.
     TypeError for a non-buffer or items wider than a byte (as the viper twin)."""
-    t = type(buf)
-    if (t is not bytes and t is not bytearray
-            and ((t is not memoryview and t is not _array) or _wide(buf))):
-        raise TypeError("memops.find needs a byte buffer (items of one byte)")
-    if t is not bytes:
+    if type(buf) is not bytes:
+        _need_bytes(buf, "memops.find")
         buf = bytes(buf)
     return buf.find(bytes((byte & 0xFF,)))

@@ -46,6 +46,16 @@ def wide(buf, dst=False):
     return len(buf) > 0 and _probe(buf)
 
 
+def need_bytes(buf, who):
+    """Raise TypeError (naming ``who``) unless ``buf`` is bytes, bytearray, or an
+    array/memoryview of one-byte items. No allocation when it passes."""
+    t = type(buf)
+    if t is not bytes and t is not bytearray and ((t is not memoryview and t is not array)
+                                                 or wide(buf)):
+        raise TypeError("%s needs a byte buffer (items of one byte), got %s"
+                        % (who, type(buf).__name__))
+
+
 def _probe(buf):
     # No try here: a handler's exception-stack entry took this frame past ~11 words
     # (a heap frame: 104 bytes on 64-bit); the store that may raise is in _store_1ff.
