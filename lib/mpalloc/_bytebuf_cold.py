@@ -1,6 +1,6 @@
-"""Cold paths of ``mpalloc.bytebuf``, ``mpalloc.global_slab`` and ``mpalloc.aio``
-(internal): error messages, ``__repr__``, ``chunks()``, the ``_with_kernel`` test/bench
-hook and aio's CPython ThreadSafeFlag stand-in. Imported lazily, inside the method that
+"""Cold paths of ``mpalloc.bytebuf`` and ``mpalloc.global_slab``
+(internal): error messages, ``__repr__``, ``chunks()`` and the ``_with_kernel`` test/bench
+hook. Imported lazily, inside the method that
 needs it, so none of this costs RAM after importing the public modules.
 """
 
@@ -177,60 +177,3 @@ def gs_unset():
     raise RuntimeError("global_slab.slab(): not configured; call "
                        "global_slab.configure(*global_slab.SLAB_1K_32) (or your own "
                        "size, slots) once at start-up")
-
-
-# ---- aio ------------------------------------------------------------------------------
-
-
-class _Flag:
-    """ThreadSafeFlag stand-in where asyncio has none (aio uses the real one where it
-    exists: MicroPython, whose ``set()`` is safe in a hard IRQ).
-
-    - CPython: ``set()`` may be called from any thread; it wakes the loop through
-      ``loop.call_soon_threadsafe``.
-    - CircuitPython (Adafruit's asyncio: no ThreadSafeFlag, and its loop has no
-      ``call_soon_threadsafe``): there are no user interrupts, so the producer is
-      polling code on the same event loop, and ``set()`` sets an ``asyncio.Event``
-      directly (no allocation).
-
-    Chosen by what the running loop offers (``_threadsafe``), not by implementation name.
-    """
-
-    def __init__(self):
-        self._ev = None
-        self._loop = None  # the loop to wake through call_soon_threadsafe, if it can
-        self._state = False
-
-    def set(self):
-        self._state = True
-        loop = self._loop
-        if loop is not None:
-            loop.call_soon_threadsafe(self._wake)
-        elif self._ev is not None:
-            self._ev.set()
-
-    def _wake(self):
-        if self._ev is not None:
-            self._ev.set()
-
-    def clear(self):
-        self._state = False
-
-    @staticmethod
-    def _threadsafe(loop):
-        # The loop if set() must wake it from another thread, else None.
-        return loop if hasattr(loop, "call_soon_threadsafe") else None
-
-    async def wait(self):
-        import asyncio
-
-        if self._ev is None:
-            get = getattr(asyncio, "get_running_loop", None) or asyncio.get_event_loop
-            self._loop = self._threadsafe(get())  # MicroPython: get_event_loop only
-            self._ev = asyncio.Event()
-        while not self._state:
-            self._ev.clear()
-            if self._state:
-                break
-            await self._ev.wait()
-        self._state = False

@@ -48,12 +48,16 @@ except ImportError:
         raise ImportError("mpalloc.aio needs asyncio: built into MicroPython firmware; on "
                           "CircuitPython install adafruit-circuitpython-asyncio into lib")
 
-_Flag = getattr(asyncio, "ThreadSafeFlag", None)
 
-if _Flag is None:  # CPython, CircuitPython: a stand-in (see _bytebuf_cold._Flag)
-    from mpalloc._bytebuf_cold import _Flag
+def _stand_in():
+    # The ThreadSafeFlag stand-in class (where asyncio has none: CPython, Adafruit's
+    # asyncio). Cold: MicroPython has its own flag and never loads _aio_cold.
+    from mpalloc._aio_cold import Flag
 
-ThreadSafeFlag = _Flag
+    return Flag
+
+
+ThreadSafeFlag = getattr(asyncio, "ThreadSafeFlag", None) or _stand_in()
 
 
 class QueueReader:
