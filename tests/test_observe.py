@@ -323,6 +323,28 @@ def test_hook_not_called_on_success_and_set_once():
     with_schedule(fake, run)
 
 
+def test_hook_counts_only_real_failures_of_each_call_form():
+    # A falsy object from ObjectPool.try_acquire (0, [], "") and index 0 from BlockPool
+    # are successes; None and -1 are the failures. Each wrapper kind once.
+    fake = FakeSchedule()
+
+    def run():
+        p = ObjectPool(list, 1)
+        hp = observe.on_failure(p, None)
+        assert p.try_acquire() == [] and hp.count == 0, hp.count
+        assert p.try_acquire() is None and hp.count == 1, hp.count
+        bp = BlockPool(8, 1)
+        hb = observe.on_failure(bp, None)
+        assert bp.try_alloc() == 0 and hb.count == 0, hb.count
+        assert bp.try_alloc() == -1 and hb.count == 1, hb.count
+        r = ByteRing(4)
+        hr = observe.on_failure(r, None)
+        assert r.write_from(b"abc", 3) == 3 and r.put(1) and hr.count == 0, hr.count
+        assert r.write_from(b"xy", 2) == 0 and not r.put(2) and hr.count == 2, hr.count
+
+    with_schedule(fake, run)
+
+
 def test_hook_direct_without_schedule():
     # CPython and CircuitPython: fn runs inside the failing call, once per failure.
     calls = []

@@ -159,22 +159,24 @@ class _Hook:
 
 
 def _kind(obj):
-    # (name, how a failure shows) for the methods to wrap on obj: "z0"/"z1"/"z2": a
-    # false result (0, False, None) from a call with 0/1/2 arguments, "n": a negative
-    # result (no arguments), "s": write(buf) short of len(buf), "f": write_from(buf, n)
-    # short of n, "a": Arena._slow, "r": raises AllocError (main-loop methods only).
+    # (name, how a failure shows) for the methods to wrap on obj; how: "0", "1", "2":
+    # a call with that many arguments whose int or bool result is a failure below
+    # _LOW ("0": an index, -1 when full; "1"/"2": a handle or a bool, 0/False when
+    # refused), "o": ObjectPool's None, "f": write_from(buf, n) short of n, "s":
+    # write(buf) short of len(buf), "a": Arena._slow, "r": raises AllocError (main-loop
+    # methods only).
     m = sys.modules
     for mod, cls, spec in (
-            ("mpalloc.slab", "Slab", (("try_alloc", "z1"),)),
-            ("mpalloc.ring", "ByteRing", (("put", "z1"), ("write", "s"),
+            ("mpalloc.slab", "Slab", (("try_alloc", "1"),)),
+            ("mpalloc.ring", "ByteRing", (("put", "1"), ("write", "s"),
                                           ("write_from", "f"))),
-            ("mpalloc.bytebuf", "ByteBuffer", (("try_write", "z1"), ("write", "r"))),
-            ("mpalloc.bytebuf", "ByteDeque", (("push_back", "z1"), ("write", "s"),
+            ("mpalloc.bytebuf", "ByteBuffer", (("try_write", "1"), ("write", "r"))),
+            ("mpalloc.bytebuf", "ByteDeque", (("push_back", "1"), ("write", "s"),
                                               ("write_from", "f"))),
             ("mpalloc.arena", "Arena", (("_slow", "a"),)),
-            ("mpalloc.stack", "Stack", (("try_alloc", "z2"),)),
-            ("mpalloc.pool", "ObjectPool", (("try_acquire", "z0"), ("_exhausted", "r"))),
-            ("mpalloc.pool", "BlockPool", (("try_alloc", "n"),))):
+            ("mpalloc.stack", "Stack", (("try_alloc", "2"),)),
+            ("mpalloc.pool", "ObjectPool", (("try_acquire", "o"), ("_exhausted", "r"))),
+            ("mpalloc.pool", "BlockPool", (("try_alloc", "0"),))):
         mo = m.get(mod)
         if mo is not None and isinstance(obj, getattr(mo, cls)):
             return spec
@@ -184,35 +186,8 @@ def _kind(obj):
 
 
 def _wrap(inner, how, fire):
-    # Closures made once, at on_failure(); calling them allocates nothing.
-    if how == "z0":
-        def z0():
-            r = inner()
-            if not r:
-                fire()
-            return r
-        return z0
-    if how == "z1":
-        def z1(a):
-            r = inner(a)
-            if not r:
-                fire()
-            return r
-        return z1
-    if how == "z2":
-        def z2(a, b):
-            r = inner(a, b)
-            if not r:
-                fire()
-            return r
-        return z2
-    if how == "n":
-        def n0():
-            r = inner()
-            if r < 0:
-                fire()
-            return r
-        return n0
+    # Closures made once, at on_failure(); calling them allocates nothing (so one per
+    # call form: *args would build a tuple per call).
     if how == "s":  # write(buf) or, on queues with a count, write(buf, n)
         def ws(buf, n=-1):
             if n < 0:
@@ -224,13 +199,6 @@ def _wrap(inner, how, fire):
                 fire()
             return r
         return ws
-    if how == "f":
-        def wf(buf, n):
-            r = inner(buf, n)
-            if r < n:
-                fire()
-            return r
-        return wf
     if how == "a":  # Arena._slow(n, align, grow): -1 full (take; -2 is a bad request,
         # not a failure) or AllocError (alloc)
         def wa(n, align, grow):
@@ -241,10 +209,40 @@ def _wrap(inner, how, fire):
                 fire()
             return r
         return wa
+    if how == "r":  # raising methods (main loop only)
+        def wr(*args):
+            return _raising(inner, fire, args)
+        return wr
+    if how == "o":  # ObjectPool.try_acquire: None when exhausted (any object else, 0 too)
+        def wo():
+            r = inner()
+            if r is None:
+                fire()
+            return r
+        return wo
+    low = 0 if how == "0" else 1  # results below it are failures
+    if how == "0":
+        def w0():
+            r = inner()
+            if r < low:
+                fire()
+            return r
+        return w0
+    if how == "1":
+        def w1(a):
+            r = inner(a)
+            if r < low:
+                fire()
+            return r
+        return w1
+    counted = how == "f"  # write_from(buf, n): short of its count b
 
-    def wr(*args):  # "r": raising methods (main loop only)
-        return _raising(inner, fire, args)
-    return wr
+    def w2(a, b):
+        r = inner(a, b)
+        if r < (b if counted else low):
+            fire()
+        return r
+    return w2
 
 
 def _raising(inner, fire, args):
