@@ -5,18 +5,17 @@ no-alloc or IRQ-safe path, nor on construction without errors.
 """
 
 from mpalloc.errors import CapacityError
-from mpalloc.fixed import MAX_CAPACITY, FixedStr, FixedVec
 
 
-def cap(cls, capacity):
+def cap(cls, capacity, max_capacity):
     if not isinstance(capacity, int) or isinstance(capacity, bool):
         raise TypeError("%s capacity must be an int, got %s; e.g. %s(32)"
                         % (cls, type(capacity).__name__, cls))
-    if capacity < 1 or capacity > MAX_CAPACITY:
+    if capacity < 1 or capacity > max_capacity:
         # 0 is refused as by every mpalloc allocator (ByteRing, Slab, BlockPool, ...):
         # a container that can hold nothing is almost always a computed size gone wrong.
         raise ValueError("%s capacity must be 1..%d, got %d: size it for the most items "
-                         "it must hold" % (cls, MAX_CAPACITY, capacity))
+                         "it must hold" % (cls, max_capacity, capacity))
 
 
 def v_fail(self, code, x):
@@ -86,9 +85,8 @@ def f_value(fmt, i, v):
                         "(fewer decimals) or clamp it" % (i, v, 0x7FFFFFFF, 0x7FFFFFFF))
 
 
-def with_kernel(kmod):
-    ns = {"_kernel": kmod, "push_str": kmod.push_str, "append": kmod.push_str,
-          "push_int": kmod.push_int, "push_fixed": kmod.push_fixed, "_push": kmod.push,
-          "render": kmod.render, "try_render": kmod.try_render}
-    return (type("FixedVec_" + kmod.NAME, (FixedVec,), {"_kernel": kmod}),
-            type("FixedStr_" + kmod.NAME, (FixedStr,), ns))
+def with_kernel(vec, fstr, kmod, str_ns):
+    # (FixedVec, FixedStr) subclasses of ``vec``/``fstr`` on kernel module ``kmod``;
+    # ``str_ns``: FixedStr's kernel functions (fixed._str_kernel).
+    return (type("FixedVec_" + kmod.NAME, (vec,), {"_kernel": kmod}),
+            type("FixedStr_" + kmod.NAME, (fstr,), str_ns))

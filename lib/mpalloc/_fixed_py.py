@@ -183,27 +183,6 @@ def fmt(self, v, dec):
     return e
 
 
-def push_str(self, s):
-    """Append str/bytes ``s`` whole or raise CapacityError (nothing written)."""
-    m = push(self, s, 0)
-    if m < 0:
-        self._full(-m)
-
-
-def push_int(self, v):
-    """Append int ``v`` in decimal or raise CapacityError. No allocation for small ints."""
-    m = fmt(self, v, 0)
-    if m < 0:
-        self._full(-m)
-
-
-def push_fixed(self, v, dec):
-    """Append ``v`` as fixed point with ``dec`` decimals (235, 1 -> "23.5") or raise."""
-    m = fmt(self, v, dec)
-    if m < 0:
-        self._full(-m)
-
-
 def _width(v, dec):
     # Bytes of int v written with dec decimals (sign, digits, point). Counts the digits
     # of v // -10 for v < 0, never -v: -(-2**30) is a big int (heap) on 32-bit boards.
@@ -299,15 +278,3 @@ def _literal(d, n, p, i):
         n += 1
         i += 1
     return n
-
-
-def render(self, fmt):
-    """Replace the text with ``fmt`` filled from ``fmt.values`` or raise CapacityError."""
-    m = fill(self, fmt)
-    if m < 0:
-        self._full(-m, 1)
-
-
-def try_render(self, fmt):
-    """Like ``render`` but returns False (text unchanged) when it does not fit."""
-    return fill(self, fmt) >= 0

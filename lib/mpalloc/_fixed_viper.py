@@ -1,12 +1,9 @@
-"""Viper kernel for ``mpalloc.fixed`` (twin of ``_fixed_py``).
+"""Viper kernel for ``mpalloc.fixed`` (twin of ``_fixed_py``, same functions).
 
-``vec_ops`` builds, per typed FixedVec, three viper closures over the address
-of its header (a closure call with no attribute lookup is the cheapest call
-MicroPython offers: ~1.5x ``list.append``+``list.pop``, where a class-level
-viper method costs ~3x). FixedStr functions take the FixedStr as ``self``.
-
-Header ``h = array('i', [n, capacity, ...])``; data ``d`` an ``array`` of itemsize
-1, 2 or 4 (ints only; objects, floats and 8-byte items use ``_fixed_py``).
+``vec_ops`` builds, per typed FixedVec, three viper closures over the address of
+its header (why closures: docs/design.md#fixedvec). ``push``/``fmt``/``fill``
+take the FixedStr as ``self`` and return bytes written or -(bytes needed);
+FixedStr's methods raise from that. Header layout: ``fixed.FixedVec.__init__``.
 """
 
 import sys
@@ -28,6 +25,8 @@ def _wide(s):
 
 def _bad_wide(s):
     raise TypeError("FixedStr needs str or a byte buffer (items of one byte), got %r" % (s,))
+
+
 # Small-int bounds on a 32-bit board, as objects (not const): compared with the caller's
 # int object so a bigger one is caught before viper truncates it to a machine word.
 _VMAX = 0x3FFFFFFF
@@ -188,12 +187,16 @@ def push(self, s, partial: int) -> int:
 
 
 @micropython.viper
-def fmt(self, v: int, dec: int) -> int:
-    """Append ``v`` in decimal with ``dec`` digits after a point (235, 1 -> "23.5").
+def fmt(self, vo, deco) -> int:
+    """Append int ``vo`` in decimal with ``deco`` digits after a point (235, 1 -> "23.5").
 
     Returns bytes written, or -(bytes needed) when they do not fit (nothing
-    written). No allocation, IRQ-safe for small ints.
+    written). No allocation, IRQ-safe for small ints; TypeError for a non-int.
     """
+    if vo > _VMAX or vo < _VMIN or deco > _VMAX or deco < _VMIN:
+        return int(_exact(self, vo, deco))  # as objects: a big int must not truncate
+    v = int(vo)
+    dec = int(deco)
     hp = ptr32(self._h)
     n = int(hp[0])
     neg = 0
@@ -235,45 +238,16 @@ def fmt(self, v: int, dec: int) -> int:
     return total
 
 
-@micropython.viper
-def push_str(self, s):
-    """Append str/bytes ``s`` whole or raise CapacityError (nothing written).
-
-    O(len(s)), no allocation unless it raises.
-    """
-    m = int(push(self, s, 0))
-    if m < 0:
-        self._full(0 - m)
-
-
-@micropython.viper
-def push_int(self, v):
-    """Append int ``v`` in decimal or raise CapacityError. No allocation for small ints."""
-    if v > _VMAX or v < _VMIN:  # as objects: a big int must not truncate to a word
-        _exact(self, v, 0)
-        return
-    m = int(fmt(self, v, 0))
-    if m < 0:
-        self._full(0 - m)
-
-
-@micropython.viper
-def push_fixed(self, v, dec):
-    """Append ``v`` as fixed point with ``dec`` decimals (235, 1 -> "23.5") or raise."""
-    if v > _VMAX or v < _VMIN or dec > _VMAX or dec < _VMIN:
-        _exact(self, v, dec)
-        return
-    m = int(fmt(self, v, dec))
-    if m < 0:
-        self._full(0 - m)
-
-
 def _exact(self, v, dec):
-    # Ints beyond -2**30..2**30-1 (big ints on a 32-bit board; viper would truncate
-    # them to a machine word): the pure twin's exact digits (allocates).
-    from mpalloc import _fixed_py
+    # fmt for ints beyond -2**30..2**30-1 (big ints on a 32-bit board; viper would
+    # truncate them to a machine word): the pure twin's exact digits (allocates). The
+    # bytes needed may be a big int too, so a miss raises CapacityError here.
+    from mpalloc._fixed_py import fmt
 
-    _fixed_py.push_fixed(self, v, dec)
+    m = fmt(self, v, dec)
+    if m < 0:
+        self._full(-m)
+    return m
 
 
 @micropython.viper
@@ -372,15 +346,3 @@ def fill(self, fmt) -> int:
     return n
 
 
-@micropython.viper
-def render(self, fmt):
-    """Replace the text with ``fmt`` filled from ``fmt.values`` or raise CapacityError."""
-    m = int(fill(self, fmt))
-    if m < 0:
-        self._full(0 - m, 1)
-
-
-@micropython.viper
-def try_render(self, fmt) -> bool:
-    """Like ``render`` but returns False (text unchanged) when it does not fit. IRQ-safe."""
-    return int(fill(self, fmt)) >= 0

@@ -41,9 +41,9 @@ _INTS = "bBhHiIlLqQ"
 def _cap(cls, capacity):
     if (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1
             or capacity > MAX_CAPACITY):
-        from mpalloc import _fixed_cold
+        from mpalloc._fixed_cold import cap
 
-        _fixed_cold.cap(cls, capacity)
+        cap(cls, capacity, MAX_CAPACITY)
 
 
 class FixedVec:
@@ -69,6 +69,16 @@ class FixedVec:
         _cap("FixedVec", capacity)
         self.capacity = capacity
         self.typecode = typecode
+        # Header, one word each; 0 and 1 mean the same in both kernels:
+        #   0 n         items stored: written by append/try_append/pop and the methods
+        #               below (never in between their reads and their write)
+        #   1 capacity  set here, never changed
+        #   2..6        the kernel's own, set once by its vec_ops:
+        #               _fixed_viper: 2 item size (1, 2, 4), 3 range check on (1) or off,
+        #                 4 shift that sign-extends a loaded item, 5 offset from the
+        #                 header to the items, 6 shift that sign-extends word 5 (32 on
+        #                 64-bit builds, else 0)
+        #               _fixed_py: 2 lo, 3 hi (the accepted range, when it is checked)
         self._h = h = _array("i", (0, capacity, 0, 0, 0, 0, 0))
         lo, hi, sx = 1, 0, 0
         if typecode is None:
@@ -114,9 +124,9 @@ class FixedVec:
 
     def _fail(self, code, x):
         # Cold path of append/pop (and of the methods below): raise (allocates).
-        from mpalloc import _fixed_cold
+        from mpalloc._fixed_cold import v_fail
 
-        _fixed_cold.v_fail(self, code, x)
+        v_fail(self, code, x)
 
     def _idx(self, i):
         n = self._h[0]
@@ -266,9 +276,9 @@ class FixedVec:
         return not self.__eq__(other)
 
     def __repr__(self):
-        from mpalloc import _fixed_cold
+        from mpalloc._fixed_cold import v_repr
 
-        return _fixed_cold.v_repr(self)
+        return v_repr(self)
 
 
 class FixedStr:
@@ -281,14 +291,8 @@ class FixedStr:
     the string unchanged. ``truncate``/``push_fit`` never split a character.
     """
 
-    _kernel = _k
-    push_str = _k.push_str
-    append = _k.push_str
-    push_int = _k.push_int
-    push_fixed = _k.push_fixed
-    _push = _k.push
-    render = _k.render
-    try_render = _k.try_render
+    # _push, _fmt, _fill: the kernel's functions (class attributes set by _str_kernel
+    # below, their one binding site), each returning bytes written or -(bytes needed).
 
     def __init__(self, capacity):
         """Allocate ``capacity`` bytes of storage."""
@@ -297,17 +301,43 @@ class FixedStr:
         self._b = bytearray(capacity)
         self._h = _array("i", (0, capacity))
 
-    # push_str(s) / append(s): append str or bytes ``s`` whole, or raise
-    #   CapacityError (nothing written). O(len(s)), no allocation (viper kernel;
-    #   the pure kernel encodes a str to a temporary). TypeError for non-text.
-    # push_int(v): append int ``v`` in decimal. push_fixed(v, d): fixed point,
-    #   push_fixed(235, 1) -> "23.5", push_fixed(-5, 2) -> "-0.05". Atomic
-    #   (CapacityError), no allocation for small ints (|v| < 2**30).
-    # render(fmt): REPLACE the text with Format ``fmt`` filled from
-    #   ``fmt.values`` in one kernel call; CapacityError leaves the old text.
-    #   O(len(result)), no allocation, no Python frame (viper kernel).
-    # try_render(fmt) -> bool: the same, False instead of raising. IRQ-safe.
-    # (kernel functions bound directly: one call, no Python frame)
+    def push_str(self, s):
+        """Append str or bytes ``s`` whole, or raise CapacityError (nothing written).
+
+        O(len(s)), no allocation (viper kernel; the pure kernel encodes a str to a
+        temporary). TypeError for non-text.
+        """
+        m = self._push(s, 0)
+        if m < 0:
+            self._full(-m)
+
+    append = push_str
+
+    def push_int(self, v):
+        """Append int ``v`` in decimal. Atomic (CapacityError); no allocation for small
+        ints (|v| < 2**30)."""
+        m = self._fmt(v, 0)
+        if m < 0:
+            self._full(-m)
+
+    def push_fixed(self, v, dec):
+        """Append int ``v`` as fixed point with ``dec`` decimals: (235, 1) -> "23.5",
+        (-5, 2) -> "-0.05". Atomic (CapacityError); no allocation for small ints."""
+        m = self._fmt(v, dec)
+        if m < 0:
+            self._full(-m)
+
+    def render(self, fmt):
+        """REPLACE the text with Format ``fmt`` filled from ``fmt.values``;
+        CapacityError leaves the old text. O(len(result)), no allocation."""
+        m = self._fill(fmt)
+        if m < 0:
+            self._full(-m, 1)
+
+    def try_render(self, fmt):
+        """``render`` returning False (text unchanged) instead of raising. IRQ-safe, no
+        allocation."""
+        return self._fill(fmt) >= 0
 
     def push_fit(self, s):
         """Append the longest prefix of ``s`` that fits, on a character boundary.
@@ -328,16 +358,17 @@ class FixedStr:
     def format_into(self, value, decimals=0):
         """``push_fixed(value, decimals)``: append an int in decimal / fixed point.
 
-        Atomic (CapacityError); no allocation for small ints. One Python call
-        more than ``push_int``/``push_fixed``.
+        Atomic (CapacityError); no allocation for small ints.
         """
-        self.push_fixed(value, decimals)
+        m = self._fmt(value, decimals)
+        if m < 0:
+            self._full(-m)
 
     def _full(self, k, whole=0):
         # Cold path of the appends and render: raise CapacityError (allocates).
-        from mpalloc import _fixed_cold
+        from mpalloc._fixed_cold import s_full
 
-        _fixed_cold.s_full(self, k, whole)
+        s_full(self, k, whole)
 
     def __len__(self):
         """Bytes used. O(1), no allocation, IRQ-safe."""
@@ -364,9 +395,9 @@ class FixedStr:
         return str(self.as_bytes(), "utf-8")
 
     def __repr__(self):
-        from mpalloc import _fixed_cold
+        from mpalloc._fixed_cold import s_repr
 
-        return _fixed_cold.s_repr(self)
+        return s_repr(self)
 
     def startswith(self, prefix):
         """True when the text starts with str/bytes ``prefix``. O(len(prefix))."""
@@ -399,6 +430,17 @@ class FixedStr:
 
     def __ne__(self, other):
         return not self.__eq__(other)
+
+
+def _str_kernel(k):
+    # FixedStr's kernel functions from kernel module ``k``, by attribute name: the one
+    # binding site (the class below, and _with_kernel's subclasses).
+    return {"_kernel": k, "_push": k.push, "_fmt": k.fmt, "_fill": k.fill}
+
+
+for _name, _fn in _str_kernel(_k).items():
+    setattr(FixedStr, _name, _fn)
+del _name, _fn
 
 
 class Format:
@@ -473,15 +515,15 @@ class Format:
         IndexError for a bad field; ``values`` unchanged after an error. O(1), no
         allocation for a small int; not for IRQs (it may raise)."""
         if type(v) is not int or v > 0x7FFFFFFF or v < -0x7FFFFFFF:
-            from mpalloc import _fixed_cold
+            from mpalloc._fixed_cold import f_value
 
-            _fixed_cold.f_value(self, i, v)
+            f_value(self, i, v)
         self.values[i] = v
 
     def __repr__(self):
-        from mpalloc import _fixed_cold
+        from mpalloc._fixed_cold import f_repr
 
-        return _fixed_cold.f_repr(self)
+        return f_repr(self)
 
 
 def _flush(p, run):
@@ -495,13 +537,13 @@ def _flush(p, run):
 
 def _bad(spec, i, what):
     # Raise Format's ValueError (what: the problem) or, with what None, TypeError.
-    from mpalloc import _fixed_cold
+    from mpalloc._fixed_cold import f_bad
 
-    _fixed_cold.f_bad(spec, i, what)
+    f_bad(spec, i, what)
 
 
 def _with_kernel(kmod):
     """Internal (tests, tools/bench): (FixedVec, FixedStr) subclasses on kernel ``kmod``."""
-    from mpalloc import _fixed_cold
+    from mpalloc._fixed_cold import with_kernel
 
-    return _fixed_cold.with_kernel(kmod)
+    return with_kernel(FixedVec, FixedStr, kmod, _str_kernel(kmod))
