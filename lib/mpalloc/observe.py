@@ -161,8 +161,8 @@ class _Hook:
 def _kind(obj):
     # (name, how a failure shows) for the methods to wrap on obj; how: "0", "1", "2":
     # a call with that many arguments whose int or bool result is a failure below
-    # _LOW ("0": an index, -1 when full; "1"/"2": a handle or a bool, 0/False when
-    # refused), "o": ObjectPool's None, "f": write_from(buf, n) short of n, "s":
+    # ``low`` in _wrap ("0": an index, -1 when full; "1"/"2": a handle or a bool,
+    # 0/False when refused), "o": ObjectPool's None, "f": write_from(buf, n) short of n, "s":
     # write(buf) short of len(buf), "a": Arena._slow, "r": raises AllocError (main-loop
     # methods only).
     m = sys.modules
