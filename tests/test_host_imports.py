@@ -28,7 +28,6 @@ CYCLE_EDGES_TO_FIX = {
     ("mpalloc._arena_cold", "mpalloc.arena"),
     ("mpalloc._arena_views", "mpalloc.arena"),
     ("mpalloc._bytebuf_cold", "mpalloc.bytebuf"),
-    ("mpalloc._fixed_cold", "mpalloc.fixed"),
     ("mpalloc._pool_cold", "mpalloc.pool"),
     ("mpalloc._ring_cold", "mpalloc.ring"),
     ("mpalloc._slab_cold", "mpalloc.slab"),
@@ -38,7 +37,6 @@ CYCLE_EDGES_TO_FIX = {
 # that code home; the list must end empty.
 COLD_SHARED_TO_FIX = {
     ("mpalloc._arena_cold", "mpalloc.stack"),  # Stack's code lives in arena's cold module
-    ("mpalloc._bytebuf_cold", "mpalloc.aio"),  # aio's _Flag
     ("mpalloc._bytebuf_cold", "mpalloc.global_slab"),  # global_slab's errors
     ("mpalloc._ring_cold", "mpalloc.bytebuf"),  # ByteDeque's badarg
 }
@@ -49,7 +47,7 @@ COLD_SHARED_TO_FIX = {
 # ``from mpalloc import _X_cold``. DELETE an entry when its module follows it; the list
 # must end empty.
 COLD_FORM_TO_FIX = {
-    "mpalloc.aio", "mpalloc.arena", "mpalloc.bytebuf", "mpalloc.fixed", "mpalloc.global_slab",
+    "mpalloc.arena", "mpalloc.bytebuf", "mpalloc.global_slab",
     "mpalloc.pool", "mpalloc.ring", "mpalloc.slab", "mpalloc.stack",
 }
 
