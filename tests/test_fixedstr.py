@@ -3,6 +3,8 @@ from mpalloc.errors import CapacityError
 from mpalloc.fixed import FixedStr, Format
 from support import (
     IS_MICROPYTHON,
+    RUNTIME,
+    eq,
     has_numbers,
     no_alloc,
     no_heap_use,
@@ -313,19 +315,75 @@ def test_render_no_heap_use_viper():
     assert FixedStr._fill is fixed._k.fill
 
 
-def test_render_twins_agree():
+def _same_str_state(a, b, ctx):
+    # Real state: the header words (length, capacity) and every byte of the storage.
+    eq(b._h[0], a._h[0], (ctx, "header word 0 (length)"))
+    eq(b._h[1], a._h[1], (ctx, "header word 1 (capacity)"))
+    eq(bytes(b._b), bytes(a._b), (ctx, "storage bytes"))
+
+
+def _both_str_kernels():
     if _fixed_viper is None:
-        return
+        skip("no viper kernel on %s: only the pure twin runs here, nothing to compare it "
+             "with" % RUNTIME)
+    return fixed._with_kernel(_fixed_py)[1], fixed._with_kernel(_fixed_viper)[1]
+
+
+def test_render_twins_agree():
+    fp, fv = _both_str_kernels()
     r = rng(63)
-    fp, fv = fixed._with_kernel(_fixed_py)[1], fixed._with_kernel(_fixed_viper)[1]
     fmt = fixed.Format("[{}|{.1}|{.2}|{.3}|{.4}|{.9}]")
-    for _ in range(200):
+    for step in range(200):
         for k in range(6):
             fmt.values[k] = r.getrandbits(r.randrange(1, 32)) * (1 if r.getrandbits(1) else -1)
         a, b = fp(96), fv(96)
         a.render(fmt)
         b.render(fmt)
-        assert a == b and len(a) == len(b), (str(a), str(b))
+        _same_str_state(a, b, (step, "render", list(fmt.values)))
+
+
+def test_twins_agree_on_random_appends():
+    # The same random pushes on both kernels (some too long: CapacityError, nothing
+    # written), equal results and state after every step.
+    fp, fv = _both_str_kernels()
+    r = rng(65)
+    words = ("T=", "é", "€x", b"ab", bytearray(b"\xc3\xa9z"), "", "%", "0123456789")
+    fmt = fixed.Format("<{.2}>")
+    a, b = fp(24), fv(24)
+    for step in range(400):
+        op = r.randrange(6)
+        if op == 0:
+            w = r.choice(words)
+            ra = _outcome(a.push_str, w)
+            eq(_outcome(b.push_str, w), ra, (step, "push_str", w))
+        elif op == 1:
+            v = r.getrandbits(r.randrange(1, 31)) * (1 if r.getrandbits(1) else -1)
+            dec = r.randrange(0, 4)
+            eq(_outcome(b.push_fixed, v, dec), _outcome(a.push_fixed, v, dec),
+               (step, "push_fixed", v, dec))
+        elif op == 2:
+            w = r.choice(words)
+            eq(b.push_fit(w), a.push_fit(w), (step, "push_fit", w))
+        elif op == 3:
+            fmt.values[0] = r.getrandbits(20)
+            eq(b.try_render(fmt), a.try_render(fmt), (step, "try_render", fmt.values[0]))
+        elif op == 4:
+            n = r.randrange(0, 25)
+            a.truncate(n)
+            b.truncate(n)
+        else:
+            a.clear()
+            b.clear()
+        _same_str_state(a, b, (step, op))
+
+
+def _outcome(fn, *args):
+    # "ok" or the exception's class name (the twins raise the same errors).
+    try:
+        fn(*args)
+    except Exception as e:
+        return type(e).__name__
+    return "ok"
 
 
 def test_format_set_checks_the_range():
