@@ -4,7 +4,7 @@ from mpalloc import aio
 from mpalloc.bytebuf import ByteDeque
 from mpalloc.ring import ByteRing
 from mpalloc.slab import Slab
-from support import HAS_HEAP_LOCK, IS_MICROPYTHON, no_alloc, skip, start_thread
+from support import HAS_HEAP_LOCK, IS_MICROPYTHON, eq, no_alloc, skip, start_thread
 
 
 def data(n):
@@ -133,12 +133,12 @@ def test_push_and_put_allocate_nothing():
         skip("heap_lock checks need MicroPython")
     r = aio.QueueReader(ByteRing(64))
     buf = bytearray(b"0123456789")
-    assert no_alloc(r.push, buf, 4) == 4
-    assert no_alloc(r.put, 65) is True
+    eq(no_alloc(r.push, buf, 4), 4, "r.push")
+    eq(no_alloc(r.put, 65), True, "r.put")
     no_alloc(r.set)
     d = aio.QueueReader(ByteDeque(Slab(256, 8, irq_safe=True)))
-    assert no_alloc(d.push, buf, 10) == 10
-    assert no_alloc(d.put, 66) is True
+    eq(no_alloc(d.push, buf, 10), 10, "d.push")
+    eq(no_alloc(d.put, 66), True, "d.put")
 
 
 _StandIn = aio._stand_in()  # the class aio uses where asyncio has no ThreadSafeFlag
@@ -215,5 +215,5 @@ def test_same_loop_producer_with_the_stand_in_flag():
         _same_loop_run(r, 3000)
         assert _SameLoopFlag.waits > 10, _SameLoopFlag.waits  # it really waited
     if HAS_HEAP_LOCK:
-        assert no_alloc(ring.push, bytearray(b"xyz"), 3) == 3
-        assert no_alloc(ring.set) is None
+        eq(no_alloc(ring.push, bytearray(b"xyz"), 3), 3, "ring.push")
+        eq(no_alloc(ring.set), None, "ring.set")

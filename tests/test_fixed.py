@@ -209,7 +209,7 @@ def test_no_alloc_typed_and_objects():
             v = cls(8, tc)
             v.append(1)
             no_alloc(_churn, v, 50)
-            assert len(v) == 1
+            eq(len(v), 1, (cls.__name__, tc, "len after _churn"))
 
 
 def _float_reads(v):

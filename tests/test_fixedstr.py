@@ -144,7 +144,7 @@ def _line_str(s, t, rh):
 def test_no_alloc_line_bytes_args():
     for cls in classes():
         s = cls(32)
-        assert no_alloc(_line, s, 235, 45) == len("T=23.5C RH=45\n")
+        eq(no_alloc(_line, s, 235, 45), len("T=23.5C RH=45\n"), "_line")
         assert s == "T=23.5C RH=45\n"
 
 
@@ -153,7 +153,7 @@ def test_no_alloc_line_str_args():
         skip("str arguments are copied without allocation by the viper kernel only")
     cls = fixed._with_kernel(_fixed_viper)[1]
     s = cls(32)
-    assert no_alloc(_line_str, s, -15, 7) == len("T=-1.5C é7\n".encode())
+    eq(no_alloc(_line_str, s, -15, 7), len("T=-1.5C é7\n".encode()), "_line_str")
     assert s == "T=-1.5C é7\n"
     assert FixedStr._push is fixed._k.push
 
@@ -291,12 +291,13 @@ def test_no_alloc_render():
     fmt = fixed.Format("T={.1}C RH={}% N={.3}\n")
     for cls in classes():
         s = cls(48)
-        assert no_alloc(_render_twice, s, fmt, 1234, 1235) == len("T=123.4C RH=-1234% N=1.235\n")
+        eq(no_alloc(_render_twice, s, fmt, 1234, 1235),
+           len("T=123.4C RH=-1234% N=1.235\n"), "_render_twice")
         assert s == "T=123.4C RH=-1234% N=1.235\n"
         s.clear()
         # the small-int limits of a 32-bit board: 2**30 - 1 and -2**30
         want = "T=107374182.3C RH=-1073741823% N=-1073741.824\n"
-        assert no_alloc(_render_twice, s, fmt, (1 << 30) - 1, -(1 << 30)) == len(want)
+        eq(no_alloc(_render_twice, s, fmt, (1 << 30) - 1, -(1 << 30)), len(want), "_render_twice")
         assert s == want
 
 
@@ -311,7 +312,7 @@ def test_render_no_heap_use_viper():
     s = cls(32)
     no_heap_use(s.render, fmt)
     assert s == "T=23.5C RH=45% N=1234\n"
-    assert no_heap_use(s.try_render, fmt) is True
+    eq(no_heap_use(s.try_render, fmt), True, "s.try_render")
     assert FixedStr._fill is fixed._k.fill
 
 

@@ -1,5 +1,15 @@
 from mpalloc import _memops_py, memops
-from support import RUNTIME, expected_kernel, has_numbers, no_alloc, raises, rng, skip, viper_kernel
+from support import (
+    RUNTIME,
+    eq,
+    expected_kernel,
+    has_numbers,
+    no_alloc,
+    raises,
+    rng,
+    skip,
+    viper_kernel,
+)
 
 _memops_viper = viper_kernel("_memops_viper")
 
@@ -96,7 +106,7 @@ def test_find_no_alloc():
     if memops.KERNEL != "viper":
         skip("the pure twin builds a needle / copy (documented)")
     buf = bytearray(b"x" * 200 + b"\n")
-    assert no_alloc(_find_loop, buf, 10) == 2000
+    eq(no_alloc(_find_loop, buf, 10), 2000, "_find_loop")
 
 
 def _kernels_no_alloc(k, a, b):

@@ -13,7 +13,7 @@ from mpalloc.pool import BlockPool, ObjectPool
 from mpalloc.ring import ByteRing
 from mpalloc.slab import Slab
 from mpalloc.stack import Stack
-from support import IS_MICROPYTHON, heap_fit, no_alloc, no_heap_use, raises, skip
+from support import IS_MICROPYTHON, eq, heap_fit, no_alloc, no_heap_use, raises, skip
 
 CORE = ("unit", "capacity", "in_use", "free", "peak", "allocs", "frees", "failures")
 
@@ -420,9 +420,9 @@ def test_hooked_failing_try_alloc_allocates_nothing():
         observe.on_failure(obj, hook)
 
     def run():
-        assert no_alloc(_fail_many, s) == 0
-        assert no_alloc(r.put, 2) is False
-        assert no_alloc(bp.try_alloc) == -1
+        eq(no_alloc(_fail_many, s), 0, "_fail_many")
+        eq(no_alloc(r.put, 2), False, "r.put")
+        eq(no_alloc(bp.try_alloc), -1, "bp.try_alloc")
         assert fake.calls == 3 and seen[0] == 0  # scheduled once per hook, not run
         fake.flush()
         assert seen[0] == 5, seen[0]
@@ -437,8 +437,8 @@ def test_hooked_failing_try_alloc_no_heap_use():
     fake = FakeSchedule()
 
     def run():
-        assert no_heap_use(s.try_alloc, 1) == 0  # schedules
-        assert no_heap_use(s.try_alloc, 1) == 0  # pending: counts only
+        eq(no_heap_use(s.try_alloc, 1), 0, "s.try_alloc")  # schedules
+        eq(no_heap_use(s.try_alloc, 1), 0, "s.try_alloc")  # pending: counts only
         assert hk.count == 2 and fake.calls == 1
 
     with_schedule(fake, run)
@@ -545,8 +545,8 @@ def _refuse(d):
 def test_bytedeque_dropped_counting_allocates_nothing():
     d = ByteDeque(Slab(32, 1))
     d.write(b"x" * 32)
-    assert no_alloc(_refuse, d) == 0
-    assert no_heap_use(_refuse, d) == 0
+    eq(no_alloc(_refuse, d), 0, "_refuse")
+    eq(no_heap_use(_refuse, d), 0, "_refuse")
     assert d.stats()["dropped"] == 6
 
 
@@ -593,8 +593,8 @@ def test_ring_failures_every_capacity_and_no_alloc():
     r = ByteRing(3)
     r.write(b"abc")
     if IS_MICROPYTHON:
-        assert no_alloc(r.put, 1) is False
-        assert no_heap_use(r.write_from, b"xy", 2) == 0
+        eq(no_alloc(r.put, 1), False, "r.put")
+        eq(no_heap_use(r.write_from, b"xy", 2), 0, "r.write_from")
         assert r.stats()["failures"] == 2
 
 
