@@ -323,3 +323,12 @@ def test_int_typecodes_refuse_one_past_the_limit():
             raises(OverflowError, v.append, hi + 1)
             raises(OverflowError, v.append, lo - 1)
             assert items(v) == [hi], (cls, tc, items(v))
+
+
+def test_equality_and_inequality():
+    # != comes from __eq__ on every runtime (no __ne__ of its own).
+    for cls in classes():
+        v = cls(4, "h")
+        v.extend((1, 2))
+        eq((v == [1, 2], v != [1, 2], v != (1, 3), v != [1], v == "x"),
+           (True, False, True, True, False), cls.__name__)

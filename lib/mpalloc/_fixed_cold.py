@@ -18,6 +18,11 @@ def cap(cls, capacity, max_capacity):
                          "it must hold" % (cls, max_capacity, capacity))
 
 
+def bad_typecode(typecode):
+    raise ValueError("FixedVec typecode must be None or an array typecode such as 'B', "
+                     "'h', 'i', 'f'; got %r" % (typecode,))
+
+
 def v_fail(self, code, x):
     # Raise FixedVec error ``code`` (1 full, 2 empty, 3 out of range, 4 bad index x,
     # 5 extend by x items, 6 x not found, 7 x not an int index); the vec is unchanged.

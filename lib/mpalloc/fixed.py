@@ -90,8 +90,9 @@ class FixedVec:
                     raise TypeError  # 'BB': MicroPython's array would take the first letter
                 d = _array(typecode, (0,))
             except (ValueError, TypeError):
-                raise ValueError("FixedVec typecode must be None or an array typecode "
-                                 "such as 'B', 'h', 'i', 'f'; got %r" % (typecode,))
+                from mpalloc._fixed_cold import bad_typecode
+
+                bad_typecode(typecode)
             size = len(bytearray(d))
             if typecode in _INTS:
                 bits = 8 * size
@@ -272,9 +273,6 @@ class FixedVec:
                 return False
         return True
 
-    def __ne__(self, other):
-        return not self.__eq__(other)
-
     def __repr__(self):
         from mpalloc._fixed_cold import v_repr
 
@@ -427,9 +425,6 @@ class FixedStr:
         if len(other) != n:
             return False
         return self.startswith(other)
-
-    def __ne__(self, other):
-        return not self.__eq__(other)
 
 
 def _str_kernel(k):
