@@ -97,8 +97,7 @@ def push(self, s, partial):
     partial=1: write the longest prefix that fits on a character boundary.
     O(len(s)); no allocation for bytes/bytearray, a temporary for str.
     """
-    # This and every function below keep locals + stack within ~11 words: a larger
-    # frame comes from the heap (freed on return), an allocation no_heap_use sees.
+    # This and every function below keep their frames small: docs/design.md#heap-frames
     h = self._h
     room = h[1] - h[0]
     if isinstance(s, _STR):
@@ -145,8 +144,7 @@ def fmt(self, v, dec):
     if type(v) is float or type(dec) is float:
         raise TypeError("FixedStr: int expected, got %r, %r (nothing written)" % (v, dec))
     # Seven locals, each reused (t: a quotient, the header, the start; nd: the digits,
-    # the bytes, the end; dec: the point's index): more would take the frame past ~11
-    # words, onto the heap.
+    # the bytes, the end; dec: the point's index): docs/design.md#heap-frames
     # Digits of -|v| // -10, never of -v: that is 2**30 for v = -2**30, a big int (heap)
     # on 32-bit boards.
     t = (v if v < 0 else -v) // -10

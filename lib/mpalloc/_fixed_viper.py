@@ -1,7 +1,7 @@
 """Viper kernel for ``mpalloc.fixed`` (twin of ``_fixed_py``, same functions).
 
 ``vec_ops`` builds, per typed FixedVec, three viper closures over the address of
-its header (why closures: docs/design.md#fixedvec). ``push``/``fmt``/``fill``
+its header (why closures: docs/design.md#family-fixed). ``push``/``fmt``/``fill``
 take the FixedStr as ``self`` and return bytes written or -(bytes needed);
 FixedStr's methods raise from that. Header layout: ``fixed.FixedVec.__init__``.
 """
@@ -65,7 +65,7 @@ def vec_ops(d, h, size, lo, hi, sx, fail):
 
 def _ops(hq, lo, hi, fail):
     # One source for every item size: the size (word 2) picks ptr8/16/32 at run time.
-    # Why closures, and why no module global is named in them: docs/design.md#fixedvec
+    # Why closures, and why no module global is named in them: docs/design.md#family-fixed
     @micropython.viper
     def append(xo):
         a = int(hq) << 2

@@ -160,7 +160,7 @@ def compare(a, b, n: int) -> int:
 def _find_kernel():
     # find as a closure: it names no module global (a viper function that does swaps
     # the globals dict on every call) and checks each buffer object once.
-    # docs/design.md#memops-find
+    # docs/design.md#family-memops
     ln = len
     need = _need_bytes
     last = None  # the last buffer that passed the check (kept alive by this reference)

@@ -33,7 +33,7 @@ def wide(buf, dst=False):
     is probed like an array. No allocation for int items; callers run it once per
     buffer object where they can remember the last one checked.
     """
-    # Two small functions: a frame over ~11 words would come from the heap.
+    # Two small functions: docs/design.md#heap-frames
     t = type(buf)
     if t is memoryview:
         t = getattr(buf, "itemsize", 0)
@@ -57,8 +57,7 @@ def need_bytes(buf, who):
 
 
 def _probe(buf):
-    # No try here: a handler's exception-stack entry took this frame past ~11 words
-    # (a heap frame: 104 bytes on 64-bit); the store that may raise is in _store_1ff.
+    # No try here (docs/design.md#handlers): the store that may raise is in _store_1ff.
     if _RAW is not None:
         return _probe_raw(buf)
     x = buf[0]
@@ -74,7 +73,7 @@ def _probe(buf):
 def _store_1ff(buf):
     # False where the store is refused (CPython: ValueError for a byte array; a
     # read-only view: TypeError). Two handlers: matching one 3-tuple took the frame's
-    # stack past ~11 words (a heap frame).
+    # stack past the limit (docs/design.md#heap-frames).
     try:
         buf[0] = 0x1FF
     except TypeError:
