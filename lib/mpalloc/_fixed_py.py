@@ -27,19 +27,23 @@ def vec_ops(d, h, size, lo, hi, sx, fail):
             n = h[0]
             if n >= h[1]:
                 fail(1, x)
+            # BEGIN SHARED fixedvec-py-store
             if x < h[2] or x > h[3]:
                 fail(3, x)
             d[n] = x
             h[0] = n + 1
+            # END SHARED fixedvec-py-store
 
         def try_append(x):
             n = h[0]
             if n >= h[1]:
                 return False
+            # BEGIN SHARED fixedvec-py-store
             if x < h[2] or x > h[3]:
                 fail(3, x)
             d[n] = x
             h[0] = n + 1
+            # END SHARED fixedvec-py-store
             return True
     else:
 

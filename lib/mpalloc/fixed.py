@@ -265,13 +265,7 @@ class FixedVec:
             n = len(other)
         except TypeError:
             return False
-        if n != self._h[0]:
-            return False
-        d = self._d
-        for i in range(n):  # noqa: SIM110 (all(genexpr) allocates a generator)
-            if d[i] != other[i]:
-                return False
-        return True
+        return n == self._h[0] and _same(self._d, other, n)
 
     def __repr__(self):
         from mpalloc._fixed_cold import v_repr
@@ -402,13 +396,7 @@ class FixedStr:
         if isinstance(prefix, str):
             prefix = prefix.encode()
         k = len(prefix)
-        if k > self._h[0]:
-            return False
-        b = self._b
-        for i in range(k):  # noqa: SIM110 (all(genexpr) allocates a generator)
-            if b[i] != prefix[i]:
-                return False
-        return True
+        return k <= self._h[0] and _same(self._b, prefix, k)
 
     def __eq__(self, other):
         """Equal to a FixedStr, str (compared as utf-8) or bytes-like. O(len)."""
@@ -425,6 +413,14 @@ class FixedStr:
         if len(other) != n:
             return False
         return self.startswith(other)
+
+
+def _same(a, b, n):
+    # True when the first n items of a and b are equal. No allocation.
+    for i in range(n):  # noqa: SIM110 (all(genexpr) allocates a generator)
+        if a[i] != b[i]:
+            return False
+    return True
 
 
 def _str_kernel(k):
