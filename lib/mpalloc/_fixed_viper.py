@@ -255,10 +255,8 @@ def fill(self, fmt) -> int:
     """Replace the text with compiled Format ``fmt`` filled from ``fmt.values``.
 
     Returns bytes written, or -(bytes needed) when they do not fit (nothing
-    written, old text kept). Program ``fmt._p``: [fields, sign shift, end lo,
-    end hi, literal bytes lo, hi], then ops: 1..127 = a literal run of that
-    many bytes, 128 + d = the next value with d decimals. Two passes (size,
-    then write). No allocation, IRQ-safe; O(len(result)).
+    written, old text kept). Program layout: ``fixed.Format.__init__``. Two
+    passes (size, then write). No allocation, IRQ-safe; O(len(result)).
     """
     p = ptr8(fmt._p)
     vp = ptr32(fmt._v)

@@ -490,8 +490,13 @@ class Format:
         p[1] = _WORD - 32
         p[2] = len(p) & 255
         p[3] = len(p) >> 8
+        # The program both kernels' fill runs. Bytes 0..5: 0 (unused), the shift that
+        # sign-extends a value word (32 on 64-bit builds, else 0), the program's end
+        # (lo, hi), the literal bytes in all (lo, hi); then ops: 1..127 = a literal run
+        # of that many bytes (they follow), 128 + d = the next value with d decimals.
         self._p = p
-        self._v = _array("i", bytes(4 * nf))  # render reads this one, never a replacement
+        # One word per field, in order; fill reads this very array (never replaced).
+        self._v = _array("i", bytes(4 * nf))
 
     @property
     def values(self):

@@ -115,17 +115,15 @@ def report(stream=None, dump=False):
 
 
 class _Hook:
-    """State of one allocator's failure hook. ``count``: failures not yet reported;
-    ``pending``: a run is scheduled or running; ``missed``: schedule-queue-full events;
-    ``runs``: times ``fn`` was called. All below 2**30."""
+    """State of one allocator's failure hook (counters wrap to 0 below 2**30)."""
 
     def __init__(self, obj, fn):
-        self.obj = obj
-        self.fn = fn
-        self.count = 0
-        self.pending = 0
-        self.missed = 0
-        self.runs = 0
+        self.obj = obj  # the allocator, passed to fn
+        self.fn = fn  # fn(obj, failures), or None: silenced; on_failure replaces it
+        self.count = 0  # failures not yet reported: fire adds, run takes them all
+        self.pending = 0  # 1 while a run is scheduled or running (fire schedules no more)
+        self.missed = 0  # schedule-queue-full events (the next failure tries again)
+        self.runs = 0  # times fn was called
         self.run_bound = self.run  # pre-bound: schedule(self.run, 0) would allocate
 
     def fire(self):
