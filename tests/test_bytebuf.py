@@ -370,6 +370,31 @@ def test_no_alloc_deque_methods():
             assert s.stats()["in_use"] == 0
 
 
+_DROP_WORD = 10  # header word of ByteDeque._h holding dropped (bytebuf.py _DROP)
+
+
+def test_dropped_wraps_at_the_maximum_without_a_heap_int():
+    # dropped counts mod 2**30; a refusal that crosses 2**30 must not form 2**30 (a heap
+    # int on 32-bit boards: MemoryError under heap_lock, i.e. in an IRQ). Every kernel.
+    for _buf_cls, deq_cls in _twins():
+        for before, refused, after in ((0x3FFFFFFF - 3, 10, 6), (0x3FFFFFFF, 1, 0),
+                                       (0x3FFFFFFF - 9, 10, 0), (0x3FFFFFFF - 10, 10, 0x3FFFFFFF)):
+            d = deq_cls(Slab(64, 2))
+            d.write(bytes(64))  # full
+            d._h[_DROP_WORD] = before
+            if IS_MICROPYTHON:
+                assert no_alloc(d.write, bytes(refused)) == 0
+            else:
+                assert d.write(bytes(refused)) == 0
+            assert d.stats()["dropped"] == after, (deq_cls.KERNEL, before, refused)
+            d._h[_DROP_WORD] = 0x3FFFFFFF
+            if IS_MICROPYTHON:
+                assert no_alloc(d.push_back, 1) is False
+            else:
+                assert d.push_back(1) is False
+            assert d.stats()["dropped"] == 0, deq_cls.KERNEL
+
+
 # --- kernels ----------------------------------------------------------------------------
 
 def test_kernel_is_the_expected_one():

@@ -125,7 +125,7 @@ def push_back(self, b):
     if w == h[_WE]:
         w = _grow(self)
         if w < 0:
-            h[_DROP] = h[_DROP] + 1 if h[_DROP] != 0x3FFFFFFF else 0
+            _count_drop(h, 1)
             return False
     self._d[w] = b
     h[_WP] = w + 1
@@ -179,8 +179,17 @@ def write_from(self, buf, n):
         i += c
     self._h[_N] += i
     if i < n:  # the refused tail: counted, as ByteRing's dropped
-        self._h[_DROP] = (self._h[_DROP] + n - i) & 0x3FFFFFFF
+        _count_drop(self._h, n - i)
     return i
+
+
+def _count_drop(h, c):
+    # dropped += c mod 2**30 without ever forming 2**30 (a heap int on 32-bit boards:
+    # a MemoryError in an IRQ). c < 2**30.
+    if c <= 0x3FFFFFFF - h[_DROP]:
+        h[_DROP] += c
+    else:
+        h[_DROP] = c - (0x3FFFFFFF - h[_DROP]) - 1
 
 
 def write(self, buf, n=None):
