@@ -1,33 +1,35 @@
-"""Cold paths of ``mpalloc.slab`` (internal): error messages, ``stats``, ``repr`` and
-the ``_with_kernel`` test hook. Imported on first use by ``slab._cold`` so a program
-that only allocates and frees never holds this code in RAM.
+"""Cold paths of ``mpalloc.slab`` (internal): error messages, ``stats``, ``dump`` and
+``repr``. Serves only ``slab``, which imports each name inside the function that needs
+it (``from mpalloc._slab_cold import name``), so a program that only allocates and
+frees never holds this code in RAM. Never imports ``mpalloc.slab`` (the Slab comes in as
+an argument).
 """
 
-from mpalloc import slab
 from mpalloc.errors import AllocError, StaleHandleError
 
-# Header word indices and fields (same as slab.py and the kernels).
-_FREE = 1
-_LIVE = 2
-_ALLOCS = 3
-_FREES = 4
-_FAILS = 5
-_PEAK = 6
-_H = 10
-_LEN = 0x3FFFF
+# Header words of Slab._m (slab.py; docs/contract.md#slab-metadata).
+_FREE = 1  # layout slab
+_LIVE = 2  # layout slab
+_ALLOCS = 3  # layout slab
+_FREES = 4  # layout slab
+_FAILS = 5  # layout slab
+_PEAK = 6  # layout slab
+_H = 10  # layout slab
+_LEN = 0x3FFFF  # layout slab
 _HLIMIT = 0x40000000
+_MAX = 0x3FFFF  # _MAX == _MAX
 
 
-def badargs(size, slots):
+def bad_args(size, slots):
     if type(size) is not int or type(slots) is not int:
         raise TypeError("Slab(size, slots): ints required, got %s and %s"
                         % (type(size).__name__, type(slots).__name__))
     if size < 1 or size >= _HLIMIT:
         raise ValueError("Slab size %d out of range: use 1 <= size < %d"
                          % (size, _HLIMIT))
-    if slots < 1 or slots > slab.MAX_SLOTS:
+    if slots < 1 or slots > _MAX:
         raise ValueError("Slab slots %d out of range: use 1 <= slots <= %d"
-                         % (slots, slab.MAX_SLOTS))
+                         % (slots, _MAX))
     raise ValueError("Slab slots %d > size %d leaves 0-byte blocks: use at most "
                      "%d slots or a larger size" % (slots, size, size))
 
@@ -37,13 +39,13 @@ def alloc_fail(self, n):
         raise TypeError("Slab.alloc(n): n must be an int, got %s" % type(n).__name__)
     if n < 1:
         raise ValueError("Slab.alloc(%d): n must be >= 1" % n)
-    if n > slab.MAX_ALLOC:
+    if n > _MAX:
         raise ValueError("Slab.alloc(%d): one allocation holds at most %d bytes; "
-                         "split the data" % (n, slab.MAX_ALLOC))
+                         "split the data" % (n, _MAX))
     bs = self.block_size
     need = (n + bs - 1) // bs
     free = self._m[_FREE]
-    run = self._find(0)
+    run = self._k._find(self._m, 0)
     if need > self.slots:
         raise AllocError("Slab.alloc(%d): needs %d blocks of %d bytes but the slab has "
                          "%d blocks (%d bytes); %d blocks free, largest free run %d; "
@@ -78,7 +80,7 @@ def _why(self, h):
             "(freed and reused) or from another slab" % (h, slot, tag, w >> 18))
 
 
-def badbuf(name, buf):
+def bad_buf(name, buf):
     if name == "write":
         raise TypeError("Slab.write: buf must be bytes, bytearray, memoryview or "
                         "array, got %s" % type(buf).__name__)
@@ -99,7 +101,7 @@ def stats(self):
         "failures": m[_FAILS],
         "live": m[_LIVE],
         "block_size": self.block_size,
-        "largest_free_run": self._find(0),
+        "largest_free_run": self._k._find(self._m, 0),
     }
 
 
@@ -169,17 +171,3 @@ def rep(self):
     m = self._m
     return "<Slab %d x %d bytes, %d live, %d blocks free, kernel %s>" % (
         self.slots, self.block_size, m[_LIVE], m[_FREE], self.KERNEL)
-
-
-def with_kernel(kmod):
-    class _KSlab(slab.Slab):
-        KERNEL = kmod.NAME
-        try_alloc = kmod.try_alloc
-        try_free = kmod.try_free
-        valid = kmod.valid
-        size = kmod.size
-        _try_alloc = kmod.try_alloc
-        _try_free = kmod.try_free
-        _find = kmod._find
-
-    return _KSlab

@@ -1,10 +1,17 @@
-"""Viper kernel of ``mpalloc.slab`` (twin of ``_slab_py``: same functions, same results).
+"""Viper kernel of ``mpalloc.slab`` (twin of ``_slab_py``: same functions, same results,
+same call structure).
 
-Every function takes the ``Slab`` as ``self`` (they are bound as class attributes, one
-call layer) and works on ``self._m``, an ``array('I')`` of ``_H`` header words followed
-by one metadata word per slot. The layout is described in ``slab.py``. No function
-allocates or raises for int arguments; a handle outside 1..2**30-1 (a big int
-included) is refused like a stale one. All values stay below 2**30.
+``kernels(m)`` is called once per Slab (``Slab._bind``, the one binding site) with the
+slab's metadata array ``m`` (layout: slab.py) and returns four closures stored on the
+instance and called without ``self``: ``try_alloc``, ``try_free``, ``valid``, ``size``.
+They capture ``m``'s address (an int; a big int where RAM sits at or above 2**31, as on
+the rv32 board: ``ptr32`` takes it either way) and the handle bounds as objects (a cell
+load is cheaper than a global lookup). docs/design.md#per-instance-closures.
+
+No function allocates or raises for int arguments; an int outside 1..2**30-1 (a big int
+included) is refused like a stale handle, compared as an object before any arithmetic
+(``int()`` would truncate a big int to a machine word that may look valid). All values
+stay below 2**30.
 """
 
 import micropython
@@ -12,35 +19,34 @@ from micropython import const
 
 NAME = "viper"
 
-# Header word indices (keep in step with _slab_py and slab.py).
-_HINT = const(0)  # next-fit start: always a run boundary (a head or a free block)
-_FREE = const(1)  # free blocks
-_LIVE = const(2)  # live allocations
-_ALLOCS = const(3)  # successful allocations (wraps at 2**30)
-_FREES = const(4)  # successful frees (wraps at 2**30)
-_FAILS = const(5)  # refused try_alloc requests (wraps at 2**30)
-_PEAK = const(6)  # peak blocks in use
-_BS = const(7)  # block size in bytes
-_ONE = const(8)  # largest n served by one block: min(block size, _LEN)
-_SLOTS = const(9)  # slot count
-_H = const(10)  # header words; slot s's word is at _H + s
-
-_LEN = const(0x3FFFF)  # low 18 bits of a slot word: requested length (0 = not a head)
+# BEGIN SHARED slab-layout
+_HINT = const(0)  # layout slab
+_FREE = const(1)  # layout slab
+_LIVE = const(2)  # layout slab
+_ALLOCS = const(3)  # layout slab
+_FREES = const(4)  # layout slab
+_FAILS = const(5)  # layout slab
+_PEAK = const(6)  # layout slab
+_BS = const(7)  # layout slab
+_ONE = const(8)  # layout slab
+_SLOTS = const(9)  # layout slab
+_H = const(10)  # layout slab
+_LEN = const(0x3FFFF)  # layout slab
+# END SHARED slab-layout
 _M30 = const(0x3FFFFFFF)
-
-# Handle bounds as objects (not const: viper compares them with the caller's int object,
-# so a big int is refused instead of truncated to a machine word that may look valid).
-_HMIN = 1
-_HMAX = 0x3FFFFFFF
 
 
 @micropython.viper
-def _find(self, k: int) -> int:
-    # k >= 1: first run of k free blocks, next-fit from the hint; -1 if none.
-    # k == 0: the largest free run (stats() and error messages; one function instead
-    # of two saves ~130 bytes of RAM, and try_alloc only reaches here on its slow path).
-    # O(slots).
-    m = ptr32(self._m)
+def addr(buf) -> int:
+    return int(ptr32(buf))
+
+
+@micropython.viper
+def _find(ma, k: int) -> int:
+    # Metadata at ``ma`` (the array or its address). k >= 1: first run of k free
+    # blocks, next-fit from the hint; -1 if none. k == 0: the largest free run (stats()
+    # and error messages). O(slots).
+    m = ptr32(ma)
     nslots = int(m[_SLOTS])
     bs = int(m[_BS])
     if k == 0:
@@ -95,105 +101,99 @@ def _find(self, k: int) -> int:
     return -1
 
 
-@micropython.viper
-def try_alloc(self, nobj) -> int:
-    m = ptr32(self._m)
-    if nobj > _HMAX or nobj < _HMIN:  # as objects: a big int must not truncate to 1..
-        m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
-        return 0
-    n = int(nobj)  # TypeError for an in-range float
-    if n <= int(m[_ONE]):
-        if n <= 0:
+def kernels(meta):
+    ma = addr(meta)
+    lo = 1  # handle/size bounds as objects (see the module docstring)
+    hi = 0x3FFFFFFF
+
+    @micropython.viper
+    def try_alloc(nobj) -> int:
+        m = ptr32(ma)
+        if nobj > hi or nobj < lo:
             m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
             return 0
-        k = 1
-    else:
-        if n > _LEN:
+        n = int(nobj)  # TypeError for an in-range float
+        if n <= int(m[_ONE]):
+            k = 1
+        else:
+            if n > _LEN:
+                m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
+                return 0
+            bs = int(m[_BS])
+            k = (n + bs - 1) // bs
+        free = int(m[_FREE])
+        if k > free:
             m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
             return 0
-        bs = int(m[_BS])
-        k = (n + bs - 1) // bs
-    free = int(m[_FREE])
-    if k > free:
-        m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
-        return 0
-    s = int(m[_HINT])
-    if k != 1 or (int(m[_H + s]) & _LEN) != 0:
-        s = int(_find(self, k))
-        if s < 0:
-            m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
-            return 0
-    tag = int(m[_H + s]) >> 18
-    m[_H + s] = (tag << 18) | n
-    free -= k
-    m[_FREE] = free
-    used = int(m[_SLOTS]) - free
-    if used > int(m[_PEAK]):
-        m[_PEAK] = used
-    m[_LIVE] = int(m[_LIVE]) + 1
-    m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
-    nxt = s + k
-    if nxt >= int(m[_SLOTS]):
-        nxt = 0
-    m[_HINT] = nxt
-    return (tag << 18) | (s + 1)
+        s = int(m[_HINT])
+        if k != 1 or (int(m[_H + s]) & _LEN) != 0:
+            s = int(_find(ma, k))
+            if s < 0:
+                m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
+                return 0
+        tag = int(m[_H + s]) >> 18
+        m[_H + s] = (tag << 18) | n
+        free -= k
+        m[_FREE] = free
+        used = int(m[_SLOTS]) - free
+        if used > int(m[_PEAK]):
+            m[_PEAK] = used
+        m[_LIVE] = int(m[_LIVE]) + 1
+        m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
+        nxt = s + k
+        if nxt >= int(m[_SLOTS]):
+            nxt = 0
+        m[_HINT] = nxt
+        return (tag << 18) | (s + 1)
 
+    @micropython.viper
+    def try_free(hobj) -> bool:
+        if hobj > hi or hobj < lo:
+            return False
+        h = int(hobj)  # TypeError for an in-range float
+        m = ptr32(ma)
+        s = (h & _LEN) - 1
+        if s < 0 or s >= int(m[_SLOTS]):
+            return False
+        w = int(m[_H + s])
+        ln = w & _LEN
+        if ln == 0 or ((w ^ h) >> 18) != 0:
+            return False
+        m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
+        if ln <= int(m[_ONE]):
+            m[_FREE] = int(m[_FREE]) + 1
+        else:
+            bs = int(m[_BS])
+            m[_FREE] = int(m[_FREE]) + (ln + bs - 1) // bs
+        m[_LIVE] = int(m[_LIVE]) - 1
+        m[_FREES] = (int(m[_FREES]) + 1) & _M30
+        m[_HINT] = s
+        return True
 
-@micropython.viper
-def try_free(self, hobj) -> bool:
-    # Compared as objects first (no arithmetic, no allocation; a big int would truncate
-    # to a machine word in int()); then int() raises TypeError for an in-range float.
-    if hobj > _HMAX or hobj < _HMIN:
-        return False
-    h = int(hobj)
-    m = ptr32(self._m)
-    s = (h & _LEN) - 1
-    if s < 0 or s >= int(m[_SLOTS]):
-        return False
-    w = int(m[_H + s])
-    ln = w & _LEN
-    if ln == 0 or ((w ^ h) >> 18) != 0:
-        return False
-    m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
-    if ln <= int(m[_ONE]):
-        m[_FREE] = int(m[_FREE]) + 1
-    else:
-        bs = int(m[_BS])
-        m[_FREE] = int(m[_FREE]) + (ln + bs - 1) // bs
-    m[_LIVE] = int(m[_LIVE]) - 1
-    m[_FREES] = (int(m[_FREES]) + 1) & _M30
-    m[_HINT] = s
-    return True
+    @micropython.viper
+    def size(hobj) -> int:
+        if hobj > hi or hobj < lo:
+            return -1
+        h = int(hobj)
+        m = ptr32(ma)
+        s = (h & _LEN) - 1
+        if s < 0 or s >= int(m[_SLOTS]):
+            return -1
+        w = int(m[_H + s])
+        if (w & _LEN) == 0 or ((w ^ h) >> 18) != 0:
+            return -1
+        return w & _LEN
 
+    @micropython.viper
+    def valid(hobj) -> bool:
+        if hobj > hi or hobj < lo:
+            return False
+        h = int(hobj)
+        m = ptr32(ma)
+        s = (h & _LEN) - 1
+        if s < 0 or s >= int(m[_SLOTS]):
+            return False
+        w = int(m[_H + s])
+        return (w & _LEN) != 0 and ((w ^ h) >> 18) == 0
 
-@micropython.viper
-def size(self, hobj) -> int:
-    # Compared as objects first (no arithmetic, no allocation; a big int would truncate
-    # to a machine word in int()); then int() raises TypeError for an in-range float.
-    if hobj > _HMAX or hobj < _HMIN:
-        return -1
-    h = int(hobj)
-    m = ptr32(self._m)
-    s = (h & _LEN) - 1
-    if s < 0 or s >= int(m[_SLOTS]):
-        return -1
-    w = int(m[_H + s])
-    ln = w & _LEN
-    if ln == 0 or ((w ^ h) >> 18) != 0:
-        return -1
-    return ln
-
-
-@micropython.viper
-def valid(self, hobj) -> bool:
-    # Compared as objects first (no arithmetic, no allocation; a big int would truncate
-    # to a machine word in int()); then int() raises TypeError for an in-range float.
-    if hobj > _HMAX or hobj < _HMIN:
-        return False
-    h = int(hobj)
-    m = ptr32(self._m)
-    s = (h & _LEN) - 1
-    if s < 0 or s >= int(m[_SLOTS]):
-        return False
-    w = int(m[_H + s])
-    return (w & _LEN) != 0 and ((w ^ h) >> 18) == 0
+    return try_alloc, try_free, valid, size

@@ -50,22 +50,26 @@ except ImportError:
 
 KERNEL = _k.NAME
 
-# Header word indices (same as the kernels).
-_HINT = const(0)
-_FREE = const(1)
-_LIVE = const(2)
-_ALLOCS = const(3)
-_FREES = const(4)
-_FAILS = const(5)
-_PEAK = const(6)
-_BS = const(7)
-_ONE = const(8)
-_SLOTS = const(9)
-_H = const(10)
+# Header words of ``Slab._m`` (docs/contract.md#slab-metadata is the one table, with who
+# may write each word; the kernels and bytebuf repeat the indices, checked identical by
+# tests/test_host_drift.py).
+# BEGIN SHARED slab-layout
+_HINT = const(0)  # layout slab
+_FREE = const(1)  # layout slab
+_LIVE = const(2)  # layout slab
+_ALLOCS = const(3)  # layout slab
+_FREES = const(4)  # layout slab
+_FAILS = const(5)  # layout slab
+_PEAK = const(6)  # layout slab
+_BS = const(7)  # layout slab
+_ONE = const(8)  # layout slab
+_SLOTS = const(9)  # layout slab
+_H = const(10)  # layout slab
+_LEN = const(0x3FFFF)  # layout slab
+# END SHARED slab-layout
 
 MAX_SLOTS = const(0x3FFFF)  # 262,143: the 18-bit slot field of a handle
 MAX_ALLOC = const(0x3FFFF)  # 262,143 bytes: the 18-bit length field of a slot word
-_LEN = const(0x3FFFF)
 _HLIMIT = const(0x40000000)  # handles are below 2**30
 
 _len = len
@@ -96,7 +100,8 @@ class Slab:
     contiguous blocks.
 
     ``Slab(size, slots, *, irq_safe=False)`` allocates everything once: a bytearray of
-    ``slots * block_size`` bytes plus 4 bytes of metadata per slot and a 40-byte header.
+    ``slots * block_size`` bytes plus 4 bytes of metadata per slot and a 40-byte header,
+    and the four kernel closures (about 180 bytes on a 32-bit board).
     ``size`` below 2**30; ``1 <= slots <= min(size, 262143)``. One allocation holds at
     most 262,143 bytes (``MAX_ALLOC``).
 
@@ -119,25 +124,32 @@ class Slab:
 
     Counters in ``stats()`` wrap at 2**30. ``_salt`` (private) fixes the salt, for tests
     that compare two slabs handle for handle.
+
+    IRQ path (per-instance closures made by ``_bind``, the one binding site; a closure
+    carries no docstring, so it is documented here):
+
+    - ``try_alloc(n) -> handle or 0``. IRQ-safe, no-alloc. O(1) for a one-block request
+      in the usual case, O(slots) worst case. 0 for n < 1, n > MAX_ALLOC, or no room
+      (counted in stats()["failures"]).
+    - ``try_free(h) -> bool``. IRQ-safe, no-alloc, O(1). False (state unchanged) for a
+      stale, double, forged or foreign handle.
+    - ``valid(h) -> bool``. IRQ-safe, no-alloc, O(1).
+    - ``size(h) -> int``. IRQ-safe, no-alloc, O(1): the requested length, -1 when stale.
+
+    ``h``/``n``: an int (else TypeError); any int outside 1..2**30-1, a big int included,
+    is refused like a stale handle, without arithmetic on it (docs/contract.md).
     """
 
     KERNEL = _k.NAME
-
-    # Kernel functions bound as methods: one call layer. ``_try_alloc``/``_try_free``
-    # stay reachable when ``irq_safe`` shadows ``try_alloc``/``try_free`` per instance.
-    try_alloc = _k.try_alloc
-    try_free = _k.try_free
-    valid = _k.valid
-    size = _k.size
-    _try_alloc = _k.try_alloc
-    _try_free = _k.try_free
-    _find = _k._find
+    _k = _k  # the kernel module (the _with_kernel hook swaps it)
 
     def __init__(self, size, slots, *, irq_safe=False, _salt=None):
         if (type(size) is not int or type(slots) is not int or size < 1 or size >= _HLIMIT
                 or slots < 1 or slots > MAX_SLOTS or slots > size):
-            _cold("badargs", size, slots)
-        from mpalloc._util import critical, words
+            from mpalloc._slab_cold import bad_args
+
+            bad_args(size, slots)
+        from mpalloc._util import words
 
         salt = _new_salt() if _salt is None else (_salt & 0xFFF)
         bs = size // slots
@@ -158,48 +170,39 @@ class Slab:
         self._data = bytearray(slots * bs)
         self._wok = self._rok = self._data  # last buffers write/readinto checked
         self._mv = memoryview(self._data)
+        self._bind()
+
+    def _bind(self):
+        # The one binding site: the kernel closures over self._m go on the instance;
+        # on an irq_safe slab try_alloc/try_free are the guarded methods below, which
+        # call the unguarded closures kept as _try_alloc/_try_free (bytebuf calls those
+        # inside its own critical section).
+        from mpalloc._util import critical
+
+        ta, tf, self.valid, self.size = self._k.kernels(self._m)
+        self._try_alloc = ta
+        self._try_free = tf
         disable = other = None
-        if irq_safe:
+        if self.irq_safe:
             disable, other = critical()  # (None, None): nothing can preempt on this port
         if disable is not None:
             self._disable = disable
             self._enable = other
-            self.try_alloc = self._irq_try_alloc
-            self.try_free = self._irq_try_free
+            ta = self._irq_try_alloc
+            tf = self._irq_try_free
         elif other is not None:
             self._acquire = other.acquire
             self._release = other.release
-            self.try_alloc = self._lock_try_alloc
-            self.try_free = self._lock_try_free
-        else:
-            # The IRQ-path methods bound once onto the instance (a 3-word bound-method
-            # object each): MicroPython finds an instance attribute before searching the
-            # class, which saves ~15% per try_alloc+try_free.
-            self.try_alloc = self.try_alloc
-            self.try_free = self.try_free
-        self.valid = self.valid
-        self.size = self.size
+            ta = self._lock_try_alloc
+            tf = self._lock_try_free
+        self.try_alloc = ta
+        self.try_free = tf
 
-    # try_alloc / try_free / valid / size are the kernel functions (class attributes,
-    # bound onto each instance by __init__);
-    # their documentation lives here because a viper function carries no docstring.
-    #
-    # try_alloc(n) -> handle or 0.  IRQ-safe, no-alloc. O(1) for a one-block request in
-    #     the usual case, O(slots) worst case. 0 for n < 1, n > MAX_ALLOC, or no room
-    #     (counted in stats()["failures"]).
-    # try_free(h) -> bool.  IRQ-safe, no-alloc, O(1). False (state unchanged) for a
-    #     stale, double, forged or foreign handle.
-    # valid(h) -> bool.  IRQ-safe, no-alloc, O(1).
-    # size(h) -> int.  IRQ-safe, no-alloc, O(1): the requested length, -1 when stale.
-    # h: an int (else TypeError); any int outside 1..2**30-1, a big int included, is
-    #     refused like a stale handle, without arithmetic on it (docs/contract.md).
-
-    # Guarded twins (installed per instance by __init__). No try/finally on purpose: a
-    # frame with an exception handler outgrows the C-stack frame limit and comes from
-    # the heap on every call (68 bytes per call on a 32-bit board). Only a small int
-    # enters the critical section, and the kernels cannot raise for one; anything else
-    # goes to the unguarded kernel, which refuses it (or raises TypeError) as an
-    # unguarded slab does, without leaving interrupts off or the lock held.
+    # Guarded try_alloc/try_free (installed by _bind). No try/finally on purpose
+    # (docs/design.md#no-try-in-irq-paths). Only a small int enters the critical
+    # section, and the kernels cannot raise for one; anything else goes to the
+    # unguarded kernel, which refuses it (or raises TypeError) as an unguarded slab
+    # does, without leaving interrupts off or the lock held.
 
     def _irq_try_alloc(self, n):
         if type(n) is not int or n < -0x3FFFFFFF or n > 0x3FFFFFFF:
@@ -244,7 +247,9 @@ class Slab:
             h = self.try_alloc(n)
             if h:
                 return h
-        _cold("alloc_fail", self, n)
+        from mpalloc._slab_cold import alloc_fail
+
+        alloc_fail(self, n)
 
     def free(self, h):
         """Free handle ``h``. Raises ``StaleHandleError`` naming the handle, its slot and
@@ -254,7 +259,9 @@ class Slab:
         """
         if type(h) is int and 0 < h < _HLIMIT and self.try_free(h):
             return
-        _cold("free_fail", self, h)
+        from mpalloc._slab_cold import free_fail
+
+        free_fail(self, h)
 
     def get(self, h):  # also ``view(h)``
         """A memoryview of exactly the requested length for ``h``, or None when stale.
@@ -279,21 +286,21 @@ class Slab:
         which touches no byte outside the allocation (writers on distinct handles are
         independent). Safe in an IRQ for a valid buffer type, but not guarded.
         """
-        # Few locals on purpose (h is reused for the offset, n for the count): a frame
-        # over ~11 words would come from the heap on every call.
+        # Few locals (h is reused for the offset, n for the count):
+        # docs/design.md#small-frames
         if buf is not self._wok:  # a new buffer object: type and item width, once
             if type(buf) not in _WRITE_TYPES or _wide(buf):
-                _cold("badbuf", "write", buf)
+                from mpalloc._slab_cold import bad_buf
+
+                bad_buf("write", buf)
             self._wok = buf
         n = self.size(h)
         if n < 0:
             return -1
         if _len(buf) < n:
             n = _len(buf)
-        # The copy kernel touches only the n target bytes. A slice store
-        # (data[a:b] = buf) would memmove the rest of the slab onto itself after the
-        # copy: O(slab size), and it puts back stale bytes over a write another context
-        # makes to a later block meanwhile.
+        # The copy kernel touches only the n target bytes, not a slab-wide slice
+        # store: docs/design.md#no-slice-store
         _copy(self._data, ((h & _LEN) - 1) * self.block_size, buf, 0, n)
         return n
 
@@ -305,10 +312,12 @@ class Slab:
         buffer object). No-alloc; O(len) via the copy kernel.
         Safe in an IRQ for a valid buffer type, but not guarded.
         """
-        # Few locals on purpose: a frame over ~11 words would come from the heap.
+        # Few locals: docs/design.md#small-frames
         if buf is not self._rok:  # a new buffer object: type, width, writability, once
             if type(buf) not in _READ_TYPES or _wide(buf, True):
-                _cold("badbuf", "readinto", buf)
+                from mpalloc._slab_cold import bad_buf
+
+                bad_buf("readinto", buf)
             if type(buf) is memoryview and _len(buf):
                 buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
             self._rok = buf
@@ -326,7 +335,9 @@ class Slab:
         free, peak (blocks in use), allocs, frees, failures (refused requests), plus
         live (allocations), block_size, largest_free_run. Counters wrap at 2**30.
         """
-        return _cold("stats", self)
+        from mpalloc._slab_cold import stats
+
+        return stats(self)
 
     def dump(self, stream=None):
         """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
@@ -334,21 +345,17 @@ class Slab:
         generation, bytes; at most 16 listed) and the free runs with fragmentation.
         Allocates (the lines); O(slots). Not IRQ-safe.
         """
-        _cold("dump", self, stream)
+        from mpalloc._slab_cold import dump
+
+        dump(self, stream)
 
     def __repr__(self):
-        return _cold("rep", self)
+        from mpalloc._slab_cold import rep
+
+        return rep(self)
 
 
 def _with_kernel(kmod):
     """A Slab subclass bound to kernel module ``kmod`` (``_slab_viper`` or ``_slab_py``);
     for benchmarks and twin tests."""
-    return _cold("with_kernel", kmod)
-
-
-def _cold(name, *args):
-    # Cold paths (errors, stats, repr, test hooks) live in _slab_cold, imported on
-    # first use so they hold no RAM in a program that never needs them.
-    from mpalloc import _slab_cold
-
-    return getattr(_slab_cold, name)(*args)
+    return type("Slab_" + kmod.NAME, (Slab,), {"KERNEL": kmod.NAME, "_k": kmod})
