@@ -1,22 +1,23 @@
-"""Cold paths of ``mpalloc.bytebuf`` and ``mpalloc.global_slab``
-(internal): error messages, ``__repr__``, ``chunks()`` and the ``_with_kernel`` test/bench
-hook. Imported lazily, inside the method that
-needs it, so none of this costs RAM after importing the public modules.
+"""Cold paths of ``mpalloc.bytebuf`` (internal): error messages, ``__repr__``,
+``stats``, ``dump``, ``chunks()``. bytebuf imports each name inside the method that
+needs it (``from mpalloc._bytebuf_cold import name``), so none of this costs RAM after
+importing bytebuf. Never imports bytebuf.
 """
 
 from mpalloc._util import const
 
-_N = const(0)  # header words of ByteBuffer/ByteDeque._h (see bytebuf.py)
-_RP = const(1)
-_WP = const(3)
-_WE = const(4)
-_QC = const(7)
-_QL = const(8)
-_QH = const(5)
-_BS = const(9)
-_DROP = const(10)
-_HD = const(16)
-_SFREE = const(1)  # Slab._m: free blocks
+# Header words of ByteBuffer/ByteDeque._h (the table is in bytebuf.py).
+_N = const(0)  # layout bytebuf
+_RP = const(1)  # layout bytebuf
+_WP = const(3)  # layout bytebuf
+_WE = const(4)  # layout bytebuf
+_QH = const(5)  # layout bytebuf
+_QC = const(7)  # layout bytebuf
+_QL = const(8)  # layout bytebuf
+_CS = const(9)  # layout bytebuf
+_DROP = const(10)  # layout bytebuf
+_HD = const(16)  # layout bytebuf
+_FREE = const(1)  # layout slab
 
 
 # ---- bytebuf --------------------------------------------------------------------------
@@ -34,6 +35,15 @@ def bad_slab(who, slab):
                     % (who, type(slab).__name__))
 
 
+def bad_arg(self, what, a, b):
+    # ByteDeque/GlobalDeque consumer calls, raised before anything changes:
+    # find(byte, start) (0), readline_into(len(buf), delim) (1), peek_into(offset, 0) (2).
+    raise ValueError("%s.%s(%d, %d): want %s; %d bytes waiting, unchanged" % (
+        type(self).__name__, ("find", "readline_into", "peek_into")[what], a, b,
+        ("byte 0..255, start >= 0", "a buf, delim 0..255", "offset >= 0")[what],
+        len(self)))
+
+
 def bad_offset(self, offset):
     raise ValueError("ByteBuffer.readinto: offset %d < 0; use 0..%d"
                      % (offset, self._h[_N]))
@@ -45,9 +55,9 @@ def full(self, n):
 
     s = self._s
     h = self._h
-    bs = h[_BS]
+    bs = h[_CS]
     room = h[_WE] - h[_WP]
-    free = s._m[_SFREE]
+    free = s._m[_FREE]
     raise AllocError(
         "ByteBuffer.write(%d bytes): needs %d new chunks of %d bytes, %d bytes "
         "free (%d in the last chunk + %d free chunks; the slab has %d); this buffer "
@@ -74,15 +84,14 @@ def stream_form():
 
 
 def name(self):
-    # The class name a user knows: the _with_kernel test subclasses show as ByteBuffer.
-    from mpalloc.bytebuf import ByteBuffer
-
-    return "ByteBuffer" if isinstance(self, ByteBuffer) else type(self).__name__
+    # The class name a user knows: the _with_kernel test subclasses (ByteBuffer_viper,
+    # ...) show as ByteBuffer; a deque (it has pop_front) by its own class name.
+    return type(self).__name__ if hasattr(self, "pop_front") else "ByteBuffer"
 
 
 def rep(self, name):
     h = self._h
-    return "<%s %d bytes in %d chunks of %d>" % (name, h[_N], h[_QC], h[_BS])
+    return "<%s %d bytes in %d chunks of %d>" % (name, h[_N], h[_QC], h[_CS])
 
 
 def _free(self):
@@ -91,17 +100,17 @@ def _free(self):
     s = self._s
     if s is None:
         return 0
-    k = s._m[_SFREE]
+    k = s._m[_FREE]
     if k > h[_QL] - h[_QC]:
         k = h[_QL] - h[_QC]
-    return h[_WE] - h[_WP] + k * h[_BS]
+    return h[_WE] - h[_WP] + k * h[_CS]
 
 
 def stats(self):
     h = self._h
-    d = {"unit": "bytes", "capacity": h[_QL] * h[_BS], "in_use": h[_N],
+    d = {"unit": "bytes", "capacity": h[_QL] * h[_CS], "in_use": h[_N],
          "free": _free(self), "peak": None, "allocs": None, "frees": None,
-         "failures": None, "chunks": h[_QC], "chunk_size": h[_BS]}
+         "failures": None, "chunks": h[_QC], "chunk_size": h[_CS]}
     if hasattr(self, "pop_front"):
         d["dropped"] = h[_DROP]
     return d
@@ -114,13 +123,13 @@ def dump(self, stream, name):
     h = self._h
     s = self._s
     qc = h[_QC]
-    bs = h[_BS]
+    bs = h[_CS]
     if s is None:
         out.write("%s: not bound to a slab (global_slab.configure() not called yet)\n"
                   % name)
         return
     out.write("%s: %d bytes in %d chunks of %d bytes (at most %d chunks), slab %d of %d "
-              "chunks free%s\n" % (name, h[_N], qc, bs, h[_QL], s._m[_SFREE], s.slots,
+              "chunks free%s\n" % (name, h[_N], qc, bs, h[_QL], s._m[_FREE], s.slots,
                                    ", dropped %d" % h[_DROP]
                                    if hasattr(self, "pop_front") else ""))
     first = h[_RP] % bs if hasattr(self, "pop_front") and qc else 0
@@ -144,36 +153,3 @@ def chunks(self):
     for i in range(self._h[_QC]):
         o = self._span(i)
         yield mv[o:o + self._clen(i)]
-
-
-def with_kernel(kmod):
-    # bytebuf._with_kernel: (ByteBuffer, ByteDeque) subclasses running on kmod.
-    from mpalloc.bytebuf import ByteBuffer, ByteDeque
-
-    ns = {"KERNEL": kmod.NAME, "__len__": kmod.length, "_setup": kmod.setup,
-          "clear": kmod.clear}
-    b = dict(ns, try_write=kmod.try_write, write=kmod.append)
-    d = dict(ns)
-    d["_readk"] = kmod.readinto
-    for name in ("push_back", "pop_front", "write", "write_from", "readinto", "find",
-                 "peek_into", "skip", "readline_into", "_scan"):
-        d[name] = getattr(kmod, name)
-    return (type("ByteBuffer_" + kmod.NAME, (ByteBuffer,), b),
-            type("ByteDeque_" + kmod.NAME, (ByteDeque,), d))
-
-
-# ---- global_slab ----------------------------------------------------------------------
-
-
-def gs_busy(size, slots, figs, live):
-    raise RuntimeError(
-        "global_slab.configure(%d, %d): already configured as (%d, %d) with %d "
-        "allocations live; configure once at start-up, or free everything (clear "
-        "every GlobalDeque/ByteBuffer) before reconfiguring"
-        % (size, slots, figs[0], figs[1], live))
-
-
-def gs_unset():
-    raise RuntimeError("global_slab.slab(): not configured; call "
-                       "global_slab.configure(*global_slab.SLAB_1K_32) (or your own "
-                       "size, slots) once at start-up")

@@ -29,24 +29,25 @@ NAME = "py"
 _copy = _mem.copy
 _len = len
 
-# Header words (keep in step with _bytebuf_viper and bytebuf.py).
-_N = const(0)
-_RP = const(1)
-_RE = const(2)
-_WP = const(3)
-_WE = const(4)
-_QH = const(5)
-_QT = const(6)
-_QC = const(7)
-_QL = const(8)
-_BS = const(9)
-_DROP = const(10)  # ByteDeque: bytes refused, mod 2**30
-_SOFT = const(15)
-_HD = const(16)
-_LEN = const(0x3FFFF)
+# Header words of self._h: the table with who writes each word is in bytebuf.py.
+# BEGIN SHARED bytebuf-layout
+_N = const(0)  # layout bytebuf
+_RP = const(1)  # layout bytebuf
+_RE = const(2)  # layout bytebuf
+_WP = const(3)  # layout bytebuf
+_WE = const(4)  # layout bytebuf
+_QH = const(5)  # layout bytebuf
+_QT = const(6)  # layout bytebuf
+_QC = const(7)  # layout bytebuf
+_QL = const(8)  # layout bytebuf
+_CS = const(9)  # layout bytebuf
+_DROP = const(10)  # layout bytebuf
+_SC = const(15)  # layout bytebuf
+_HD = const(16)  # layout bytebuf
+# END SHARED bytebuf-layout
+_LEN = const(0x3FFFF)  # layout slab
 
-# Functions here keep few locals on purpose: a frame over ~11 words would come from the
-# heap on every call (MicroPython falls back to the C stack only when the heap is locked).
+# Functions here keep few locals: docs/design.md#small-frames
 
 
 def addr(buf):
@@ -66,7 +67,7 @@ def length(self):
 
 def _take(self):
     # One chunk from the slab's own unguarded kernel: handle, or 0 when there is none.
-    return self._s._try_alloc(self._h[_BS])
+    return self._s._try_alloc(self._h[_CS])
 
 
 def _give(self, hd):
@@ -91,12 +92,12 @@ def _grow(self):
     h[_HD + t] = hd
     h[_QT] = t + 1 if t + 1 < h[_QL] else 0
     h[_QC] += 1
-    hd = ((hd & _LEN) - 1) * h[_BS]
+    hd = ((hd & _LEN) - 1) * h[_CS]
     if h[_QC] == 1:
         h[_RP] = hd
-        h[_RE] = hd + h[_BS]
+        h[_RE] = hd + h[_CS]
     h[_WP] = hd
-    h[_WE] = hd + h[_BS]
+    h[_WE] = hd + h[_CS]
     return hd
 
 
@@ -113,40 +114,46 @@ def _drop(self):
         _reset(h)
         return
     h[_QH] = q
-    q = ((h[_HD + q] & _LEN) - 1) * h[_BS]
+    q = ((h[_HD + q] & _LEN) - 1) * h[_CS]
     h[_RP] = q
-    h[_RE] = q + h[_BS]
+    h[_RE] = q + h[_CS]
 
 
-def push_back(self, b):
-    b &= 0xFF  # first: a non-int raises TypeError even when the slab is full, as in viper
+def kernels(self):
+    """ByteDeque's IRQ pair ``(push_back, pop_front)``: closures over the header and the
+    slab data, stored on the instance by ``ByteDeque._bind`` (the one binding site) and
+    called without ``self``, as the viper twin's."""
     h = self._h
-    w = h[_WP]
-    if w == h[_WE]:
-        w = _grow(self)
-        if w < 0:
-            _count_drop(h, 1)
-            return False
-    self._d[w] = b
-    h[_WP] = w + 1
-    h[_N] += 1
-    return True
+    d = self._d
 
+    def push_back(b):
+        b &= 0xFF  # first: a non-int raises TypeError even when the slab is full, as in viper
+        w = h[_WP]
+        if w == h[_WE]:  # the tail chunk is full (or there is none): a new one
+            w = _grow(self)
+            if w < 0:
+                _count_drop(h, 1)
+                return False
+        d[w] = b
+        h[_WP] = w + 1
+        h[_N] += 1
+        return True
 
-def pop_front(self):
-    h = self._h
-    if not h[_N]:
-        return -1
-    r = h[_RP]
-    v = self._d[r]
-    h[_N] -= 1
-    self._ls = 0  # readline_into's scan memory no longer starts at the read position
-    r += 1
-    if h[_N] and r != h[_RE]:
-        h[_RP] = r
-    else:
-        _drop(self)
-    return v
+    def pop_front():
+        if not h[_N]:
+            return -1
+        r = h[_RP]
+        v = d[r]
+        h[_N] -= 1
+        self._ls = 0  # readline_into's scan memory no longer starts at the read position
+        r += 1
+        if h[_N] and r != h[_RE]:
+            h[_RP] = r
+        else:
+            _drop(self)  # the head chunk is done: back to the slab
+        return v
+
+    return push_back, pop_front
 
 
 def _put(self, buf, i, c):
@@ -261,7 +268,7 @@ def _cs(h, q):
     q += h[_QH]
     if q >= h[_QL]:
         q -= h[_QL]
-    return ((h[_HD + q] & _LEN) - 1) * h[_BS]
+    return ((h[_HD + q] & _LEN) - 1) * h[_CS]
 
 
 def _ce(h, q):
@@ -270,7 +277,7 @@ def _ce(h, q):
         return h[_WP]
     if not q:
         return h[_RE]
-    return _cs(h, q) + h[_BS]
+    return _cs(h, q) + h[_CS]
 
 
 def _fic(self, q, a, b):
@@ -350,7 +357,7 @@ def skip(self, n):
 def _reserve(self, n):
     # ByteBuffer: chunks for n more bytes beyond the current one, all or none.
     h = self._h
-    n = (n + h[_BS] - 1) // h[_BS]
+    n = (n + h[_CS] - 1) // h[_CS]
     if h[_QC] + n > h[_QL]:
         return False
     j = 0
@@ -382,33 +389,35 @@ def _fill(self, buf, i, c):
 
 def _next(h):
     # ByteBuffer: move into the next reserved chunk; returns its offset.
-    w = ((h[_HD + h[_QC]] & _LEN) - 1) * h[_BS]
+    w = ((h[_HD + h[_QC]] & _LEN) - 1) * h[_CS]
     h[_QC] += 1
-    h[_WE] = w + h[_BS]
+    h[_WE] = w + h[_CS]
     return w
 
 
-def try_write(self, buf):
+def _append(self, buf):
+    # ByteBuffer: append all of buf (returns its length) or nothing (-1: the chunks are
+    # reserved first, all or none). Never raises for a checked buffer.
     if buf is not self._wl:
         self._wchk(buf)
-    n = _len(buf)  # few locals: a frame over ~11 words would come from the heap
+    n = _len(buf)  # few locals: docs/design.md#small-frames
     if n > self._h[_WE] - self._h[_WP] and not _reserve(self, n - self._h[_WE] + self._h[_WP]):
-        return False
+        return -1
     i = 0
     while i < n:
         i += _fill(self, buf, i, n - i)
     self._h[_QT] = self._h[_QC]
     self._h[_N] += n
-    return True
+    return n
+
+
+def try_write(self, buf):
+    return _append(self, buf) >= 0
 
 
 def append(self, buf):
-    # ByteBuffer.write: try_write, raising AllocError (self._full) when refused, or
-    # returning -1 when the one-shot header flag _SOFT is set (read and cleared first).
-    soft = self._h[_SOFT]
-    self._h[_SOFT] = 0
-    if try_write(self, buf):
-        return _len(buf)
-    if soft:
-        return -1
-    self._full(buf)
+    # ByteBuffer.write: _append, raising AllocError (self._full) when refused.
+    n = _append(self, buf)
+    if n < 0:
+        self._full(buf)
+    return n

@@ -33,39 +33,45 @@ NAME = "viper"
 
 _len = len
 
-# Header words (keep in step with _bytebuf_py and bytebuf.py).
-_N = const(0)  # bytes held
-_RP = const(1)  # read position (offset in slab data): ByteDeque
-_RE = const(2)  # end of the head chunk
-_WP = const(3)  # write position
-_WE = const(4)  # end of the tail chunk
-_QH = const(5)  # chunk table: index of the oldest handle
-_QT = const(6)  # index after the newest
-_QC = const(7)  # chunks held
-_QL = const(8)  # table length (slab slots; 0 while unbound)
-_BS = const(9)  # chunk size
-_DLO = const(11)  # slab data address, low / high 32 bits
-_DHI = const(12)
-_MLO = const(13)  # slab metadata (slab._m) address
-_MHI = const(14)
-_DROP = const(10)  # ByteDeque: bytes refused (slab or table exhausted), mod 2**30
-_SOFT = const(15)  # ByteBuffer: set by try_write for one append call (no AllocError)
-_SC = const(15)  # ByteDeque (word 15 is _SOFT on a ByteBuffer): readline_into's scan memory
-_HD = const(16)  # chunk table (handles) from here
+# Header words of self._h: the table with who writes each word is in bytebuf.py.
+# BEGIN SHARED bytebuf-layout
+_N = const(0)  # layout bytebuf
+_RP = const(1)  # layout bytebuf
+_RE = const(2)  # layout bytebuf
+_WP = const(3)  # layout bytebuf
+_WE = const(4)  # layout bytebuf
+_QH = const(5)  # layout bytebuf
+_QT = const(6)  # layout bytebuf
+_QC = const(7)  # layout bytebuf
+_QL = const(8)  # layout bytebuf
+_CS = const(9)  # layout bytebuf
+_DROP = const(10)  # layout bytebuf
+_SC = const(15)  # layout bytebuf
+_HD = const(16)  # layout bytebuf
+# END SHARED bytebuf-layout
+_DLO = const(11)  # layout bytebuf
+_DHI = const(12)  # layout bytebuf
+_MLO = const(13)  # layout bytebuf
+_MHI = const(14)  # layout bytebuf
 
-# Slab metadata words (slab.py).
-_SHINT = const(0)
-_SFREE = const(1)
-_SLIVE = const(2)
-_SALLOCS = const(3)
-_SFREES = const(4)
-_SPEAK = const(6)
-_SONE = const(8)
-_SSLOTS = const(9)
-_SH = const(10)
-_LEN = const(0x3FFFF)
+# Slab._m words (slab.py). bytebuf may touch only those its one-block take/give writes,
+# as the slab's own kernel does: docs/bytebuf.md#the-slab-bytebuf-contract.
+# BEGIN SHARED slab-layout
+_HINT = const(0)  # layout slab
+_FREE = const(1)  # layout slab
+_LIVE = const(2)  # layout slab
+_ALLOCS = const(3)  # layout slab
+_FREES = const(4)  # layout slab
+_FAILS = const(5)  # layout slab
+_PEAK = const(6)  # layout slab
+_BS = const(7)  # layout slab
+_ONE = const(8)  # layout slab
+_SLOTS = const(9)  # layout slab
+_H = const(10)  # layout slab
+_LEN = const(0x3FFFF)  # layout slab
+# END SHARED slab-layout
 _M30 = const(0x3FFFFFFF)
-_ONE = 1  # an object, not const: compared with the caller's count object
+_N1 = 1  # an object, not const: compared with the caller's count object
 _BIG = 0x3FFFFFFF  # an object, not const: compared with the caller's int objects
 _SCAP = const(0x3FFFFF)  # largest scan count kept in _SC (the word stays < 2**30)
 
@@ -95,60 +101,67 @@ def length(self) -> int:
 
 @micropython.viper
 def _take(self) -> int:
-    # Slow path of a chunk allocation (the one-block fast path is inlined where it is
-    # used): the slab's own unguarded kernel. Handle, or 0.
+    # One chunk from the slab: handle, or 0 when there is none. The slab's one-block
+    # fast path on its metadata (docs/bytebuf.md#the-slab-bytebuf-contract), else the slab's own
+    # unguarded kernel (next-fit hint on a live block, or the slab is full).
     h = ptr32(int(self._a))
-    return int(self._s._try_alloc(int(h[_BS])))
+    cs = int(h[_CS])
+    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+    # BEGIN SHARED slab-take-one
+    s = int(m[_HINT])
+    if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
+        hd = int(self._s._try_alloc(cs))
+    else:
+        tag = int(m[_H + s]) >> 18
+        m[_H + s] = (tag << 18) | cs
+        free = int(m[_FREE]) - 1
+        m[_FREE] = free
+        if int(m[_SLOTS]) - free > int(m[_PEAK]):
+            m[_PEAK] = int(m[_SLOTS]) - free
+        m[_LIVE] = int(m[_LIVE]) + 1
+        m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
+        if s + 1 < int(m[_SLOTS]):
+            m[_HINT] = s + 1
+        else:
+            m[_HINT] = 0
+        hd = (tag << 18) | (s + 1)
+    # END SHARED slab-take-one
+    return hd
 
 
 @micropython.viper
 def _give(self, hd: int):
-    # Chunk ``hd`` back to the slab (a stale handle is left alone, as try_free does).
+    # Chunk ``hd`` back to the slab, as the slab's try_free (a stale handle is left
+    # alone).
     h = ptr32(int(self._a))
     m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+    if (hd & _LEN) == 0 or (hd & _LEN) > int(m[_SLOTS]):
+        return
+    # BEGIN SHARED slab-give-one
     s = (hd & _LEN) - 1
-    if s < 0 or s >= int(m[_SSLOTS]):
-        return
-    w = int(m[_SH + s])
-    if (w & _LEN) == 0 or ((w ^ hd) >> 18) != 0:
-        return
-    m[_SH + s] = (((w >> 18) + 1) & 0xFFF) << 18
-    m[_SFREE] = int(m[_SFREE]) + 1
-    m[_SLIVE] = int(m[_SLIVE]) - 1
-    m[_SFREES] = (int(m[_SFREES]) + 1) & _M30
-    m[_SHINT] = s
+    w = int(m[_H + s])
+    if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
+        m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
+        m[_FREE] = int(m[_FREE]) + 1
+        m[_LIVE] = int(m[_LIVE]) - 1
+        m[_FREES] = (int(m[_FREES]) + 1) & _M30
+        m[_HINT] = s
+    # END SHARED slab-give-one
 
 
 @micropython.viper
 def _grow(self) -> int:
     # ByteDeque: new tail chunk; its offset, or -1 when the slab (or the table) is
-    # exhausted. The slab's one-block fast path is inlined.
+    # exhausted.
     h = ptr32(int(self._a))
     qc = int(h[_QC])
     if qc == int(h[_QL]):
         return -1
-    bs = int(h[_BS])
-    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
-    s = int(m[_SHINT])
-    if int(m[_SFREE]) == 0 or (int(m[_SH + s]) & _LEN) != 0 or bs > int(m[_SONE]):
-        hd = int(_take(self))
-        if hd == 0:
-            return -1
-    else:
-        tag = int(m[_SH + s]) >> 18
-        m[_SH + s] = (tag << 18) | bs
-        free = int(m[_SFREE]) - 1
-        m[_SFREE] = free
-        if int(m[_SSLOTS]) - free > int(m[_SPEAK]):
-            m[_SPEAK] = int(m[_SSLOTS]) - free
-        m[_SLIVE] = int(m[_SLIVE]) + 1
-        m[_SALLOCS] = (int(m[_SALLOCS]) + 1) & _M30
-        if s + 1 < int(m[_SSLOTS]):
-            m[_SHINT] = s + 1
-        else:
-            m[_SHINT] = 0
-        hd = (tag << 18) | (s + 1)
-    o = ((hd & _LEN) - 1) * bs
+    hd = int(_take(self))
+    if hd == 0:
+        return -1
+    cs = int(h[_CS])
+    o = ((hd & _LEN) - 1) * cs
     t = int(h[_QT])
     h[_HD + t] = hd
     t += 1
@@ -158,30 +171,20 @@ def _grow(self) -> int:
     h[_QC] = qc + 1
     if qc == 0:
         h[_RP] = o
-        h[_RE] = o + bs
+        h[_RE] = o + cs
     h[_WP] = o
-    h[_WE] = o + bs
+    h[_WE] = o + cs
     return o
 
 
 @micropython.viper
 def _drop(self):
-    # ByteDeque: the head chunk is fully read: back to the slab (fast path inlined).
-    # When nothing is left (h[_N] == 0) every position resets; else reading continues
-    # in the next chunk.
+    # ByteDeque: the head chunk is fully read: back to the slab. When nothing is left
+    # (h[_N] == 0) every position resets; else reading continues in the next chunk.
     h = ptr32(int(self._a))
     qh = int(h[_QH])
-    hd = int(h[_HD + qh])
+    _give(self, int(h[_HD + qh]))
     h[_HD + qh] = 0
-    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
-    s = (hd & _LEN) - 1
-    w = int(m[_SH + s])
-    if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
-        m[_SH + s] = (((w >> 18) + 1) & 0xFFF) << 18
-        m[_SFREE] = int(m[_SFREE]) + 1
-        m[_SLIVE] = int(m[_SLIVE]) - 1
-        m[_SFREES] = (int(m[_SFREES]) + 1) & _M30
-        m[_SHINT] = s
     h[_QC] = int(h[_QC]) - 1
     if int(h[_N]) == 0:
         h[_QH] = 0
@@ -195,109 +198,124 @@ def _drop(self):
     if qh == int(h[_QL]):
         qh = 0
     h[_QH] = qh
-    bs = int(h[_BS])
-    o = ((int(h[_HD + qh]) & _LEN) - 1) * bs
+    cs = int(h[_CS])
+    o = ((int(h[_HD + qh]) & _LEN) - 1) * cs
     h[_RP] = o
-    h[_RE] = o + bs
+    h[_RE] = o + cs
 
 
-@micropython.viper
-def push_back(self, b: int) -> bool:
-    h = ptr32(int(self._a))
-    w = int(h[_WP])
-    if w == int(h[_WE]):
-        # Inline copy of _grow + _take's fast path: the idle deque pays it every push.
-        qc = int(h[_QC])
-        if qc == int(h[_QL]):
-            h[_DROP] = (int(h[_DROP]) + 1) & _M30
-            return False
-        bs = int(h[_BS])
-        m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
-        s = int(m[_SHINT])
-        if int(m[_SFREE]) == 0 or (int(m[_SH + s]) & _LEN) != 0 or bs > int(m[_SONE]):
-            w = int(_grow(self))
-            if w < 0:
+def kernels(self):
+    """ByteDeque's IRQ pair ``(push_back, pop_front)``: closures over the header, slab
+    data and slab metadata addresses, stored on the instance by ``ByteDeque._bind`` (the
+    one binding site; made again whenever it binds) and called without ``self``.
+    docs/design.md#per-instance-closures. Each carries the slab's one-block take/give
+    inline (the idle deque pays one per push/pop)."""
+    ha = addr(self._h)
+    da = addr(self._d)
+    ma = addr(self._s._m) if self._s is not None else 0
+
+    @micropython.viper
+    def push_back(b: int) -> bool:
+        h = ptr32(ha)
+        w = int(h[_WP])
+        if w == int(h[_WE]):  # the tail chunk is full (or there is none): a new one
+            qc = int(h[_QC])
+            if qc == int(h[_QL]):
                 h[_DROP] = (int(h[_DROP]) + 1) & _M30
                 return False
-        else:
-            tag = int(m[_SH + s]) >> 18
-            m[_SH + s] = (tag << 18) | bs
-            free = int(m[_SFREE]) - 1
-            m[_SFREE] = free
-            if int(m[_SSLOTS]) - free > int(m[_SPEAK]):
-                m[_SPEAK] = int(m[_SSLOTS]) - free
-            m[_SLIVE] = int(m[_SLIVE]) + 1
-            m[_SALLOCS] = (int(m[_SALLOCS]) + 1) & _M30
-            if s + 1 < int(m[_SSLOTS]):
-                m[_SHINT] = s + 1
+            cs = int(h[_CS])
+            m = ptr32(ma)
+            # BEGIN SHARED slab-take-one
+            s = int(m[_HINT])
+            if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
+                hd = int(self._s._try_alloc(cs))
             else:
-                m[_SHINT] = 0
+                tag = int(m[_H + s]) >> 18
+                m[_H + s] = (tag << 18) | cs
+                free = int(m[_FREE]) - 1
+                m[_FREE] = free
+                if int(m[_SLOTS]) - free > int(m[_PEAK]):
+                    m[_PEAK] = int(m[_SLOTS]) - free
+                m[_LIVE] = int(m[_LIVE]) + 1
+                m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
+                if s + 1 < int(m[_SLOTS]):
+                    m[_HINT] = s + 1
+                else:
+                    m[_HINT] = 0
+                hd = (tag << 18) | (s + 1)
+            # END SHARED slab-take-one
+            if hd == 0:
+                h[_DROP] = (int(h[_DROP]) + 1) & _M30
+                return False
             t = int(h[_QT])
-            h[_HD + t] = (tag << 18) | (s + 1)
+            h[_HD + t] = hd
             t += 1
             if t == int(h[_QL]):
                 t = 0
             h[_QT] = t
             h[_QC] = qc + 1
-            w = s * bs
+            w = ((hd & _LEN) - 1) * cs
             if qc == 0:
                 h[_RP] = w
-                h[_RE] = w + bs
-            h[_WE] = w + bs
-    d = ptr8(int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16))
-    d[w] = b
-    h[_WP] = w + 1
-    h[_N] = int(h[_N]) + 1
-    return True
+                h[_RE] = w + cs
+            h[_WE] = w + cs
+        d = ptr8(da)
+        d[w] = b
+        h[_WP] = w + 1
+        h[_N] = int(h[_N]) + 1
+        return True
 
-
-@micropython.viper
-def pop_front(self) -> int:
-    h = ptr32(int(self._a))
-    n = int(h[_N])
-    if n == 0:
-        return -1
-    r = int(h[_RP])
-    d = ptr8(int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16))
-    v = int(d[r])
-    r += 1
-    n -= 1
-    h[_N] = n
-    h[_SC] = 0  # readline_into's scan memory no longer starts at the read position
-    if n != 0 and r != int(h[_RE]):
+    @micropython.viper
+    def pop_front() -> int:
+        h = ptr32(ha)
+        n = int(h[_N])
+        if n == 0:
+            return -1
+        r = int(h[_RP])
+        d = ptr8(da)
+        v = int(d[r])
+        r += 1
+        n -= 1
+        h[_N] = n
+        h[_SC] = 0  # readline_into's scan memory no longer starts at the read position
+        if n != 0 and r != int(h[_RE]):
+            h[_RP] = r
+            return v
+        # The head chunk is done: back to the slab (as _drop).
+        qh = int(h[_QH])
+        hd = int(h[_HD + qh])
+        h[_HD + qh] = 0
+        m = ptr32(ma)
+        # BEGIN SHARED slab-give-one
+        s = (hd & _LEN) - 1
+        w = int(m[_H + s])
+        if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
+            m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
+            m[_FREE] = int(m[_FREE]) + 1
+            m[_LIVE] = int(m[_LIVE]) - 1
+            m[_FREES] = (int(m[_FREES]) + 1) & _M30
+            m[_HINT] = s
+        # END SHARED slab-give-one
+        h[_QC] = int(h[_QC]) - 1
+        if n == 0:
+            h[_QH] = 0
+            h[_QT] = 0
+            h[_RP] = 0
+            h[_RE] = 0
+            h[_WP] = 0
+            h[_WE] = 0
+            return v
+        qh += 1
+        if qh == int(h[_QL]):
+            qh = 0
+        h[_QH] = qh
+        cs = int(h[_CS])
+        r = ((int(h[_HD + qh]) & _LEN) - 1) * cs
         h[_RP] = r
+        h[_RE] = r + cs
         return v
-    # Head chunk done: inline copy of _drop + _give's fast path.
-    qh = int(h[_QH])
-    hd = int(h[_HD + qh])
-    h[_HD + qh] = 0
-    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
-    s = (hd & _LEN) - 1
-    w = int(m[_SH + s])
-    if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
-        m[_SH + s] = (((w >> 18) + 1) & 0xFFF) << 18
-        m[_SFREE] = int(m[_SFREE]) + 1
-        m[_SLIVE] = int(m[_SLIVE]) - 1
-        m[_SFREES] = (int(m[_SFREES]) + 1) & _M30
-        m[_SHINT] = s
-    h[_QC] = int(h[_QC]) - 1
-    if n == 0:
-        h[_QH] = 0
-        h[_QT] = 0
-        h[_RP] = 0
-        h[_RE] = 0
-        h[_WP] = 0
-        h[_WE] = 0
-        return v
-    qh += 1
-    if qh == int(h[_QL]):
-        qh = 0
-    h[_QH] = qh
-    bs = int(h[_BS])
-    r = ((int(h[_HD + qh]) & _LEN) - 1) * bs
-    h[_RP] = r
-    h[_RE] = r + bs
-    return v
+
+    return push_back, pop_front
 
 
 @micropython.viper
@@ -309,7 +327,7 @@ def write_from(self, buf, nobj) -> int:
     # The count compared as an object: a big int must not truncate to a machine word.
     if nobj > m:
         n = int(m)
-    if nobj < _ONE:
+    if nobj < _N1:
         return 0
     sa = int(ptr8(buf))
     h = ptr32(int(self._a))
@@ -473,18 +491,9 @@ def clear(self):
     h = ptr32(int(self._a))
     qh = int(h[_QH])
     qc = int(h[_QC])
-    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
     while qc > 0:
-        hd = int(h[_HD + qh])
+        _give(self, int(h[_HD + qh]))
         h[_HD + qh] = 0
-        s = (hd & _LEN) - 1
-        w = int(m[_SH + s])
-        if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:  # _give, inlined
-            m[_SH + s] = (((w >> 18) + 1) & 0xFFF) << 18
-            m[_SFREE] = int(m[_SFREE]) + 1
-            m[_SLIVE] = int(m[_SLIVE]) - 1
-            m[_SFREES] = (int(m[_SFREES]) + 1) & _M30
-            m[_SHINT] = s
         qh += 1
         if qh == int(h[_QL]):
             qh = 0
@@ -501,54 +510,31 @@ def clear(self):
 
 
 @micropython.viper
-def append(self, buf) -> int:
-    # ByteBuffer.write: append all of buf (returns its length) or nothing (chunks are
-    # taken first and rolled back): then AllocError from self._full, or -1 when called
-    # through try_write (one-shot header flag _SOFT, read and cleared first of all).
-    h = ptr32(int(self._a))
-    strict = 1 - int(h[_SOFT])
-    h[_SOFT] = 0
+def _append(self, buf) -> int:
+    # ByteBuffer: append all of buf (returns its length) or nothing (-1: the chunks are
+    # taken first and rolled back when the slab runs out). Never raises for a checked
+    # buffer.
     if buf is not self._wl:
         self._wchk(buf)
+    h = ptr32(int(self._a))
     n = int(_len(buf))
     w = int(h[_WP])
     room = int(h[_WE]) - w
     ci = int(h[_QC])  # table slot of the next chunk to fill once the current one is full
     if n > room:
-        bs = int(h[_BS])
-        need = (n - room + bs - 1) // bs
+        cs = int(h[_CS])
+        need = (n - room + cs - 1) // cs
         qc = ci
         if qc + need > int(h[_QL]):
-            if strict:
-                self._full(buf)
             return -1
-        m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
         j = 0
         while j < need:
-            sl = int(m[_SHINT])
-            if int(m[_SFREE]) == 0 or (int(m[_SH + sl]) & _LEN) != 0 or bs > int(m[_SONE]):
-                hd = int(_take(self))
-            else:  # the slab's one-block fast path, inlined
-                tag = int(m[_SH + sl]) >> 18
-                m[_SH + sl] = (tag << 18) | bs
-                free = int(m[_SFREE]) - 1
-                m[_SFREE] = free
-                if int(m[_SSLOTS]) - free > int(m[_SPEAK]):
-                    m[_SPEAK] = int(m[_SSLOTS]) - free
-                m[_SLIVE] = int(m[_SLIVE]) + 1
-                m[_SALLOCS] = (int(m[_SALLOCS]) + 1) & _M30
-                if sl + 1 < int(m[_SSLOTS]):
-                    m[_SHINT] = sl + 1
-                else:
-                    m[_SHINT] = 0
-                hd = (tag << 18) | (sl + 1)
+            hd = int(_take(self))
             if hd == 0:
                 while j > 0:  # roll back: nothing appended, nothing kept
                     j -= 1
                     _give(self, int(h[_HD + qc + j]))
                     h[_HD + qc + j] = 0
-                if strict:
-                    self._full(buf)
                 return -1
             h[_HD + qc + j] = hd
             j += 1
@@ -560,7 +546,7 @@ def append(self, buf) -> int:
     while left > 0:
         c = int(h[_WE]) - w
         if c == 0:
-            bs = int(h[_BS])
+            bs = int(h[_CS])
             w = ((int(h[_HD + ci]) & _LEN) - 1) * bs
             ci += 1
             h[_WE] = w + bs
@@ -624,9 +610,16 @@ def append(self, buf) -> int:
 
 @micropython.viper
 def try_write(self, buf) -> bool:
-    h = ptr32(int(self._a))
-    h[_SOFT] = 1
-    return int(append(self, buf)) >= 0
+    return int(_append(self, buf)) >= 0
+
+
+@micropython.native
+def append(self, buf):
+    # ByteBuffer.write: _append, raising AllocError (self._full) when refused.
+    n = _append(self, buf)
+    if n < 0:
+        self._full(buf)
+    return n
 
 
 # ---- ByteDeque consumer side: scan, peek, skip, lines (API second wave) ------------------
@@ -667,12 +660,12 @@ def _scan(self, byte: int, i: int, stop: int) -> int:
         q += 1
         if q == int(h[_QL]):
             q = 0
-        cs = ((int(h[_HD + q]) & _LEN) - 1) * int(h[_BS])
+        cs = ((int(h[_HD + q]) & _LEN) - 1) * int(h[_CS])
         j += 1
         if j == qc:
             ce = int(h[_WP])
         else:
-            ce = cs + int(h[_BS])
+            ce = cs + int(h[_CS])
 
 
 @micropython.viper
@@ -721,12 +714,12 @@ def _peek(self, buf, off: int) -> int:
         q += 1
         if q == int(h[_QL]):
             q = 0
-        cs = ((int(h[_HD + q]) & _LEN) - 1) * int(h[_BS])
+        cs = ((int(h[_HD + q]) & _LEN) - 1) * int(h[_CS])
         j += 1
         if j == qc:
             ce = int(h[_WP])
         else:
-            ce = cs + int(h[_BS])
+            ce = cs + int(h[_CS])
 
 
 @micropython.viper
@@ -734,7 +727,7 @@ def skip(self, nobj) -> int:
     n = int(nobj)  # TypeError for a float or None
     if nobj > _BIG:  # compared as objects: a big int must not truncate
         n = 0x3FFFFFFF
-    if nobj < _ONE:
+    if nobj < _N1:
         return 0
     h = ptr32(int(self._a))
     k = int(h[_N])

@@ -7,7 +7,7 @@ an argument).
 
 from mpalloc.errors import AllocError, StaleHandleError
 
-# Header words of Slab._m (slab.py; docs/contract.md#slab-metadata).
+# Header words of Slab._m (slab.py; docs/bytebuf.md#the-slab-bytebuf-contract).
 _FREE = 1  # layout slab
 _LIVE = 2  # layout slab
 _ALLOCS = 3  # layout slab

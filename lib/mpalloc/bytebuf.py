@@ -62,29 +62,54 @@ _SLOT = const(0x3FFFF)  # slot field of a Slab handle (slab.py)
 _WT = (bytes, bytearray, memoryview, array)
 _RT = (bytearray, memoryview, array)
 
-# Header words of self._h (keep in step with the kernels).
-_N = const(0)  # bytes held
-_RP = const(1)  # read position (offset in slab data): ByteDeque
-_WP = const(3)  # write position
-_WE = const(4)  # end of the tail chunk
-_QH = const(5)  # chunk table: oldest entry
-_QC = const(7)  # chunks held
-_QL = const(8)  # table length (slab slots; 0 while unbound)
-_BS = const(9)  # chunk size
-_DROP = const(10)  # ByteDeque: bytes refused because the slab (or table) ran out
-# 11..14: slab data/metadata addresses (viper kernel); 15: on a ByteBuffer a one-shot
-# "return -1 instead of raising AllocError" flag set by try_write, on a ByteDeque
-# readline_into's scan memory, (count << 8) | delim (consumer-owned)
-_SOFT = const(15)
-_HD = const(16)  # chunk table from here
+# Header words of self._h, one array('I') per object: the one table of the layout. P:
+# producer side (push_back/write/write_from; ByteBuffer.write), C: consumer side
+# (pop_front/readinto/skip/lines), B: _bind only (constructor, configure). On an irq_safe
+# slab every P and C call runs in the critical section, so P and C never overlap. Every
+# word stays below 2**30. The kernels repeat these (tests/test_host_drift.py).
+# BEGIN SHARED bytebuf-layout
+_N = const(0)  # layout bytebuf
+_RP = const(1)  # layout bytebuf
+_RE = const(2)  # layout bytebuf
+_WP = const(3)  # layout bytebuf
+_WE = const(4)  # layout bytebuf
+_QH = const(5)  # layout bytebuf
+_QT = const(6)  # layout bytebuf
+_QC = const(7)  # layout bytebuf
+_QL = const(8)  # layout bytebuf
+_CS = const(9)  # layout bytebuf
+_DROP = const(10)  # layout bytebuf
+_SC = const(15)  # layout bytebuf
+_HD = const(16)  # layout bytebuf
+# END SHARED bytebuf-layout
+#  word       who   meaning (offsets are byte offsets in the slab's data)
+#  0  _N      P+C   bytes held (P adds what it appended, C subtracts what it took)
+#  1  _RP     C     read position (ByteDeque); P sets it when it adds the first chunk
+#  2  _RE     C     end of the head chunk (_RP's chunk); P sets it with the first chunk
+#  3  _WP     P     write position; C resets it (with 1, 2, 4, 5, 6) when _N reaches 0
+#  4  _WE     P     end of the tail chunk (_WP == _WE: no room, take a chunk first)
+#  5  _QH     C     chunk table: index of the oldest handle
+#  6  _QT     P     chunk table: index after the newest (the ring's write end)
+#  7  _QC     P+C   chunks held (P +1 per chunk taken, C -1 per chunk given back)
+#  8  _QL     B     table length = slab slots (0 while unbound: every push refused)
+#  9  _CS     B     chunk size = slab block size
+#  10 _DROP   P     ByteDeque: bytes refused (slab or table exhausted), mod 2**30
+#  11, 12     B     slab data address, low / high 32 bits (viper kernel; 0 unbound)
+#  13, 14     B     slab metadata (Slab._m) address, low / high 32 bits (viper kernel)
+#  15 _SC     C     ByteDeque: readline_into's scan memory, (count << 8) | delim, or 0;
+#                   every other consuming call clears it (the pure twin keeps it in
+#                   self._ls). Unused on a ByteBuffer.
+#  16.. _HD   P+C   chunk table: _QL slab handles, a ring from _QH, _QC long; P writes
+#                   the entry at _QT, C zeroes the one at _QH when it gives it back
+# The slab's own words bytebuf may write: docs/bytebuf.md#the-slab-bytebuf-contract.
 _EMPTY = bytearray(0)
 
 
 def _slab_of(who, slab):
     if not hasattr(slab, "try_alloc") or not hasattr(slab, "_data"):
-        from mpalloc import _bytebuf_cold
+        from mpalloc._bytebuf_cold import bad_slab
 
-        _bytebuf_cold.bad_slab(who, slab)  # TypeError
+        bad_slab(who, slab)  # TypeError
     return slab
 
 
@@ -97,15 +122,15 @@ def _header(who, s):
         h = _words(_HD)
         if old is not None:
             h[_DROP] = old[_DROP]
-        who._setup(h, None, None)
+        who._k.setup(who, h, None, None)
         return
     who._d = s._data
     h = _words(_HD + s.slots)
     h[_QL] = s.slots
-    h[_BS] = s.block_size
+    h[_CS] = s.block_size
     if old is not None:
         h[_DROP] = old[_DROP]
-    who._setup(h, s._data, s._m)
+    who._k.setup(who, h, s._data, s._m)
 
 
 def _out(self, buf, i, at):
@@ -114,9 +139,9 @@ def _out(self, buf, i, at):
     c = self._h[_N] - at
     if c > _len(buf) - i:
         c = _len(buf) - i
-    if c > self._h[_BS] - at % self._h[_BS]:
-        c = self._h[_BS] - at % self._h[_BS]
-    at = ((self._h[_HD + at // self._h[_BS]] & _SLOT) - 1) * self._h[_BS] + at % self._h[_BS]
+    if c > self._h[_CS] - at % self._h[_CS]:
+        c = self._h[_CS] - at % self._h[_CS]
+    at = ((self._h[_HD + at // self._h[_CS]] & _SLOT) - 1) * self._h[_CS] + at % self._h[_CS]
     _copy(buf, i, self._d, at, c)
     return c
 
@@ -156,21 +181,21 @@ class _Chain:
     # call when a buffer object differs from the last one (cold path; no allocation
     # unless it raises).
     KERNEL = KERNEL
+    _k = _k  # the kernel module (the _with_kernel hook swaps it)
     __len__ = _k.length
-    _setup = _k.setup
 
     def _wchk(self, buf):
         if type(buf) not in _WT or _wide(buf):
-            from mpalloc import _bytebuf_cold
+            from mpalloc._bytebuf_cold import bad_buf
 
-            _bytebuf_cold.bad_buf(self._W, buf, True)  # TypeError, nothing changed
+            bad_buf(self._W, buf, True)  # TypeError, nothing changed
         self._wl = buf
 
     def _rchk(self, buf):
         if type(buf) not in _RT or _wide(buf, True):
-            from mpalloc import _bytebuf_cold
+            from mpalloc._bytebuf_cold import bad_buf
 
-            _bytebuf_cold.bad_buf(self._R, buf, False)
+            bad_buf(self._R, buf, False)
         if type(buf) is memoryview and _len(buf):
             buf[0] = buf[0]  # TypeError for a read-only view, before anything is copied
         self._rl = buf
@@ -184,9 +209,9 @@ class _Chain:
         self._en(st)
 
     def __repr__(self):
-        from mpalloc import _bytebuf_cold
+        from mpalloc._bytebuf_cold import name, rep
 
-        return _bytebuf_cold.rep(self, _bytebuf_cold.name(self))
+        return rep(self, name(self))
 
     def stats(self):
         """Counters as a new dict (allocates), in bytes: the shared keys
@@ -196,17 +221,17 @@ class _Chain:
         its stats()), plus chunks, chunk_size and, on a ByteDeque, dropped (bytes
         refused by push_back/write/write_from because the slab ran out; mod 2**30,
         kept by clear()). Not IRQ-safe."""
-        from mpalloc import _bytebuf_cold
+        from mpalloc._bytebuf_cold import stats
 
-        return _bytebuf_cold.stats(self)
+        return stats(self)
 
     def dump(self, stream=None):
         """Write a map of the chain to ``stream`` (default ``sys.stdout``), line by
         line: counters, each chunk oldest first (slab slot, byte range; at most 16)
         and the free bytes. Allocates (the lines). Not IRQ-safe."""
-        from mpalloc import _bytebuf_cold
+        from mpalloc._bytebuf_cold import dump, name
 
-        _bytebuf_cold.dump(self, stream, _bytebuf_cold.name(self))
+        dump(self, stream, name(self))
 
 
 class ByteBuffer(_Chain):
@@ -244,9 +269,9 @@ class ByteBuffer(_Chain):
             # write_to's stream form, found here where allocating is allowed: found by
             # the first write_to it took 2.5 KB there (importing _bytebuf_cold), which
             # under heap_lock is a MemoryError.
-            from mpalloc import _bytebuf_cold
+            from mpalloc._bytebuf_cold import stream_form
 
-            _OFFN = _bytebuf_cold.stream_form()
+            _OFFN = stream_form()
         self._s = s
         self._wl = self._rl = _EMPTY  # last buffers checked by write / readinto
         _header(self, s)
@@ -256,8 +281,7 @@ class ByteBuffer(_Chain):
             self.write = self._g_write
             self.clear = self._g_clear
         else:
-            # Bound once onto the instance: found before the class, ~15% cheaper calls.
-            self.try_write = self.try_write
+            self.try_write = self.try_write  # docs/design.md#bind-once
             self.write = self.write
 
     # Guarded twins on an irq_safe slab. No try/finally on purpose (a frame with an
@@ -267,7 +291,6 @@ class ByteBuffer(_Chain):
         if data is not self._wl:
             self._wchk(data)
         st = self._dis()
-        self._h[_SOFT] = 1
         data = _append(self, data)
         self._en(st)
         return data >= 0
@@ -276,7 +299,6 @@ class ByteBuffer(_Chain):
         if data is not self._wl:
             self._wchk(data)
         st = self._dis()
-        self._h[_SOFT] = 1
         n = _append(self, data)
         self._en(st)
         if n < 0:
@@ -285,9 +307,9 @@ class ByteBuffer(_Chain):
 
     def _full(self, data):
         # Cold path of write: the slab ran out (nothing appended): AllocError.
-        from mpalloc import _bytebuf_cold
+        from mpalloc._bytebuf_cold import full
 
-        _bytebuf_cold.full(self, _len(data))
+        full(self, _len(data))
 
     def readinto(self, buf, offset=0):
         """Copy bytes ``offset..`` into ``buf`` from its start; returns the count,
@@ -296,10 +318,10 @@ class ByteBuffer(_Chain):
         if buf is not self._rl:
             self._rchk(buf)
         if offset < 0:
-            from mpalloc import _bytebuf_cold
+            from mpalloc._bytebuf_cold import bad_offset
 
-            _bytebuf_cold.bad_offset(self, offset)  # ValueError
-        start = offset  # few locals: a frame over ~11 words would come from the heap
+            bad_offset(self, offset)  # ValueError
+        start = offset  # few locals: docs/design.md#small-frames
         while offset < self._h[_N] and offset - start < _len(buf):
             offset += _out(self, buf, offset - start, offset)
         return offset - start
@@ -312,7 +334,7 @@ class ByteBuffer(_Chain):
 
     def _span(self, i):
         # Offset in the slab data of chunk i.
-        return ((self._h[_HD + i] & _SLOT) - 1) * self._h[_BS]
+        return ((self._h[_HD + i] & _SLOT) - 1) * self._h[_CS]
 
     def write_to(self, stream):
         """Zero-copy: ``stream.write(data, off, n)`` once per chunk where the runtime's
@@ -335,7 +357,7 @@ class ByteBuffer(_Chain):
     def _clen(self, i):
         # Bytes in chunk i: a whole block except the last chunk.
         h = self._h
-        return h[_BS] if i < h[_QC] - 1 else h[_WP] - self._span(i)
+        return h[_CS] if i < h[_QC] - 1 else h[_WP] - self._span(i)
 
     def _send(self, stream, i):
         # Chunk i to the stream; returns the bytes it accepted. Few locals on purpose.
@@ -348,9 +370,9 @@ class ByteBuffer(_Chain):
     def chunks(self):
         """Iterate the data as memoryviews, one per chunk, oldest first (zero-copy;
         allocates one view per chunk). Views stay valid until ``clear()``."""
-        from mpalloc import _bytebuf_cold
+        from mpalloc._bytebuf_cold import chunks
 
-        return _bytebuf_cold.chunks(self)
+        return chunks(self)
 
 
 class ByteDeque(_Chain):
@@ -368,15 +390,15 @@ class ByteDeque(_Chain):
 
     _W = "ByteDeque.write"
     _R = "ByteDeque.readinto"
-    _gd = False  # guarded (per instance, by _guard)
 
-    # Kernel functions bound as methods (one call layer; a viper function carries no
+    # Methods bound by _bind (the one binding site; a kernel function carries no
     # docstring, so the documentation lives here). None allocates; all are IRQ-safe on
     # an irq_safe slab:
     # push_back(b) -> bool.  Append byte ``b & 0xFF``; False when no chunk can be had
-    #     (nothing lost). O(1): one slab allocation per block_size bytes.
+    #     (nothing lost). O(1): one slab allocation per block_size bytes. A per-instance
+    #     closure (the kernel's ``kernels``), or its guarded wrapper.
     # pop_front() -> int.  Remove and return the oldest byte, -1 when empty. O(1). The
-    #     chunk it empties goes back to the slab at once.
+    #     chunk it empties goes back to the slab at once. As push_back.
     # write(buf, n=None) -> int.  Append ``buf`` (its first ``n`` bytes with a count;
     #     n < 0: all, as MicroPython streams); returns the bytes queued (short when the
     #     slab runs out: the first ones in order, nothing else lost). O(len(buf)).
@@ -402,8 +424,6 @@ class ByteDeque(_Chain):
     #     -len(buf) when the line is longer than ``buf`` (buf filled, that much
     #     consumed). Remembers how far it looked (any other consuming call forgets), so
     #     a line arriving piecemeal is scanned once: O(new bytes + line length).
-    push_back = _k.push_back
-    pop_front = _k.pop_front
     write = _k.write
     write_from = _k.write_from
     readinto = _k.readinto
@@ -414,66 +434,66 @@ class ByteDeque(_Chain):
     readline_into = _k.readline_into
     _scan = _k._scan  # for the pure twin's shared readline_into/find (mpalloc._lines)
     _readk = _k.readinto
+    _always_guarded = False  # GlobalDeque: guarded even before it has a slab
+    _gd = False  # the guarded methods are installed (per instance, by _bind)
 
     def __init__(self, slab):
-        """Bind to ``slab``; allocates the state array (4 bytes per slab slot + 64)."""
-        s = _slab_of("ByteDeque", slab)
-        self._init()
-        self._bind(s)
-
-    def _init(self):
-        # Unbound: no slab, no table; pushes refused, pops -1 (GlobalDeque before
-        # configure). Keeps the guard.
-        self._s = None
+        """Bind to ``slab``; allocates the state array (4 bytes per slab slot + 64) and
+        the push_back/pop_front closures."""
         self._wl = self._rl = _EMPTY  # last buffers checked by write / readinto
-        _header(self, None)
+        self._bind(_slab_of("ByteDeque", slab))
+
+    def push_back(self, b):
+        """See the class comment (this class-level form only forwards to the
+        per-instance closure)."""
+        return self._push(b)
+
+    def pop_front(self):
+        """See the class comment (forwards to the per-instance closure)."""
+        return self._pop()
 
     def _bind(self, s):
+        # The one binding site (constructor, global_slab.configure and _reset): the state
+        # array for slab s (None: unbound, no table: pushes refused, pops -1), the
+        # push_back/pop_front closures over it, and the public methods: the plain
+        # kernels, or, on an irq_safe slab (a GlobalDeque always), guarded twins that
+        # run them in the critical section (the slab's own; before a GlobalDeque has a
+        # slab, one for this port). Bound once: calls allocate nothing.
         self._s = s
         _header(self, s)
-        if s.irq_safe and (self._gd or self._guard(s)):
-            _crit(self, s)  # the slab's own critical section from now on, if it has one
+        self._push, self._pop = self._k.kernels(self)
+        if (self._always_guarded or (s is not None and s.irq_safe)) and _crit(self, s):
+            self._gd = True
+            self.push_back = self._g_push_back
+            self.pop_front = self._g_pop_front
+            self.write = self._g_write
+            self.write_from = self._g_write_from
+            self.readinto = self._g_readinto
+            self.clear = self._g_clear
+            self.find = self._g_find
+            self.peek_into = self._g_peek_into
+            self.skip = self._g_skip
+            self.readline_into = self._g_readline_into
         elif not self._gd:
-            # Bound once onto the instance: found before the class, ~15% cheaper calls.
-            self.push_back = self.push_back
-            self.pop_front = self.pop_front
-            self.write = self.write
+            self.push_back = self._push
+            self.pop_front = self._pop
+            self.write = self.write  # found before the class: docs/design.md#bind-once
             self.write_from = self.write_from
             self.readinto = self.readinto
 
-    def _guard(self, s=None):
-        # Shadow the public methods with guarded ones (bound once: calls allocate
-        # nothing). The critical section is the irq_safe slab s's, or (s None) this
-        # deque's own until it is bound to an irq_safe slab, then the slab's (see _bind).
-        # False (nothing shadowed) where s has no guard, or (s None) the port needs none.
-        if not _crit(self, s):
-            return False
-        self._gd = True
-        self.push_back = self._g_push_back
-        self.pop_front = self._g_pop_front
-        self.write = self._g_write
-        self.write_from = self._g_write_from
-        self.readinto = self._g_readinto
-        self.clear = self._g_clear
-        self.find = self._g_find
-        self.peek_into = self._g_peek_into
-        self.skip = self._g_skip
-        self.readline_into = self._g_readline_into
-        return True
-
-    # Guarded twins, installed per instance (see _guard). No try/finally on purpose (a
+    # Guarded twins, installed per instance (see _bind). No try/finally on purpose (a
     # frame with an exception handler comes from the heap on every call): arguments are
     # checked before the critical section, and the kernels cannot raise after that.
     def _g_push_back(self, b):
         b &= 0xFF  # TypeError for a non-int, before the critical section
         st = self._dis()
-        b = _push_back(self, b)
+        b = self._push(b)
         self._en(st)
         return b
 
     def _g_pop_front(self):
         st = self._dis()
-        v = _pop_front(self)
+        v = self._pop()
         self._en(st)
         return v
 
@@ -544,17 +564,15 @@ class ByteDeque(_Chain):
 
     def _bad(self, what, a, b):
         # Cold path of find (0), readline_into (1), peek_into (2): ValueError.
-        from mpalloc import _ring_cold
+        from mpalloc._bytebuf_cold import bad_arg
 
-        _ring_cold.badarg(self, what, a, b)
+        bad_arg(self, what, a, b)
 
 
-_push_back = _k.push_back
-_pop_front = _k.pop_front
 _write_from = _k.write_from
 _readinto = _k.readinto
 _clear = _k.clear
-_append = _k.append
+_append = _k._append
 _find = _k.find
 _peek_into = _k.peek_into
 _skip = _k.skip
@@ -564,7 +582,12 @@ _readline_into = _k.readline_into
 def _with_kernel(kmod):
     """Internal (tests, tools/bench): (ByteBuffer, ByteDeque) subclasses running on
     kernel module ``kmod`` (``_bytebuf_viper`` or ``_bytebuf_py``). Unguarded use only:
-    the guarded deque methods always call the module's kernel."""
-    from mpalloc import _bytebuf_cold
-
-    return _bytebuf_cold.with_kernel(kmod)
+    the guarded methods other than push_back/pop_front call this module's kernel."""
+    ns = {"KERNEL": kmod.NAME, "_k": kmod, "__len__": kmod.length, "clear": kmod.clear}
+    b = dict(ns, try_write=kmod.try_write, write=kmod.append)
+    d = dict(ns, _readk=kmod.readinto)
+    for name in ("write", "write_from", "readinto", "find", "peek_into", "skip",
+                 "readline_into", "_scan"):
+        d[name] = getattr(kmod, name)
+    return (type("ByteBuffer_" + kmod.NAME, (ByteBuffer,), b),
+            type("ByteDeque_" + kmod.NAME, (ByteDeque,), d))

@@ -19,7 +19,7 @@ module (they are meant to live as long as the program).
 stay registered, empty, and are bound again by the next ``configure``).
 """
 
-from mpalloc.bytebuf import ByteDeque
+from mpalloc.bytebuf import _EMPTY, ByteDeque
 from mpalloc.slab import Slab
 
 # Presets: (size in bytes, slots); block_size = size // slots.
@@ -45,9 +45,9 @@ def configure(size, slots):
             return s  # same figures: nothing to do (512.0 == 512, but is no size)
         live = s.stats()["live"]
         if live:
-            from mpalloc import _bytebuf_cold
+            from mpalloc._global_slab_cold import busy
 
-            _bytebuf_cold.gs_busy(size, slots, _figs, live)  # RuntimeError
+            busy(size, slots, _figs, live)  # RuntimeError
     new = Slab(size, slots, irq_safe=True)
     for d in _deques:
         d._bind(new)
@@ -61,9 +61,9 @@ def slab():
     unless it raises; IRQ-safe once configured."""
     s = _slab
     if s is None:
-        from mpalloc import _bytebuf_cold
+        from mpalloc._global_slab_cold import unset
 
-        _bytebuf_cold.gs_unset()  # RuntimeError
+        unset()  # RuntimeError
     return s
 
 
@@ -80,12 +80,12 @@ class GlobalDeque(ByteDeque):
     irq_safe): one IRQ producer and the main loop may use it together.
     """
 
+    _always_guarded = True
+
     def __init__(self):
         """Allocates the guard now and the chunk table when bound (in ``configure``)."""
-        self._init()
-        self._guard()
-        if _slab is not None:
-            self._bind(_slab)
+        self._wl = self._rl = _EMPTY  # last buffers checked by write / readinto
+        self._bind(_slab)
         _deques.append(self)
 
 
@@ -95,4 +95,4 @@ def _reset():
     global _slab, _figs
     _slab = _figs = None
     for d in _deques:
-        d._init()
+        d._bind(None)

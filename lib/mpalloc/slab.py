@@ -50,7 +50,7 @@ except ImportError:
 
 KERNEL = _k.NAME
 
-# Header words of ``Slab._m`` (docs/contract.md#slab-metadata is the one table, with who
+# Header words of ``Slab._m`` (docs/bytebuf.md#the-slab-bytebuf-contract is the one table, with who
 # may write each word; the kernels and bytebuf repeat the indices, checked identical by
 # tests/test_host_drift.py).
 # BEGIN SHARED slab-layout
@@ -125,19 +125,8 @@ class Slab:
     Counters in ``stats()`` wrap at 2**30. ``_salt`` (private) fixes the salt, for tests
     that compare two slabs handle for handle.
 
-    IRQ path (per-instance closures made by ``_bind``, the one binding site; a closure
-    carries no docstring, so it is documented here):
-
-    - ``try_alloc(n) -> handle or 0``. IRQ-safe, no-alloc. O(1) for a one-block request
-      in the usual case, O(slots) worst case. 0 for n < 1, n > MAX_ALLOC, or no room
-      (counted in stats()["failures"]).
-    - ``try_free(h) -> bool``. IRQ-safe, no-alloc, O(1). False (state unchanged) for a
-      stale, double, forged or foreign handle.
-    - ``valid(h) -> bool``. IRQ-safe, no-alloc, O(1).
-    - ``size(h) -> int``. IRQ-safe, no-alloc, O(1): the requested length, -1 when stale.
-
-    ``h``/``n``: an int (else TypeError); any int outside 1..2**30-1, a big int included,
-    is refused like a stale handle, without arithmetic on it (docs/contract.md).
+    ``try_alloc``/``try_free``/``valid``/``size`` are per-instance closures made by
+    ``_bind`` (the one binding site); the methods of those names below document them.
     """
 
     KERNEL = _k.NAME
@@ -197,6 +186,29 @@ class Slab:
             tf = self._lock_try_free
         self.try_alloc = ta
         self.try_free = tf
+
+    # The IRQ path. Each instance has its own closures under these names (made by
+    # _bind); these class-level forms only document them and forward to them.
+
+    def try_alloc(self, n):
+        """``n`` bytes: a handle, or 0 for n < 1, n > MAX_ALLOC or no room (counted in
+        stats()["failures"]). IRQ-safe, no-alloc. O(1) for a one-block request in the
+        usual case, O(slots) worst case. ``n``: an int (else TypeError); any int outside
+        1..2**30-1, a big int included, is refused without arithmetic on it."""
+        return self.try_alloc(n)
+
+    def try_free(self, h):
+        """Free ``h``: True, or False (state unchanged) for a stale, double, forged or
+        foreign handle (any int outside 1..2**30-1 included). IRQ-safe, no-alloc, O(1)."""
+        return self.try_free(h)
+
+    def valid(self, h):
+        """True while ``h`` is a live handle of this slab. IRQ-safe, no-alloc, O(1)."""
+        return self.valid(h)
+
+    def size(self, h):
+        """The requested length of ``h``, -1 when stale. IRQ-safe, no-alloc, O(1)."""
+        return self.size(h)
 
     # Guarded try_alloc/try_free (installed by _bind). No try/finally on purpose
     # (docs/design.md#no-try-in-irq-paths). Only a small int enters the critical
