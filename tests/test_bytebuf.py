@@ -7,8 +7,8 @@ from mpalloc.errors import AllocError
 from mpalloc.slab import Slab
 from support import (
     IS_MICROPYTHON,
-    RUNTIME,
     NO_PREEMPTION,
+    RUNTIME,
     FakeIrq,
     as_port,
     expected_kernel,
