@@ -54,8 +54,8 @@ def addr(buf):
     return 0
 
 
-def setup(self, h, data, meta):
-    """Record header ``h`` (constructor/bind only); a 1-byte pattern for find."""
+def setup(self, h):
+    """Record header ``h`` (``_bind`` only); a 1-byte pattern for find."""
     self._h = h
     self._pat = bytearray(1)
     self._ls = 0  # readline_into's scan memory (mpalloc._lines)

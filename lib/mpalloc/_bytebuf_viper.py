@@ -1,33 +1,22 @@
 """Viper kernel of ``mpalloc.bytebuf`` (twin of ``_bytebuf_py``: same functions, same
-results).
+results, same call structure).
 
 Functions take the ByteDeque/ByteBuffer as ``self`` (bound as class attributes: one
-call layer). All state lives in ``self._h``, one ``array('I')`` (layout in bytebuf.py);
-``self._a`` is its address, so a call reads one attribute. Header words also hold the
-addresses of the slab's data and metadata (two 32-bit halves each; the high half is 0
-on 32-bit boards), read without further attribute lookups.
+call layer), except ByteDeque's IRQ pair, which ``kernels`` makes per instance. All
+state lives in ``self._h``, one ``array('I')`` (the word table is in bytebuf.py);
+``self._a`` is its address, so a call reads one attribute.
 
-Slab coupling (deliberate, for speed): a chunk is one slab block and the single-block
-``try_alloc``/``try_free`` fast paths are done here on the slab's metadata words, with
-the same effect as the slab kernels (tests compare the metadata word for word).
-Anything else (the next-fit hint not on a free block) calls the slab's own unguarded
-``_try_alloc``. On an ``irq_safe`` slab bytebuf.py runs each call that touches the slab
-inside the slab's own critical section, so working on it directly is safe.
-
-Copies run here in word loops (16 bytes per step when source and destination share
-word alignment, else 8 by merging aligned words), like ``_ring_viper``. No function
-allocates.
+Slab coupling (deliberate, for speed): a chunk is one slab block, and the slab's
+one-block take/give run here on the slab's metadata words, as the slab's own kernel
+does them. What bytebuf may touch and why it is safe: docs/bytebuf.md#the-slab-bytebuf-contract.
+Byte copies go through ``_mem_viper.copy`` (the one copy loop), once per chunk. No
+function allocates.
 """
-
-import sys
 
 import micropython
 from micropython import const
 
 from mpalloc._mem_viper import copy as _mcopy
-
-if sys.byteorder != "little":
-    raise ImportError("_bytebuf_viper assumes a little-endian CPU; using _bytebuf_py")
 
 NAME = "viper"
 
@@ -49,10 +38,6 @@ _DROP = const(10)  # layout bytebuf
 _SC = const(15)  # layout bytebuf
 _HD = const(16)  # layout bytebuf
 # END SHARED bytebuf-layout
-_DLO = const(11)  # layout bytebuf
-_DHI = const(12)  # layout bytebuf
-_MLO = const(13)  # layout bytebuf
-_MHI = const(14)  # layout bytebuf
 
 # Slab._m words (slab.py). bytebuf may touch only those its one-block take/give writes,
 # as the slab's own kernel does: docs/bytebuf.md#the-slab-bytebuf-contract.
@@ -81,16 +66,10 @@ def addr(buf) -> int:
     return int(ptr8(buf))
 
 
-def setup(self, h, data, meta):
-    """Record header ``h`` and the slab buffers' addresses (constructor/bind only)."""
+def setup(self, h):
+    """Record header ``h`` and its address (``_bind`` only)."""
     self._h = h
     self._a = addr(h)
-    a = addr(data) if data is not None else 0
-    h[_DLO] = a & 0xFFFFFFFF
-    h[_DHI] = a >> 32
-    a = addr(meta) if meta is not None else 0
-    h[_MLO] = a & 0xFFFFFFFF
-    h[_MHI] = a >> 32
 
 
 @micropython.viper
@@ -106,7 +85,7 @@ def _take(self) -> int:
     # unguarded kernel (next-fit hint on a live block, or the slab is full).
     h = ptr32(int(self._a))
     cs = int(h[_CS])
-    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+    m = ptr32(self._s._m)
     # BEGIN SHARED slab-take-one
     s = int(m[_HINT])
     if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
@@ -133,8 +112,7 @@ def _take(self) -> int:
 def _give(self, hd: int):
     # Chunk ``hd`` back to the slab, as the slab's try_free (a stale handle is left
     # alone).
-    h = ptr32(int(self._a))
-    m = ptr32(int(h[_MLO]) | ((int(h[_MHI]) << 16) << 16))
+    m = ptr32(self._s._m)
     if (hd & _LEN) == 0 or (hd & _LEN) > int(m[_SLOTS]):
         return
     # BEGIN SHARED slab-give-one
@@ -216,7 +194,7 @@ def kernels(self):
 
     @micropython.viper
     def push_back(b: int) -> bool:
-        h = ptr32(ha)
+        h = ptr32(int(ha))
         w = int(h[_WP])
         if w == int(h[_WE]):  # the tail chunk is full (or there is none): a new one
             qc = int(h[_QC])
@@ -224,7 +202,7 @@ def kernels(self):
                 h[_DROP] = (int(h[_DROP]) + 1) & _M30
                 return False
             cs = int(h[_CS])
-            m = ptr32(ma)
+            m = ptr32(int(ma))
             # BEGIN SHARED slab-take-one
             s = int(m[_HINT])
             if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
@@ -259,7 +237,7 @@ def kernels(self):
                 h[_RP] = w
                 h[_RE] = w + cs
             h[_WE] = w + cs
-        d = ptr8(da)
+        d = ptr8(int(da))
         d[w] = b
         h[_WP] = w + 1
         h[_N] = int(h[_N]) + 1
@@ -267,12 +245,12 @@ def kernels(self):
 
     @micropython.viper
     def pop_front() -> int:
-        h = ptr32(ha)
+        h = ptr32(int(ha))
         n = int(h[_N])
         if n == 0:
             return -1
         r = int(h[_RP])
-        d = ptr8(da)
+        d = ptr8(int(da))
         v = int(d[r])
         r += 1
         n -= 1
@@ -285,7 +263,7 @@ def kernels(self):
         qh = int(h[_QH])
         hd = int(h[_HD + qh])
         h[_HD + qh] = 0
-        m = ptr32(ma)
+        m = ptr32(int(ma))
         # BEGIN SHARED slab-give-one
         s = (hd & _LEN) - 1
         w = int(m[_H + s])
@@ -329,9 +307,8 @@ def write_from(self, buf, nobj) -> int:
         n = int(m)
     if nobj < _N1:
         return 0
-    sa = int(ptr8(buf))
     h = ptr32(int(self._a))
-    base = int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16)
+    d = self._d
     w = int(h[_WP])
     i = 0
     while i < n:
@@ -343,56 +320,9 @@ def write_from(self, buf, nobj) -> int:
             continue
         if c > n - i:
             c = n - i
+        _mcopy(d, w, buf, i, c)  # this chunk's bytes only
         i += c
-        da = base + w
         w += c
-        # Copy c bytes from address sa to address da (advances sa, da).
-        if c >= 16:
-            while da & 3:
-                ptr8(da)[0] = ptr8(sa)[0]
-                da += 1
-                sa += 1
-                c -= 1
-            off = sa & 3
-            if off == 0:
-                e = da + (c & -16)
-                while da < e:
-                    dw = ptr32(da)
-                    sw = ptr32(sa)
-                    dw[0] = sw[0]
-                    dw[1] = sw[1]
-                    dw[2] = sw[2]
-                    dw[3] = sw[3]
-                    da += 16
-                    sa += 16
-                c &= 15
-            else:
-                sh = off << 3
-                up = 32 - sh
-                mask = (1 << up) - 1
-                s0 = sa - off
-                lo = (int(ptr32(s0)[0]) >> sh) & mask
-                e = da + (c & -8)
-                while da < e:
-                    sw = ptr32(s0)
-                    dw = ptr32(da)
-                    hi = int(sw[1])
-                    dw[0] = lo | (hi << up)
-                    lo = (hi >> sh) & mask
-                    hi = int(sw[2])
-                    dw[1] = lo | (hi << up)
-                    lo = (hi >> sh) & mask
-                    da += 8
-                    s0 += 8
-                sa = s0 + off
-                c &= 7
-        d = ptr8(da)
-        s = ptr8(sa)
-        j = 0
-        while j < c:
-            d[j] = s[j]
-            j += 1
-        sa += c
         h[_WP] = w
     h[_N] = int(h[_N]) + i
     if i < n:  # the refused tail: counted, as ByteRing's dropped
@@ -415,8 +345,7 @@ def _readn(self, buf, lim: int) -> int:
     if m <= 0:
         return 0
     h[_SC] = 0
-    da = int(ptr8(buf))
-    base = int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16)
+    d = self._d
     k = 0
     while k < m:
         r = int(h[_RP])
@@ -426,57 +355,10 @@ def _readn(self, buf, lim: int) -> int:
             c = int(h[_RE]) - r
         if c > m - k:
             c = m - k
+        _mcopy(buf, k, d, r, c)
         k += c
-        sa = base + r
         r += c
-        # Copy c bytes from address sa to address da (advances sa, da).
-        if c >= 16:
-            while da & 3:
-                ptr8(da)[0] = ptr8(sa)[0]
-                da += 1
-                sa += 1
-                c -= 1
-            off = sa & 3
-            if off == 0:
-                e = da + (c & -16)
-                while da < e:
-                    dw = ptr32(da)
-                    sw = ptr32(sa)
-                    dw[0] = sw[0]
-                    dw[1] = sw[1]
-                    dw[2] = sw[2]
-                    dw[3] = sw[3]
-                    da += 16
-                    sa += 16
-                c &= 15
-            else:
-                sh = off << 3
-                up = 32 - sh
-                mask = (1 << up) - 1
-                s0 = sa - off
-                lo = (int(ptr32(s0)[0]) >> sh) & mask
-                e = da + (c & -8)
-                while da < e:
-                    sw = ptr32(s0)
-                    dw = ptr32(da)
-                    hi = int(sw[1])
-                    dw[0] = lo | (hi << up)
-                    lo = (hi >> sh) & mask
-                    hi = int(sw[2])
-                    dw[1] = lo | (hi << up)
-                    lo = (hi >> sh) & mask
-                    da += 8
-                    s0 += 8
-                sa = s0 + off
-                c &= 7
-        d = ptr8(da)
-        s = ptr8(sa)
-        j = 0
-        while j < c:
-            d[j] = s[j]
-            j += 1
-        da += c
-        n = int(h[_N]) - (r - int(h[_RP]))
+        n = int(h[_N]) - c
         h[_N] = n
         if n == 0 or r == int(h[_RE]):
             _drop(self)
@@ -540,69 +422,21 @@ def _append(self, buf) -> int:
             j += 1
         h[_QC] = qc + need
         h[_QT] = qc + need
-    sa = int(ptr8(buf))
-    base = int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16)
-    left = n
-    while left > 0:
+    d = self._d
+    i = 0
+    while i < n:
         c = int(h[_WE]) - w
-        if c == 0:
-            bs = int(h[_CS])
-            w = ((int(h[_HD + ci]) & _LEN) - 1) * bs
+        if c == 0:  # into the next reserved chunk
+            cs = int(h[_CS])
+            w = ((int(h[_HD + ci]) & _LEN) - 1) * cs
             ci += 1
-            h[_WE] = w + bs
-            c = bs
-        if c > left:
-            c = left
-        left -= c
-        da = base + w
+            h[_WE] = w + cs
+            c = cs
+        if c > n - i:
+            c = n - i
+        _mcopy(d, w, buf, i, c)  # this chunk's bytes only
+        i += c
         w += c
-        # Copy c bytes from address sa to address da (advances sa, da).
-        if c >= 16:
-            while da & 3:
-                ptr8(da)[0] = ptr8(sa)[0]
-                da += 1
-                sa += 1
-                c -= 1
-            off = sa & 3
-            if off == 0:
-                e = da + (c & -16)
-                while da < e:
-                    dw = ptr32(da)
-                    sw = ptr32(sa)
-                    dw[0] = sw[0]
-                    dw[1] = sw[1]
-                    dw[2] = sw[2]
-                    dw[3] = sw[3]
-                    da += 16
-                    sa += 16
-                c &= 15
-            else:
-                sh = off << 3
-                up = 32 - sh
-                mask = (1 << up) - 1
-                s0 = sa - off
-                lo = (int(ptr32(s0)[0]) >> sh) & mask
-                e = da + (c & -8)
-                while da < e:
-                    sw = ptr32(s0)
-                    dw = ptr32(da)
-                    hi = int(sw[1])
-                    dw[0] = lo | (hi << up)
-                    lo = (hi >> sh) & mask
-                    hi = int(sw[2])
-                    dw[1] = lo | (hi << up)
-                    lo = (hi >> sh) & mask
-                    da += 8
-                    s0 += 8
-                sa = s0 + off
-                c &= 7
-        d = ptr8(da)
-        s = ptr8(sa)
-        j = 0
-        while j < c:
-            d[j] = s[j]
-            j += 1
-        sa += c
     h[_WP] = w
     h[_N] = int(h[_N]) + n
     return n
@@ -633,7 +467,7 @@ def _scan(self, byte: int, i: int, stop: int) -> int:
     if i >= stop:
         return -1
     h = ptr32(int(self._a))
-    d = ptr8(int(h[_DLO]) | ((int(h[_DHI]) << 16) << 16))
+    d = ptr8(self._d)
     qc = int(h[_QC])
     q = int(h[_QH])
     cs = int(h[_RP])  # chunk data: cs..ce-1 in the slab data

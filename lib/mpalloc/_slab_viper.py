@@ -4,9 +4,12 @@ same call structure).
 ``kernels(m)`` is called once per Slab (``Slab._bind``, the one binding site) with the
 slab's metadata array ``m`` (layout: slab.py) and returns four closures stored on the
 instance and called without ``self``: ``try_alloc``, ``try_free``, ``valid``, ``size``.
-They capture ``m``'s address (an int; a big int where RAM sits at or above 2**31, as on
-the rv32 board: ``ptr32`` takes it either way) and the handle bounds as objects (a cell
-load is cheaper than a global lookup). docs/design.md#per-instance-closures.
+They capture ``m``'s address (an int; a big int where RAM sits at or above 2**31 on a
+32-bit board, as on rv32: ``int()`` truncates it to the machine word, and
+``ptr32(int(a))`` skips the buffer-protocol probe ``ptr32(a)`` makes) and the handle
+bounds as objects (a cell
+load is cheaper than a global lookup, and a closure that names no global skips the
+globals switch on every call). docs/design.md#per-instance-closures.
 
 No function allocates or raises for int arguments; an int outside 1..2**30-1 (a big int
 included) is refused like a stale handle, compared as an object before any arithmetic
@@ -105,10 +108,11 @@ def kernels(meta):
     ma = addr(meta)
     lo = 1  # handle/size bounds as objects (see the module docstring)
     hi = 0x3FFFFFFF
+    find = _find  # a cell, not a global: docs/design.md#per-instance-closures
 
     @micropython.viper
     def try_alloc(nobj) -> int:
-        m = ptr32(ma)
+        m = ptr32(int(ma))
         if nobj > hi or nobj < lo:
             m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
             return 0
@@ -127,7 +131,7 @@ def kernels(meta):
             return 0
         s = int(m[_HINT])
         if k != 1 or (int(m[_H + s]) & _LEN) != 0:
-            s = int(_find(ma, k))
+            s = int(find(ma, k))
             if s < 0:
                 m[_FAILS] = (int(m[_FAILS]) + 1) & _M30
                 return 0
@@ -151,7 +155,7 @@ def kernels(meta):
         if hobj > hi or hobj < lo:
             return False
         h = int(hobj)  # TypeError for an in-range float
-        m = ptr32(ma)
+        m = ptr32(int(ma))
         s = (h & _LEN) - 1
         if s < 0 or s >= int(m[_SLOTS]):
             return False
@@ -175,7 +179,7 @@ def kernels(meta):
         if hobj > hi or hobj < lo:
             return -1
         h = int(hobj)
-        m = ptr32(ma)
+        m = ptr32(int(ma))
         s = (h & _LEN) - 1
         if s < 0 or s >= int(m[_SLOTS]):
             return -1
@@ -189,7 +193,7 @@ def kernels(meta):
         if hobj > hi or hobj < lo:
             return False
         h = int(hobj)
-        m = ptr32(ma)
+        m = ptr32(int(ma))
         s = (h & _LEN) - 1
         if s < 0 or s >= int(m[_SLOTS]):
             return False

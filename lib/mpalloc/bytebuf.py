@@ -94,8 +94,7 @@ _HD = const(16)  # layout bytebuf
 #  8  _QL     B     table length = slab slots (0 while unbound: every push refused)
 #  9  _CS     B     chunk size = slab block size
 #  10 _DROP   P     ByteDeque: bytes refused (slab or table exhausted), mod 2**30
-#  11, 12     B     slab data address, low / high 32 bits (viper kernel; 0 unbound)
-#  13, 14     B     slab metadata (Slab._m) address, low / high 32 bits (viper kernel)
+#  11..14     -     spare, always 0
 #  15 _SC     C     ByteDeque: readline_into's scan memory, (count << 8) | delim, or 0;
 #                   every other consuming call clears it (the pure twin keeps it in
 #                   self._ls). Unused on a ByteBuffer.
@@ -114,23 +113,17 @@ def _slab_of(who, slab):
 
 
 def _header(who, s):
-    # The state array for slab s (None: unbound, no table), bound to the kernel. The
+    # The state array for slab s (None: unbound, no table), handed to the kernel. The
     # dropped count carries over (a GlobalDeque refused bytes before configure).
     old = getattr(who, "_h", None)
-    if s is None:
-        who._d = _EMPTY
-        h = _words(_HD)
-        if old is not None:
-            h[_DROP] = old[_DROP]
-        who._k.setup(who, h, None, None)
-        return
-    who._d = s._data
-    h = _words(_HD + s.slots)
-    h[_QL] = s.slots
-    h[_CS] = s.block_size
+    who._d = _EMPTY if s is None else s._data
+    h = _words(_HD if s is None else _HD + s.slots)
+    if s is not None:
+        h[_QL] = s.slots
+        h[_CS] = s.block_size
     if old is not None:
         h[_DROP] = old[_DROP]
-    who._k.setup(who, h, s._data, s._m)
+    who._k.setup(who, h)
 
 
 def _out(self, buf, i, at):
