@@ -447,7 +447,6 @@ def try_write(self, buf) -> bool:
     return int(_append(self, buf)) >= 0
 
 
-@micropython.native
 def append(self, buf):
     # ByteBuffer.write: _append, raising AllocError (self._full) when refused.
     n = _append(self, buf)
@@ -625,17 +624,16 @@ def _line(self, buf, delim: int) -> int:
 
 
 # Public entry points with optional arguments: viper functions take a fixed number of
-# arguments, so these are small @native functions (one call layer).
+# arguments, so these are small plain-Python functions (one call layer; bytecode costs a
+# quarter of the RAM native code would: docs/design.md#ram-per-kernel).
 
 
-@micropython.native
 def write(self, buf, n=None):
     if n is None or n < 0:
         return write_from(self, buf, _len(buf))
     return write_from(self, buf, n)
 
 
-@micropython.native
 def readinto(self, buf, n=None):
     if n is None or n < 0:
         return _readn(self, buf, -1)
@@ -644,7 +642,6 @@ def readinto(self, buf, n=None):
     return _readn(self, buf, n)
 
 
-@micropython.native
 def find(self, byte, start=0):
     if byte < 0 or byte > 255 or start < 0:  # as objects: a big int must not truncate
         self._bad(0, byte, start)
@@ -653,7 +650,6 @@ def find(self, byte, start=0):
     return _find(self, byte, start)
 
 
-@micropython.native
 def peek_into(self, buf, offset=0):
     if offset < 0:  # as objects: a big int must not truncate
         self._bad(2, offset, 0)
@@ -662,7 +658,6 @@ def peek_into(self, buf, offset=0):
     return _peek(self, buf, offset)
 
 
-@micropython.native
 def readline_into(self, buf, delim=10):
     if delim < 0 or delim > 255:  # as objects: a big int must not truncate
         self._bad(1, _len(buf), delim)

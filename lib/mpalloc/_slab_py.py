@@ -145,12 +145,7 @@ def kernels(m):
             return -1
         return m[_H + s] & _LEN
 
-    def valid(h):
-        if h > _M30 or h < 1:
-            return False
-        s = (h & _LEN) - 1
-        if s < 0 or s >= m[_SLOTS]:
-            return False
-        return (m[_H + s] & _LEN) != 0 and ((m[_H + s] ^ h) >> 18) == 0
+    def valid(h):  # over size, as the viper twin
+        return size(h) >= 0
 
     return try_alloc, try_free, valid, size
