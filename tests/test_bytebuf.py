@@ -11,6 +11,7 @@ from support import (
     RUNTIME,
     FakeIrq,
     as_port,
+    eq,
     expected_kernel,
     has_numbers,
     no_alloc,
@@ -205,7 +206,7 @@ def test_write_to_uses_the_runtime_stream_form():
         assert b.write_to(sink) == 150 and sink.out[:150] == data
         if IS_MICROPYTHON:
             sink.n = 0
-            assert no_heap_use(b.write_to, sink) == 150
+            eq(no_heap_use(b.write_to, sink), 150, "no_heap_use(b.write_to, sink)")
 
 
 def test_no_alloc_buffer_methods():
@@ -217,16 +218,16 @@ def test_no_alloc_buffer_methods():
     odd = bytes(pattern(45))
     mv = memoryview(pattern(70))
     for _ in range(3):
-        assert no_alloc(b.try_write, piece) is True  # whole chunks
-        assert no_alloc(b.try_write, odd) is True  # spans chunks
-        assert no_alloc(b.write, mv) == 70
+        eq(no_alloc(b.try_write, piece), True, "no_alloc(b.try_write, piece)")  # whole chunks
+        eq(no_alloc(b.try_write, odd), True, "no_alloc(b.try_write, odd)")  # spans chunks
+        eq(no_alloc(b.write, mv), 70, "no_alloc(b.write, mv)")
     assert no_alloc(b.try_write, bytes(2000)) is False  # refused: no exception object
-    assert no_alloc(_len, b) == 3 * (32 + 45 + 70)
+    eq(no_alloc(_len, b), 3 * (32 + 45 + 70), "no_alloc(_len, b)")
     dst = bytearray(100)
-    assert no_alloc(b.readinto, dst, 20) == 100
+    eq(no_alloc(b.readinto, dst, 20), 100, "no_alloc(b.readinto, dst, 20)")
     assert dst == (bytes(piece) + odd + bytes(mv))[20:120]
     out = Sink(1000)
-    assert no_alloc(b.write_to, out) == len(b)
+    eq(no_alloc(b.write_to, out), len(b), "no_alloc(b.write_to, out)")
     no_alloc(b.clear)
     assert len(b) == 0 and s.stats()["in_use"] == 0
 
@@ -245,7 +246,7 @@ def test_buffer_append_32_to_4k_allocates_nothing():
         return len(b)
 
     for _ in range(3):
-        assert no_alloc(fill) == 4096
+        eq(no_alloc(fill), 4096, "no_alloc(fill)")
         assert b.to_bytes() == bytes(piece) * 128
         b.clear()
 
@@ -358,15 +359,15 @@ def test_no_alloc_deque_methods():
         dst = bytearray(150)
         for _ in range(3):
             assert no_alloc(d.push_back, 7) is True  # first push takes a chunk
-            assert no_alloc(d.pop_front) == 7  # last pop gives it back
-            assert no_alloc(d.pop_front) == -1
-            assert no_alloc(d.write, src) == 100
-            assert no_alloc(d.write_from, mv, 33) == 33
-            assert no_alloc(_len, d) == 133
-            assert no_alloc(d.readinto, dst) == 133
+            eq(no_alloc(d.pop_front), 7, "no_alloc(d.pop_front)")  # last pop gives it back
+            eq(no_alloc(d.pop_front), -1, "no_alloc(d.pop_front)")
+            eq(no_alloc(d.write, src), 100, "no_alloc(d.write, src)")
+            eq(no_alloc(d.write_from, mv, 33), 33, "no_alloc(d.write_from, mv, 33)")
+            eq(no_alloc(_len, d), 133, "no_alloc(_len, d)")
+            eq(no_alloc(d.readinto, dst), 133, "no_alloc(d.readinto, dst)")
             assert dst[:133] == src + bytes(mv[:33])
             assert no_alloc(d.write, bytes(1000)) == 512  # exhausted: short count
-            assert no_alloc(d.push_back, 1) is False
+            eq(no_alloc(d.push_back, 1), False, "no_alloc(d.push_back, 1)")
             no_alloc(d.clear)
             assert s.stats()["in_use"] == 0
 
@@ -384,13 +385,13 @@ def test_dropped_wraps_at_the_maximum_without_a_heap_int():
             d.write(bytes(64))  # full
             d._h[_DROP_WORD] = before
             if IS_MICROPYTHON:
-                assert no_alloc(d.write, bytes(refused)) == 0
+                eq(no_alloc(d.write, bytes(refused)), 0, "no_alloc(d.write, bytes(refused))")
             else:
                 assert d.write(bytes(refused)) == 0
             assert d.stats()["dropped"] == after, (deq_cls.KERNEL, before, refused)
             d._h[_DROP_WORD] = 0x3FFFFFFF
             if IS_MICROPYTHON:
-                assert no_alloc(d.push_back, 1) is False
+                eq(no_alloc(d.push_back, 1), False, "no_alloc(d.push_back, 1)")
             else:
                 assert d.push_back(1) is False
             assert d.stats()["dropped"] == 0, deq_cls.KERNEL
@@ -442,16 +443,9 @@ def _twin_step(d, b, op, n, k, j):
 _TWIN_SRC = pattern(300)
 
 
-def _first_diff(a, b):
-    # (index, a's item, b's item) of the first difference between two sequences.
-    for i in range(min(len(a), len(b))):
-        if a[i] != b[i]:
-            return (i, a[i], b[i])
-    return (min(len(a), len(b)), len(a), len(b))
-
-
 _STATE_PARTS = ("result", "len(deque)", "len(buffer)", "deque header words 0-10",
-                "deque chunk table", "slab metadata words", "slab data")
+                "deque chunk table", "slab metadata words", "slab data",
+                "buffer header words 0-10", "buffer chunk table")
 
 
 def test_twin_kernels_agree_with_each_other_and_the_slab():
@@ -481,15 +475,8 @@ def test_twin_kernels_agree_with_each_other_and_the_slab():
                 first = seen
                 continue
             for part in range(len(seen)):
-                if seen[part] != first[part]:
-                    name = (_STATE_PARTS + ("buffer header words 0-10",
-                                            "buffer chunk table"))[part]
-                    what = seen[part]
-                    if part >= 3:
-                        what = _first_diff(seen[part], first[part])
-                    raise AssertionError(
-                        "step %d op %d (n=%d k=%d j=%d): %s differ (word, viper, py): %r"
-                        % (step, op, n, k, j, name, what))
+                eq(seen[part], first[part], "step %d op %d (n=%d k=%d j=%d): %s, %s kernel vs %s"
+                   % (step, op, n, k, j, _STATE_PARTS[part], d.KERNEL, twins[0][0].KERNEL))
 
 
 def test_deque_chunks_update_the_slab_as_its_own_kernel():
@@ -507,34 +494,31 @@ def test_deque_chunks_update_the_slab_as_its_own_kernel():
             if i % 32 == 0:
                 held.append(ref.try_alloc(32))
         assert d.push_back(1) is False  # the table is full: the slab is not asked
-        assert list(s._m) == list(ref._m), (deq_cls.KERNEL, "push_back", _first_diff(
-            list(s._m), list(ref._m)))
+        eq(list(s._m), list(ref._m), "%s: slab metadata after push_back" % deq_cls.KERNEL)
         for i in range(8 * 32):  # chunk by chunk back through pop_front
             assert d.pop_front() == i & 0xFF
             if i % 32 == 31:
                 ref.try_free(held.pop(0))
-        assert list(s._m) == list(ref._m), (deq_cls.KERNEL, "pop_front", _first_diff(
-            list(s._m), list(ref._m)))
+        eq(list(s._m), list(ref._m), "%s: slab metadata after pop_front" % deq_cls.KERNEL)
         assert d.write(bytes(100)) == 100 and d.readinto(bytearray(60)) == 60
         for c in (ref.try_alloc(32), ref.try_alloc(32), ref.try_alloc(32),
                   ref.try_alloc(32)):
             held.append(c)
         ref.try_free(held.pop(0))
-        assert list(s._m) == list(ref._m), (deq_cls.KERNEL, "write/readinto", _first_diff(
-            list(s._m), list(ref._m)))
+        eq(list(s._m), list(ref._m), "%s: slab metadata after write/readinto"
+           % deq_cls.KERNEL)
         d.clear()
         while held:
             ref.try_free(held.pop(0))
         b = buf_cls(s)
         assert b.try_write(bytes(70)) is True
         held = [ref.try_alloc(32) for _ in range(3)]
-        assert list(s._m) == list(ref._m), (buf_cls.KERNEL, "ByteBuffer.write", _first_diff(
-            list(s._m), list(ref._m)))
+        eq(list(s._m), list(ref._m), "%s: slab metadata after ByteBuffer.try_write"
+           % buf_cls.KERNEL)
         b.clear()
         for c in held:
             ref.try_free(c)
-        assert list(s._m) == list(ref._m), (buf_cls.KERNEL, "clear", _first_diff(
-            list(s._m), list(ref._m)))
+        eq(list(s._m), list(ref._m), "%s: slab metadata after clear" % buf_cls.KERNEL)
 
 
 def test_twin_kernels_slow_allocation_path():
@@ -600,15 +584,15 @@ def test_no_heap_use_deque_methods():
         d.write_from(mv, 1)
         d.readinto(dst)
         for _ in range(2):
-            assert no_heap_use(d.push_back, 7) is True
-            assert no_heap_use(d.pop_front) == 7
-            assert no_heap_use(d.pop_front) == -1
-            assert no_heap_use(d.write, src) == 100
-            assert no_heap_use(d.write_from, mv, 33) == 33
-            assert no_heap_use(_len, d) == 133
-            assert no_heap_use(d.readinto, dst) == 133
-            assert no_heap_use(d.write, src) == 100
-            assert no_heap_use(d.clear) is None
+            eq(no_heap_use(d.push_back, 7), True, "no_heap_use(d.push_back, 7)")
+            eq(no_heap_use(d.pop_front), 7, "no_heap_use(d.pop_front)")
+            eq(no_heap_use(d.pop_front), -1, "no_heap_use(d.pop_front)")
+            eq(no_heap_use(d.write, src), 100, "no_heap_use(d.write, src)")
+            eq(no_heap_use(d.write_from, mv, 33), 33, "no_heap_use(d.write_from, mv, 33)")
+            eq(no_heap_use(_len, d), 133, "no_heap_use(_len, d)")
+            eq(no_heap_use(d.readinto, dst), 133, "no_heap_use(d.readinto, dst)")
+            eq(no_heap_use(d.write, src), 100, "no_heap_use(d.write, src)")
+            eq(no_heap_use(d.clear), None, "no_heap_use(d.clear)")
             assert len(d) == 0 and s.stats()["in_use"] == 0
 
 
@@ -626,18 +610,19 @@ def test_no_heap_use_buffer_methods():
         b.readinto(dst)
         for _ in range(2):
             b.clear()
-            assert no_heap_use(b.try_write, piece) is True
-            assert no_heap_use(b.try_write, odd) is True
-            assert no_heap_use(b.write, odd) == 45
-            assert no_heap_use(b.try_write, odd) is True
+            eq(no_heap_use(b.try_write, piece), True, "no_heap_use(b.try_write, piece)")
+            eq(no_heap_use(b.try_write, odd), True, "no_heap_use(b.try_write, odd)")
+            eq(no_heap_use(b.write, odd), 45, "no_heap_use(b.write, odd)")
+            eq(no_heap_use(b.try_write, odd), True, "no_heap_use(b.try_write, odd)")
             assert no_heap_use(b.try_write, bytes(1000)) is False
-            assert no_heap_use(b.readinto, dst, 20) == 100
+            eq(no_heap_use(b.readinto, dst, 20), 100, "no_heap_use(b.readinto, dst, 20)")
             assert dst == (bytes(piece) + odd + odd + odd)[20:120]
             out.n = 0
-            assert no_heap_use(b.write_to, out) == len(b) == 32 + 45 * 3
+            eq(len(b), 32 + 45 * 3, "len(b)")
+            eq(no_heap_use(b.write_to, out), len(b), "no_heap_use(b.write_to, out)")
             assert out.out[:len(b)] == bytes(piece) + odd * 3
-            assert no_heap_use(_len, b) == 167
-            assert no_heap_use(b.clear) is None
+            eq(no_heap_use(_len, b), 167, "no_heap_use(_len, b)")
+            eq(no_heap_use(b.clear), None, "no_heap_use(b.clear)")
             assert s.stats()["in_use"] == 0
 
 

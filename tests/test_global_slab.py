@@ -9,6 +9,7 @@ from support import (
     NO_PREEMPTION,
     FakeIrq,
     as_port,
+    eq,
     has_numbers,
     no_alloc,
     no_heap_use,
@@ -57,13 +58,13 @@ def test_first_push_after_configure_allocates_nothing():
         skip("heap_lock checks need MicroPython")
     global_slab._reset()
     d = GlobalDeque()
-    assert no_alloc(_push, d, 1) is False  # before configure
+    eq(no_alloc(_push, d, 1), False, "no_alloc(_push, d, 1)")  # before configure
     global_slab.configure(*global_slab.SLAB_1K_32)
-    assert no_alloc(_push, d, 2) is True
-    assert no_alloc(d.pop_front) == 2
-    assert no_alloc(d.write_from, b"xyz", 2) == 2
-    assert no_alloc(d.readinto, bytearray(4)) == 2
-    assert no_alloc(global_slab.slab) is global_slab.slab()
+    eq(no_alloc(_push, d, 2), True, "no_alloc(_push, d, 2)")
+    eq(no_alloc(d.pop_front), 2, "no_alloc(d.pop_front)")
+    eq(no_alloc(d.write_from, b"xyz", 2), 2, "no_alloc(d.write_from, b'xyz', 2)")
+    eq(no_alloc(d.readinto, bytearray(4)), 2, "no_alloc(d.readinto, bytearray(4))")
+    eq(no_alloc(global_slab.slab), global_slab.slab(), "no_alloc(global_slab.slab)")
     global_slab._reset()
 
 

@@ -27,18 +27,14 @@ PKG = "mpalloc"
 CYCLE_EDGES_TO_FIX = {
     ("mpalloc._arena_cold", "mpalloc.arena"),
     ("mpalloc._arena_views", "mpalloc.arena"),
-    ("mpalloc._bytebuf_cold", "mpalloc.bytebuf"),
     ("mpalloc._pool_cold", "mpalloc.pool"),
     ("mpalloc._ring_cold", "mpalloc.ring"),
-    ("mpalloc._slab_cold", "mpalloc.slab"),
 }
 
 # (cold module, importer other than its public module). DELETE an entry when you move
 # that code home; the list must end empty.
 COLD_SHARED_TO_FIX = {
     ("mpalloc._arena_cold", "mpalloc.stack"),  # Stack's code lives in arena's cold module
-    ("mpalloc._bytebuf_cold", "mpalloc.global_slab"),  # global_slab's errors
-    ("mpalloc._ring_cold", "mpalloc.bytebuf"),  # ByteDeque's badarg
 }
 
 # Public modules that still reach their cold module another way than the convention
@@ -47,8 +43,7 @@ COLD_SHARED_TO_FIX = {
 # ``from mpalloc import _X_cold``. DELETE an entry when its module follows it; the list
 # must end empty.
 COLD_FORM_TO_FIX = {
-    "mpalloc.arena", "mpalloc.bytebuf", "mpalloc.global_slab",
-    "mpalloc.pool", "mpalloc.ring", "mpalloc.slab", "mpalloc.stack",
+    "mpalloc.arena", "mpalloc.pool", "mpalloc.ring", "mpalloc.stack",
 }
 
 

@@ -10,6 +10,7 @@ from support import (
     RUNTIME,
     FakeIrq,
     as_port,
+    eq,
     expected_kernel,
     has_numbers,
     heap_fit,
@@ -401,38 +402,38 @@ def check_no_alloc(s):
     assert h and s.size(h) == 7
     run = no_alloc(s.try_alloc, s.block_size * 3)  # a multi-block run (slow path)
     assert run and s.size(run) == s.block_size * 3
-    assert no_alloc(s.valid, h) is True
-    assert no_alloc(s.size, h) == 7
+    eq(no_alloc(s.valid, h), True, "no_alloc(s.valid, h)")
+    eq(no_alloc(s.size, h), 7, "no_alloc(s.size, h)")
     src = b"abcdefgh"
     assert no_alloc(s.write, h, src) == 7  # longer than the allocation: copy kernel
-    assert no_alloc(s.write, h, b"xy") == 2  # fits: slice assignment
-    assert no_alloc(s.write, run, bytearray(5)) == 5
+    eq(no_alloc(s.write, h, b"xy"), 2, "no_alloc(s.write, h, b'xy')")  # fits: slice assignment
+    eq(no_alloc(s.write, run, bytearray(5)), 5, "no_alloc(s.write, run, bytearray(5))")
     buf = bytearray(10)
     assert no_alloc(s.readinto, h, buf) == 7 and bytes(buf[:7]) == b"xycdefg"
     mv = memoryview(bytearray(4))
-    assert no_alloc(s.readinto, h, mv) == 4
-    assert no_alloc(s.try_free, h) is True
-    assert no_alloc(s.try_free, h) is False
-    assert no_alloc(s.valid, h) is False
-    assert no_alloc(s.size, h) == -1
-    assert no_alloc(s.write, h, src) == -1
-    assert no_alloc(s.readinto, h, buf) == -1
-    assert no_alloc(s.try_free, 0) is False
-    assert no_alloc(s.try_free, -7) is False
+    eq(no_alloc(s.readinto, h, mv), 4, "no_alloc(s.readinto, h, mv)")
+    eq(no_alloc(s.try_free, h), True, "no_alloc(s.try_free, h)")
+    eq(no_alloc(s.try_free, h), False, "no_alloc(s.try_free, h)")
+    eq(no_alloc(s.valid, h), False, "no_alloc(s.valid, h)")
+    eq(no_alloc(s.size, h), -1, "no_alloc(s.size, h)")
+    eq(no_alloc(s.write, h, src), -1, "no_alloc(s.write, h, src)")
+    eq(no_alloc(s.readinto, h, buf), -1, "no_alloc(s.readinto, h, buf)")
+    eq(no_alloc(s.try_free, 0), False, "no_alloc(s.try_free, 0)")
+    eq(no_alloc(s.try_free, -7), False, "no_alloc(s.try_free, -7)")
     for forged in FORGED:  # heap ints on 32-bit boards: rejected without arithmetic
-        assert no_alloc(s.try_free, forged) is False
-        assert no_alloc(s.valid, forged) is False
-        assert no_alloc(s.size, forged) == -1
-    assert no_alloc(s.try_alloc, 0) == 0
-    assert no_alloc(s.try_alloc, 1 << 25) == 0
-    assert no_alloc(s.try_free, run) is True
+        eq(no_alloc(s.try_free, forged), False, "no_alloc(s.try_free, forged)")
+        eq(no_alloc(s.valid, forged), False, "no_alloc(s.valid, forged)")
+        eq(no_alloc(s.size, forged), -1, "no_alloc(s.size, forged)")
+    eq(no_alloc(s.try_alloc, 0), 0, "no_alloc(s.try_alloc, 0)")
+    eq(no_alloc(s.try_alloc, 1 << 25), 0, "no_alloc(s.try_alloc, 1 << 25)")
+    eq(no_alloc(s.try_free, run), True, "no_alloc(s.try_free, run)")
     full = []
     while True:
         x = no_alloc(s.try_alloc, 1)
         if not x:
             break
         full.append(x)
-    assert no_alloc(s.try_alloc, 1) == 0
+    eq(no_alloc(s.try_alloc, 1), 0, "no_alloc(s.try_alloc, 1)")
     for x in full:
         assert no_alloc(s.try_free, x)
 
@@ -523,8 +524,8 @@ def test_irq_safe_disable_irq_path_allocates_nothing():
                 assert s.try_free(s.try_alloc(n))  # the same number of guard calls
             h = no_heap_use(s.try_alloc, n)
             assert h and no_heap_use(s.try_free, h) is True
-            assert no_heap_use(s.try_free, h) is False
-        assert no_heap_use(_irq_cycle, s) == -1
+            eq(no_heap_use(s.try_free, h), False, "no_heap_use(s.try_free, h)")
+        eq(no_heap_use(_irq_cycle, s), -1, "no_heap_use(_irq_cycle, s)")
         assert fake.depth == 0 and fake.calls[0] == fake.calls[1] == 12, fake.calls
 
 
@@ -817,7 +818,7 @@ def test_twins_agree():
                 n = rng.below(sv.block_size * 4) - 2
                 hv = sv.try_alloc(n)
                 hp = sp.try_alloc(n)
-                assert hv == hp, (seed, step, n, hv, hp)
+                eq(hv, hp, "seed %d step %d: try_alloc(%d), viper vs py" % (seed, step, n))
                 if hv:
                     live.append(hv)
                     d = pattern(step, n)
@@ -828,11 +829,12 @@ def test_twins_agree():
                 assert sv.try_free(h) is False and sp.try_free(h) is False
             else:
                 h = rng.below(1 << 30) if rng.below(2) else live[rng.below(len(live))]
-                assert sv.valid(h) == sp.valid(h)
-                assert sv.size(h) == sp.size(h)
-            assert sv.stats() == sp.stats()
-        assert contents(sv) == contents(sp)
-        assert tuple(sv._m) == tuple(sp._m)
+                eq(sv.valid(h), sp.valid(h), "seed %d step %d: valid(%d)" % (seed, step, h))
+                eq(sv.size(h), sp.size(h), "seed %d step %d: size(%d)" % (seed, step, h))
+            eq(list(sv._m), list(sp._m), "seed %d step %d op %d: metadata words, viper vs py"
+               % (seed, step, op))
+            eq(sv.stats(), sp.stats(), "seed %d step %d: stats(), viper vs py" % (seed, step))
+        eq(contents(sv), contents(sp), "seed %d: slab data, viper vs py" % seed)
 
 
 def worker(s, tid, iters, owner, results, done):
