@@ -47,7 +47,7 @@ _HD = const(16)  # layout bytebuf
 # END SHARED bytebuf-layout
 _LEN = const(0x3FFFF)  # layout slab
 
-# Functions here keep few locals: docs/design.md#small-frames
+# Functions here keep few locals: docs/design.md#heap-frames
 
 
 def addr(buf):
@@ -400,7 +400,7 @@ def _append(self, buf):
     # reserved first, all or none). Never raises for a checked buffer.
     if buf is not self._wl:
         self._wchk(buf)
-    n = _len(buf)  # few locals: docs/design.md#small-frames
+    n = _len(buf)  # few locals: docs/design.md#heap-frames
     if n > self._h[_WE] - self._h[_WP] and not _reserve(self, n - self._h[_WE] + self._h[_WP]):
         return -1
     i = 0

@@ -7,7 +7,7 @@ without a native emitter).
 ``size``, stored on the instance and called without ``self``. No function allocates or
 raises for an int argument; an int outside 1..2**30-1 is refused before any arithmetic
 (a big int would allocate). Counters wrap at 2**30 without forming 2**30 (a heap int on
-32-bit boards). Frames stay small: docs/design.md#small-frames.
+32-bit boards). Frames stay small: docs/design.md#heap-frames.
 """
 
 from mpalloc._util import const

@@ -274,7 +274,7 @@ class ByteBuffer(_Chain):
             self.write = self._g_write
             self.clear = self._g_clear
         else:
-            self.try_write = self.try_write  # docs/design.md#bind-once
+            self.try_write = self.try_write  # docs/design.md#bound-on-instance
             self.write = self.write
 
     # Guarded twins on an irq_safe slab. No try/finally on purpose (a frame with an
@@ -314,7 +314,7 @@ class ByteBuffer(_Chain):
             from mpalloc._bytebuf_cold import bad_offset
 
             bad_offset(self, offset)  # ValueError
-        start = offset  # few locals: docs/design.md#small-frames
+        start = offset  # few locals: docs/design.md#heap-frames
         while offset < self._h[_N] and offset - start < _len(buf):
             offset += _out(self, buf, offset - start, offset)
         return offset - start
@@ -470,7 +470,7 @@ class ByteDeque(_Chain):
         elif not self._gd:
             self.push_back = self._push
             self.pop_front = self._pop
-            self.write = self.write  # found before the class: docs/design.md#bind-once
+            self.write = self.write  # found before the class: docs/design.md#bound-on-instance
             self.write_from = self.write_from
             self.readinto = self.readinto
 

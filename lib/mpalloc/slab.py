@@ -211,7 +211,7 @@ class Slab:
         return self.size(h)
 
     # Guarded try_alloc/try_free (installed by _bind). No try/finally on purpose
-    # (docs/design.md#no-try-in-irq-paths). Only a small int enters the critical
+    # (docs/design.md#handlers). Only a small int enters the critical
     # section, and the kernels cannot raise for one; anything else goes to the
     # unguarded kernel, which refuses it (or raises TypeError) as an unguarded slab
     # does, without leaving interrupts off or the lock held.
@@ -299,7 +299,7 @@ class Slab:
         independent). Safe in an IRQ for a valid buffer type, but not guarded.
         """
         # Few locals (h is reused for the offset, n for the count):
-        # docs/design.md#small-frames
+        # docs/design.md#heap-frames
         if buf is not self._wok:  # a new buffer object: type and item width, once
             if type(buf) not in _WRITE_TYPES or _wide(buf):
                 from mpalloc._slab_cold import bad_buf
@@ -312,7 +312,7 @@ class Slab:
         if _len(buf) < n:
             n = _len(buf)
         # The copy kernel touches only the n target bytes, not a slab-wide slice
-        # store: docs/design.md#no-slice-store
+        # store: docs/design.md#slice-stores
         _copy(self._data, ((h & _LEN) - 1) * self.block_size, buf, 0, n)
         return n
 
@@ -324,7 +324,7 @@ class Slab:
         buffer object). No-alloc; O(len) via the copy kernel.
         Safe in an IRQ for a valid buffer type, but not guarded.
         """
-        # Few locals: docs/design.md#small-frames
+        # Few locals: docs/design.md#heap-frames
         if buf is not self._rok:  # a new buffer object: type, width, writability, once
             if type(buf) not in _READ_TYPES or _wide(buf, True):
                 from mpalloc._slab_cold import bad_buf
