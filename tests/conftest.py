@@ -75,7 +75,7 @@ _announced = set()
 class MicroPythonFile(pytest.File):
     def collect(self):
         tree = ast.parse(self.path.read_text(), str(self.path))
-        names = [n.name for n in tree.body
+        tests = [(n.name, n.lineno) for n in tree.body
                  if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
         for lane in LANES:
             if lane.name in _missing:
@@ -84,9 +84,9 @@ class MicroPythonFile(pytest.File):
                     yield MissingLane.from_parent(self, name="lanes::" + lane.name,
                                                   reason=_missing[lane.name])
                 continue
-            for name in names:
+            for name, line in tests:
                 yield MicroPythonItem.from_parent(self, name="%s[%s]" % (name, lane.name),
-                                                  test=name, lane=lane)
+                                                  test=name, lane=lane, line=line)
 
 
 class MissingLane(pytest.Item):
@@ -109,10 +109,11 @@ class MicroPythonFailure(Exception):
 
 
 class MicroPythonItem(pytest.Item):
-    def __init__(self, *, test, lane, **kw):
+    def __init__(self, *, test, lane, line, **kw):
         super().__init__(**kw)
         self.test = test
         self.lane = lane
+        self.line = line  # of the test's def (1-based): where its skips are reported
 
     def runtest(self):
         report = result_of(self.path, self.lane)
@@ -133,7 +134,30 @@ class MicroPythonItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, "%s[%s]" % (self.test, self.lane.name)
+        return self.path, self.line - 1, "%s[%s]" % (self.test, self.lane.name)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Report a skip at the test, not at the helper that raised it (support.skip, or
+    this plugin for a lane's SKIP line): ``SKIPPED [1] tests/test_x.py:42: reason``."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple) and call.excinfo is not None:
+        where = skip_location(item, call.excinfo)
+        if where is not None:
+            report.longrepr = (where[0], where[1], report.longrepr[2])
+
+
+def skip_location(item, excinfo):
+    """(path, 1-based line) in the test file where ``item`` was skipped: the line of the
+    call that skipped on CPython, the test's def on a MicroPython lane; else None."""
+    if isinstance(item, MicroPythonItem):
+        return str(item.path), item.line
+    for entry in reversed(excinfo.traceback):
+        if str(entry.path) == str(item.path):
+            return str(item.path), entry.lineno + 1
+    return None
 
 
 # (file, lane name) -> Future of the parsed report. Filled when collection ends, so that

@@ -21,9 +21,11 @@ delta sees them. ``MPALLOC_NO_ALLOC_DELTA=0`` turns that second pass off.
 """
 
 import os
+import select
 import subprocess
 import sys
 import threading
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESTS = os.path.join(ROOT, "tests")
@@ -82,18 +84,73 @@ class BuiltLib:
         return self._out
 
 
-def run_process(cmd, timeout, cwd=ROOT, env=None):
+# One test may run this long (s) before its run is stopped and the test reported as hung
+# by name; the other tests of its module then run in a fresh process (run_resuming).
+TEST_TIMEOUT = int(os.environ.get("MPALLOC_TEST_TIMEOUT") or 300)
+
+
+class Watch:
+    """Follows the ``@@MPT`` lines of a run as its output arrives: which test is running
+    and since when. ``expired(now)`` says why the run must stop, or None."""
+
+    def __init__(self, timeout, test_timeout=None):
+        self.start = time.monotonic()
+        self.timeout = timeout
+        self.test_timeout = TEST_TIMEOUT if test_timeout is None else test_timeout
+        self.current = None  # the test that has started and not finished
+        self.since = self.start
+        self._partial = b""
+
+    def feed(self, data):
+        lines = (self._partial + data).split(b"\n")
+        self._partial = lines.pop()
+        for line in lines:
+            if line.startswith(b"@@MPT START "):
+                self.current = line[12:].strip().decode(errors="replace")
+                self.since = time.monotonic()
+            elif line.startswith((b"@@MPT PASS ", b"@@MPT FAIL ", b"@@MPT SKIP ")):
+                self.current = None
+
+    def expired(self, now):
+        if self.current is not None and now - self.since > self.test_timeout:
+            return ("%s timed out after %d s (MPALLOC_TEST_TIMEOUT); stopped"
+                    % (self.current, self.test_timeout))
+        if now - self.start > self.timeout:
+            return "timed out after %d s%s" % (
+                self.timeout, " in %s" % self.current if self.current else "")
+        return None
+
+
+def run_process(cmd, timeout, cwd=ROOT, env=None, test_timeout=None):
     """Run ``cmd`` (with ``env``, default a copy of this environment: ``spawn_env``);
-    (combined output, tail) also on a timeout."""
+    (combined output, tail). The run stops after ``timeout`` s, or when one test runs
+    longer than ``test_timeout`` (default TEST_TIMEOUT); the tail then names it."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd,
+                            env=spawn_env() if env is None else env)
+    watch = Watch(timeout, test_timeout)
+    chunks = []
+    fd = proc.stdout.fileno()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              cwd=cwd, env=spawn_env() if env is None else env)
-        return proc.stdout + proc.stderr, "exit code %d" % proc.returncode
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout or b""
-        if isinstance(out, bytes):
-            out = out.decode(errors="replace")
-        return out, "timed out after %d s" % timeout
+        while True:
+            why = watch.expired(time.monotonic())
+            if why:
+                proc.kill()
+                tail = why
+                break
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if ready:
+                data = os.read(fd, 65536)
+                if not data:
+                    tail = "exit code %d" % proc.wait()
+                    break
+                chunks.append(data)
+                watch.feed(data)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    return b"".join(chunks).decode(errors="replace"), tail
 
 
 def all_lanes():
@@ -109,13 +166,50 @@ def run_with_delta(lane, path, names):
     """``lane.run(path, names)``, then the heap-usage pass over the tests that printed
     ``@@MPT NO-ALLOC`` (unless $MPALLOC_NO_ALLOC_DELTA is "0"); (output, tail) with each
     test that failed only in that pass turned into a FAIL (``merge_delta``)."""
-    out, tail = lane.run(path, names)
+    out, tail = run_resuming(lane, path, names)
     again = [line.split()[2] for line in out.splitlines()
              if line.startswith("@@MPT NO-ALLOC ")]
     if not again or os.environ.get(DELTA_ENV, "1") == "0":
         return out, tail
-    out2, tail2 = lane.run(path, [DELTA_FLAG] + again)
+    out2, tail2 = run_resuming(lane, path, again, [DELTA_FLAG])
     return merge_delta(out, out2, again, tail2), tail + "; delta pass: " + tail2
+
+
+def run_resuming(lane, path, names, prefix=(), tries=3):
+    """``lane.run(path, prefix + names)``. When a run ends inside a test (the test hung
+    and the Watch stopped it, or the runtime crashed in it), that test FAILs with the
+    run's tail, and the tests that had not run yet run in a fresh process (up to
+    ``tries`` times): one hang costs one test, not its whole module."""
+    out, tail = lane.run(path, list(prefix) + list(names))
+    outs, tails = [out], [tail]
+    for _ in range(tries):
+        started, finished = progress(outs[-1])
+        stuck = [n for n in started if n not in finished]
+        if not names or not stuck:
+            break
+        outs[-1] += "\n%s did not finish: %s\n@@MPT FAIL %s\n" % (stuck[0], tails[-1],
+                                                                    stuck[0])
+        done = set()
+        for text in outs:
+            done.update(progress(text)[1])
+        left = [n for n in names if n not in done]
+        if not left:
+            break
+        out, tail = lane.run(path, list(prefix) + left)
+        outs.append(out)
+        tails.append(tail)
+    return "\n".join(outs), "; then ".join(tails)
+
+
+def progress(out):
+    """([tests started], {tests with a result}) in one run's output."""
+    started, finished = [], set()
+    for line in out.splitlines():
+        if line.startswith("@@MPT START "):
+            started.append(line.split()[2])
+        elif line.startswith(("@@MPT PASS ", "@@MPT FAIL ", "@@MPT SKIP ")):
+            finished.add(line.split()[2])
+    return started, finished
 
 
 def merge_delta(out, out2, names, tail2):

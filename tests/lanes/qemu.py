@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 
-from lanes import BUILD, MPTEST, ROOT, TESTS, BuildError, build_tool, spawn_env
+from lanes import BUILD, MPTEST, ROOT, TESTS, BuildError, Watch, build_tool, spawn_env
 
 FIRMWARE_ENV = "MPALLOC_QEMU_FIRMWARE"
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -163,13 +163,15 @@ class Board:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, cwd=ROOT, env=spawn_env())
         self.buf = b""
+        self.watch = None  # follows the tests of the running code (one may hang)
 
     def read_until(self, token, deadline):
         """Read until ``token`` is in the buffer; "ok", "exit" or "timeout"."""
         fd = self.proc.stdout.fileno()
         while token not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            now = time.monotonic()
+            left = deadline - now
+            if left <= 0 or (self.watch and self.watch.expired(now)):
                 return "timeout"
             ready, _, _ = select.select([fd], [], [], min(left, 1.0))
             if ready:
@@ -178,10 +180,13 @@ class Board:
                     self.proc.wait()
                     return "exit"
                 self.buf += data
+                if self.watch:
+                    self.watch.feed(data)
         return "ok"
 
     def run(self, code, timeout):
         start = time.monotonic()
+        self.watch = Watch(timeout)
         self.proc.stdin.write(b"\r\x03\x03\x01")  # interrupt anything, enter the raw REPL
         self.proc.stdin.flush()
         how = self.read_until(RAW_PROMPT, start + 60)
@@ -200,6 +205,9 @@ class Board:
         if how == "exit":
             return text, ("qemu exited with code %s after %.1f s (a HardFault exits through "
                           "semihosting)" % (self.proc.returncode, time.monotonic() - start))
+        why = self.watch.expired(time.monotonic())
+        if why and self.watch.current is not None:
+            return text, why
         return text, "timed out after %d s (board hung or too slow)" % timeout
 
     def close(self):
