@@ -63,11 +63,11 @@ def test_lane_spawns_survive_environment_changes_in_another_thread():
 def test_run_process_passes_a_copy_of_the_environment(monkeypatch):
     seen = []
 
-    def fake_run(cmd, **kw):
+    def fake_popen(cmd, **kw):
         seen.append(kw.get("env"))
         raise OSError("stop here")
 
-    monkeypatch.setattr(lanes.subprocess, "run", fake_run)
+    monkeypatch.setattr(lanes.subprocess, "Popen", fake_popen)
     monkeypatch.setenv("MPALLOC_SPAWN_PROBE", "1")
     try:
         lanes.run_process(["x"], 1)
