@@ -264,14 +264,73 @@ def has_numbers(exc, *numbers):
     return text
 
 
-def rng(seed):
-    """A seeded generator with getrandbits/randrange/randint/choice on both runtimes."""
-    import random
+class Rng:
+    """A seeded generator with the same sequence on every runtime (CPython, MicroPython,
+    CircuitPython, 32-bit boards), so a failing seed reproduces anywhere. Each instance
+    has its own state (MicroPython's ``random`` has one module-level generator), so two
+    threads or two interleaved models do not disturb each other.
 
-    if hasattr(random, "Random"):
-        return random.Random(seed)
-    random.seed(seed)  # MicroPython: one module-level generator
-    return random
+    A 30-bit linear congruential generator (period 2**30) computed in 15-bit halves: no
+    value ever reaches 2**30, so a step allocates nothing on a 32-bit board; results
+    come from the high bits. For tests, not for anything secret.
+    """
+
+    def __init__(self, seed):
+        self._x = (seed ^ 0x15A4E35) & 0x3FFFFFFF
+        for _ in range(4):  # nearby seeds: their high bits part after a few steps
+            self._next()
+
+    def _next(self):
+        # x = (32749 * x + 12345) mod 2**30, every intermediate below 2**30.
+        x = self._x
+        t = 32749 * (x & 0x7FFF) + 12345
+        x = (((32749 * (x >> 15) + (t >> 15)) & 0x7FFF) << 15) | (t & 0x7FFF)
+        self._x = x
+        return x
+
+    def getrandbits(self, k):
+        """A uniform int of ``k`` bits (0 for k == 0)."""
+        out = 0
+        while k > 15:
+            out = (out << 15) | (self._next() >> 15)
+            k -= 15
+        if k > 0:
+            out = (out << k) | (self._next() >> (30 - k))
+        return out
+
+    def below(self, n):
+        """A uniform int in 0..n-1 (n >= 1)."""
+        if n < 1:
+            raise ValueError("below(%d): n must be >= 1" % n)
+        k = 0
+        while (1 << k) < n:
+            k += 1
+        while True:
+            r = self.getrandbits(k)
+            if r < n:
+                return r
+
+    def randrange(self, start, stop=None):
+        """``random.randrange(start[, stop])`` (no step)."""
+        if stop is None:
+            start, stop = 0, start
+        if stop <= start:
+            raise ValueError("empty range %d..%d" % (start, stop))
+        return start + self.below(stop - start)
+
+    def randint(self, a, b):
+        """An int in a..b, both included."""
+        return self.randrange(a, b + 1)
+
+    def choice(self, seq):
+        """One item of a non-empty sequence."""
+        return seq[self.below(len(seq))]
+
+
+def rng(seed):
+    """``Rng(seed)``: the one seeded generator of the suite (getrandbits, below,
+    randrange, randint, choice), the same sequence on every runtime."""
+    return Rng(seed)
 
 
 def start_thread(fn, *args):
@@ -374,6 +433,67 @@ def run_threads(fn, argsets, timeout_s=120):
         waited += 1
     if state[1] is not None:
         raise state[1]
+
+
+def pause(spins):
+    """Back off after ``spins`` refused tries in a busy loop of a thread test: yield at
+    once on CPython (a GIL), spin 50 times then sleep 20 us on MicroPython (threads
+    without a GIL on the unix port), so a busy machine still schedules the other side."""
+    import time
+
+    if not IS_MICROPYTHON:
+        time.sleep(0)
+    elif spins > 50:
+        time.sleep_us(20)
+
+
+def produce(src, flags, put_many, stage, put_one=None, one_every=0, span=61, idle_every=0):
+    """The producer thread of the two-thread stress tests, standing in for a UART IRQ:
+    moves every byte of ``src`` into a queue, in order, retrying what was refused.
+
+    Each step hands over a chunk of 1..``span`` bytes (``(step * 13) % span + 1``)
+    copied into the preallocated ``stage`` (no slice, so the loop allocates nothing):
+    ``put_many(stage, c)`` returns how many it took. Every ``one_every``-th step (0:
+    never) moves one byte through ``put_one(byte)`` (returns True/False) instead. After a
+    refusal it backs off (``pause``); every ``idle_every``-th step (0: never) it sleeps
+    0.5 ms, so a consumer waiting on a flag really sleeps.
+
+    ``flags`` is a list [done, stop, refused]: it returns early once ``flags[1]`` is set
+    (the consumer failed), and always ends with ``flags[2]`` = bytes refused (for
+    ``dropped`` checks) and ``flags[0]`` = 1.
+    """
+    import time
+
+    n = len(src)
+    i = 0
+    step = 0
+    spins = 0
+    refused = 0
+    try:
+        while i < n and not flags[1]:
+            step += 1
+            if one_every and step % one_every == 0:
+                k = 1 if put_one(src[i]) else 0
+                refused += 1 - k
+            else:
+                c = (step * 13) % span + 1
+                if c > n - i:
+                    c = n - i
+                for j in range(c):
+                    stage[j] = src[i + j]
+                k = put_many(stage, c)
+                refused += c - k
+            i += k
+            if k:
+                spins = 0
+            else:
+                spins += 1
+                pause(spins)
+            if idle_every and step % idle_every == 0:
+                time.sleep(0.0005)
+    finally:
+        flags[2] = refused
+        flags[0] = 1
 
 
 def ticks_ms():

@@ -4,7 +4,7 @@ from mpalloc import aio
 from mpalloc.bytebuf import ByteDeque
 from mpalloc.ring import ByteRing
 from mpalloc.slab import Slab
-from support import HAS_HEAP_LOCK, IS_MICROPYTHON, eq, no_alloc, skip, start_thread
+from support import HAS_HEAP_LOCK, IS_MICROPYTHON, eq, no_alloc, produce, skip, start_thread
 
 
 def data(n):
@@ -14,32 +14,11 @@ def data(n):
     return out
 
 
-def _producer(reader, src, stage, flags):
-    # Stands in for a UART IRQ: allocation-free pushes, a wake-up after each.
-    i = 0
-    n = len(src)
-    step = 0
-    while i < n:
-        step += 1
-        c = step % 23 + 1
-        if c > n - i:
-            c = n - i
-        for j in range(c):
-            stage[j] = src[i + j]
-        k = reader.push(stage, c)
-        i += k
-        if k < c:
-            time.sleep(0.001)  # queue full: wait for the consumer like a FIFO would
-        elif step % 50 == 0:
-            time.sleep(0.0005)  # idle gaps: the coroutine really sleeps on the flag
-    flags[0] = 1
-
-
 def _run(reader, total, use_iter):
     import asyncio
 
     src = data(total)
-    flags = [0]
+    flags = [0, 0, 0]  # producer done, stop request, bytes refused
     out = bytearray(total)
 
     async def consume():
@@ -59,7 +38,9 @@ def _run(reader, total, use_iter):
                 got += n
         return got
 
-    start_thread(_producer, reader, src, bytearray(32), flags)
+    # support.produce: push of 1..23 bytes, a 0.5 ms idle gap every 50 steps (the
+    # coroutine really sleeps on the flag)
+    start_thread(produce, src, flags, reader.push, bytearray(23), None, 0, 23, 50)
     got = asyncio.run(consume())
     t0 = time.time()
     while not flags[0]:

@@ -16,6 +16,8 @@ from support import (
     has_numbers,
     no_alloc,
     no_heap_use,
+    pause,
+    produce,
     raises,
     rng,
     skip,
@@ -643,54 +645,9 @@ def test_unbound_and_rebound_deque():
 
 # --- two threads: an IRQ-fed deque beside main-loop buffers on one irq_safe slab --------
 
-def _pause(spins):
-    if not IS_MICROPYTHON:
-        time.sleep(0)
-    elif spins > 50:
-        time.sleep_us(20)
-
-
-def _producer(d, src, flags):
-    # Allocation-free: preallocated data, write_from instead of slices.
-    n = len(src)
-    i = 0
-    step = 0
-    spins = 0
-    try:
-        while i < n and not flags[1]:
-            step += 1
-            if step % 3 == 0:
-                k = 1 if d.push_back(src[i]) else 0
-            else:
-                c = (step * 7) % 45 + 1
-                if c > n - i:
-                    c = n - i
-                k = _push_at(d, src, i, c)
-            i += k
-            if k:
-                spins = 0
-            else:
-                spins += 1
-                _pause(spins)
-    finally:
-        flags[0] = 1
-
-
-def _push_at(d, src, i, c):
-    # Bytes i..i+c of src without a slice: one at a time is too slow, so copy through
-    # a staging buffer owned by this thread.
-    st = _STAGE
-    for j in range(c):
-        st[j] = src[i + j]
-    return d.write_from(st, c)
-
-
-_STAGE = bytearray(64)
-
-
 def _stress_deque(d, slab, total):
     src = pattern(total, 7)
-    flags = [0, 0]
+    flags = [0, 0, 0]  # producer done, stop request, bytes refused
     bufs = [bytearray(n) for n in (1, 7, 32, 100)]
     bb = ByteBuffer(slab)
     piece = pattern(40, 3)
@@ -699,7 +656,8 @@ def _stress_deque(d, slab, total):
     spins = 0
     last = time.time()
     seen = 0
-    start_thread(_producer, d, src, flags)
+    # support.produce: push_back every 3rd step, else write_from of 1..45 bytes
+    start_thread(produce, src, flags, d.write_from, bytearray(45), d.push_back, 3, 45)
     try:
         while got < total:
             step += 1
@@ -725,7 +683,7 @@ def _stress_deque(d, slab, total):
                 spins = 0
                 continue
             spins += 1
-            _pause(spins)
+            pause(spins)
             if spins % 1000 == 0:
                 now = time.time()
                 if got != seen:

@@ -13,6 +13,7 @@ from support import (
     has_numbers,
     no_alloc,
     no_heap_use,
+    produce,
     raises,
     skip,
     start_thread,
@@ -129,36 +130,6 @@ def test_reconfigure_rules():
     global_slab._reset()
 
 
-def _producer(d, src, flags, stage):
-    n = len(src)
-    i = 0
-    step = 0
-    spins = 0
-    try:
-        while i < n and not flags[1]:
-            step += 1
-            c = (step * 5) % 29 + 1
-            if c > n - i:
-                c = n - i
-            if c == 1:
-                k = 1 if d.push_back(src[i]) else 0
-            else:
-                for j in range(c):
-                    stage[j] = src[i + j]
-                k = d.write_from(stage, c)
-            i += k
-            if k:
-                spins = 0
-            else:
-                spins += 1
-                if not IS_MICROPYTHON:
-                    time.sleep(0)
-                elif spins > 50:
-                    time.sleep_us(20)
-    finally:
-        flags[0] = 1
-
-
 def test_two_thread_stress_global_deque():
     try:
         import _thread  # noqa: F401
@@ -173,12 +144,13 @@ def test_two_thread_stress_global_deque():
     for i in range(total):
         x = (x * 1103515245 + 12345) & 0x3FFFFFFF
         src[i] = (x >> 16) & 0xFF
-    flags = [0, 0]
+    flags = [0, 0, 0]  # producer done, stop request, bytes refused
     buf = bytearray(48)
     got = 0
     step = 0
     t0 = time.time()
-    start_thread(_producer, d, src, flags, bytearray(32))
+    # support.produce: push_back every 7th step, else write_from of 1..29 bytes
+    start_thread(produce, src, flags, d.write_from, bytearray(29), d.push_back, 7, 29)
     try:
         while got < total:
             step += 1

@@ -353,25 +353,6 @@ def test_twins_agree_on_consumer_calls():
 # --- aio.QueueReader: lines and exact reads from a producer thread (an IRQ stand-in) --------
 
 
-def _feed(reader, src, flags):
-    # Pushes src in uneven pieces with pauses, as a UART IRQ would.
-    import time
-
-    stage = bytearray(16)
-    i = 0
-    step = 0
-    while i < len(src):
-        step += 1
-        c = min(step % 13 + 1, len(src) - i)
-        for j in range(c):
-            stage[j] = src[i + j]
-        k = reader.push(stage, c)
-        i += k
-        if k < c or step % 20 == 0:
-            time.sleep(0.001)
-    flags[0] = 1
-
-
 def _wait(flags):
     import time
 
@@ -385,13 +366,13 @@ def _wait(flags):
 def _reader_lines(reader, src, buf):
     import asyncio
 
-    from support import start_thread
+    from support import produce, start_thread
 
     want = []
     model = list(src)
     while model:
         want.append(ref_line(model, len(buf), 10))
-    flags = [0]
+    flags = [0, 0, 0]  # producer done, stop request, bytes refused
 
     async def consume():
         got = []
@@ -401,7 +382,7 @@ def _reader_lines(reader, src, buf):
                 break
         return got
 
-    start_thread(_feed, reader, src, flags)
+    start_thread(produce, src, flags, reader.push, bytearray(13), None, 0, 13, 20)
     got = asyncio.run(consume())
     _wait(flags)
     return got, want
@@ -430,12 +411,12 @@ def test_reader_readexactly_into_and_readline_into():
     import asyncio
 
     from mpalloc import aio
-    from support import start_thread
+    from support import produce, start_thread
 
     src = bytearray((i * 7 + 3) & 0xFF for i in range(7 * 300))
     for q in (ByteRing(32), ByteDeque(Slab(256, 16, irq_safe=True))):
         r = aio.QueueReader(q)
-        flags = [0]
+        flags = [0, 0, 0]  # producer done, stop request, bytes refused
 
         async def frames(r):
             out = bytearray()
@@ -445,7 +426,7 @@ def test_reader_readexactly_into_and_readline_into():
                 out.extend(buf[:7])
             return out
 
-        start_thread(_feed, r, src, flags)
+        start_thread(produce, src, flags, r.push, bytearray(13), None, 0, 13, 20)
         assert asyncio.run(frames(r)) == src, type(q).__name__
         _wait(flags)
         q.write(b"ok\npart")

@@ -1,18 +1,19 @@
-import random
 import time
 from array import array
 
 from mpalloc import _ring_py, ring
 from mpalloc.ring import MAX_CAPACITY, ByteRing
 from support import (
-    IS_MICROPYTHON,
     RUNTIME,
     expected_kernel,
     has_numbers,
     heap_fit,
     need_threads,
     no_alloc,
+    pause,
+    produce,
     raises,
+    rng,
     seconds_since,
     skip,
     start_thread,
@@ -29,24 +30,6 @@ def classes():
     if _ring_viper is not None:
         out.append(ring._with_kernel(_ring_viper))
     return out
-
-
-class _MpRandom:
-    # MicroPython has module-level random functions only (no random.Random).
-    def __init__(self, seed):
-        random.seed(seed)
-
-    def getrandbits(self, n):
-        return random.getrandbits(n)
-
-    def randrange(self, a, b):
-        return random.randrange(a, b)
-
-
-def rng(seed):
-    if hasattr(random, "Random"):
-        return random.Random(seed)
-    return _MpRandom(seed)
 
 
 def state(r):
@@ -515,47 +498,6 @@ def _pattern(n):
     return out
 
 
-def _pause(spins):
-    # Waiting for the other thread. CPython: let the GIL go. MicroPython (no GIL):
-    # spin briefly, then sleep so a busy machine still schedules the other thread.
-    if not IS_MICROPYTHON:
-        time.sleep(0)
-    elif spins > 50:
-        time.sleep_us(20)
-
-
-def _producer(r, src, flags):
-    mv = memoryview(src)
-    n = len(src)
-    i = 0
-    step = 0
-    spins = 0
-    refused = 0
-    try:
-        while i < n and not flags[1]:
-            step += 1
-            if step % 5 == 0:
-                if r.put(src[i]):
-                    i += 1
-                    spins = 0
-                    continue
-                refused += 1
-                k = 0
-            else:
-                c = (step * 13) % 61 + 1
-                k = r.write(mv[i:i + c])
-                refused += min(c, n - i) - k
-                i += k
-            if k:
-                spins = 0
-            else:
-                spins += 1
-                _pause(spins)
-    finally:
-        flags[2] = refused
-        flags[0] = 1
-
-
 def _stress(cls, cap, total):
     r = cls(cap)
     src = _pattern(total)
@@ -566,7 +508,9 @@ def _stress(cls, cap, total):
     spins = 0
     seen = 0
     last = ticks_ms()
-    start_thread(_producer, r, src, flags)  # skips where there is no _thread
+    # support.produce: put every 5th step, else write of 1..61 bytes; skips where
+    # there is no _thread
+    start_thread(produce, src, flags, r.write, bytearray(61), r.put, 5, 61)
     try:
         while got < total:
             step += 1
@@ -587,7 +531,7 @@ def _stress(cls, cap, total):
                 spins = 0
                 continue
             spins += 1
-            _pause(spins)
+            pause(spins)
             if spins % 1000 == 0:
                 if got != seen:
                     seen = got

@@ -9,6 +9,7 @@ from support import (
     NO_PREEMPTION,
     RUNTIME,
     FakeIrq,
+    Rng,
     as_port,
     eq,
     expected_kernel,
@@ -39,17 +40,6 @@ def kernels():
 def classes():
     """The public Slab plus one subclass per importable kernel."""
     return [Slab] + [slab._with_kernel(k) for k in kernels()]
-
-
-class Rng:
-    """Deterministic generator, same sequence on every runtime (no random.Random on MP)."""
-
-    def __init__(self, seed):
-        self.x = seed & 0x7FFFFFFF or 1
-
-    def below(self, n):
-        self.x = (self.x * 1103515245 + 12345) & 0x7FFFFFFF
-        return (self.x >> 7) % n
 
 
 def slot_of(h):
