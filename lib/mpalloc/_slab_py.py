@@ -93,6 +93,7 @@ def kernels(m):
     def try_alloc(n):
         if n > _M30 or n < 1:  # before any arithmetic: a big int would allocate
             return _fail(m)
+        n |= 0  # TypeError for an in-range float, as the viper twin's int(), full or not
         if n <= m[_ONE]:
             k = 1
         elif n > _LEN:
