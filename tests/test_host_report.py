@@ -68,11 +68,14 @@ def test_summary_block_content():
     assert d["meta"]["date"][:10] in block
     version = ".".join(str(v) for v in d["meta"]["micropython"]["implementation"]["version"])
     assert "MicroPython " + version in block
-    by_id = {r["id"]: r for r in d["cases"]}
-    for name, cid in report.SUMMARY_CASES:
-        assert cid in by_id, "summary case %s (%s) is not in the bench data" % (cid, name)
-        assert by_id[cid]["label"] in block, cid
-        assert "%.2fx" % by_id[cid]["ratio"] in block, cid
+    named = [r for r in d["cases"] if r["summary"] and r["ratio"] is not None]
+    assert named, "no case declared summary=... in tools/device/bench_*.py"
+    at = []
+    for r in named:  # one headline row per declared case, in declared order
+        row = "| %s | %s |" % (r["summary"], r["label"].replace("|", "\\|"))
+        assert row in block and report.fmt_ratio(r) in block, r["id"]
+        at.append(block.index(row))
+    assert at == sorted(at)
     links = [part.split(")")[0] for part in block.split("](")[1:]]
     assert links, block
     for link in links:
@@ -87,6 +90,41 @@ def test_targets_table_counts_every_target():
     passed = sum(1 for t in d["targets"] if t["status"] == "pass")
     assert "%d of %d targets met." % (passed, len(d["targets"])) in md
     assert md.count("| **miss** |") == sum(1 for t in d["targets"] if t["status"] == "miss")
+    for t in d["targets"]:  # a missed ratio shows its floor
+        if t["status"] == "miss" and t.get("floor_ratio") is not None:
+            assert "| %.2fx: %s |" % (t["floor_ratio"], t["floor_label"].replace(
+                "|", "\\|")) in md, t["id"]
+
+
+def test_goals_table_renders_a_made_up_run():
+    # Rendering only: a ratio target that missed with a floor, one GC-inclusive, one
+    # kernel row, the latency goal, a board row, a footprint target.
+    ratio = {"lane": "x64", "baseline": "b", "basis": "short windows", "ratio_short": 1.3,
+             "ratio_gc": None, "floor": "f", "floor_label": "FLOOR", "floor_ratio": 0.84}
+    targets = [
+        dict(ratio, kind="cost_ratio", id="a", label="A", value=1.3, target=1.0,
+             status="miss"),
+        dict(ratio, kind="cost_ratio", id="s", label="S", value=0.8, target=0.9,
+             status="pass", basis="GC-inclusive", ratio_gc=0.8, ratio_short=1.2),
+        dict(ratio, kind="kernel", id="k_viper", label="K", value=0.25, target=0.5,
+             status="pass", floor=None, floor_ratio=None),
+        {"kind": "latency", "id": "slab", "label": "L", "lane": "x64", "value": 1 / 800,
+         "target": 1 / 500, "status": "pass"},
+        dict(ratio, kind="board_cost_ratio", id="a", label="A", lane="armv7m", value=1.4,
+             target=1.0, status="miss", floor_ratio=0.9),
+        {"kind": "metadata", "id": "slab", "label": "M", "value": 4, "target": 4,
+         "status": "pass"},
+    ]
+    md = report.targets_section(targets)
+    assert "| A | 1.30x | <= 1x | **miss** | 0.84x: FLOOR |" in md
+    assert "| S | 0.80x GC-incl. (1.20x short windows) | <= 0.9x | **pass** | - |" in md
+    assert "| K | 0.25x | <= 0.5x | **pass** | - |" in md
+    assert "| L | 1/800 | <= 1/500 | **pass** |" in md
+    assert "| A | 1.40x | <= 1x | **miss** | 0.90x: FLOOR |" in md
+    assert "| M | 4 B | <= 4 B | **pass** |" in md
+    assert md.index("x64 unix port") < md.index("pure twin") < md.index("Worst single op") \
+        < md.index("32-bit board") < md.index("Footprint")
+    assert md.endswith("4 of 6 targets met.")
 
 
 def test_cli_writes_markdown_and_json(tmp_path):
@@ -186,13 +224,17 @@ def test_board_section_beside_x64():
                                "fs_bytes": 9318},
                               {"module": "(whole library)", "romfs_bytes": 57344,
                                "fs_bytes": 72704}],
-                  "ratios": [{"id": "ring_put_get", "baseline": "ringio_1", "label": "RING",
-                              "ratio": 1.21, "ratio_min": 1.1, "ratio_max": 1.4,
-                              "rounds": 9, "iterations": 4000}]}
+                  "rounds": 9, "method": "METHOD-TEXT",
+                  "cases": [{"id": "ring_put_get", "baseline": "ringio_1", "label": "RING",
+                             "ratio": 1.21, "ratio_min": 1.1, "ratio_max": 1.4,
+                             "ratio_gc": None, "target": 1.0, "status": "miss"},
+                            {"id": "ringio_1", "baseline": None, "label": "RINGIO",
+                             "ratio": None, "target": None}]}
     text = report.render(d)
     section = text[text.index("## On a 32-bit board"):]
     assert "NOTE-TEXT" in section and "| mpalloc.ring | 9.1 KB | 8.0 KB |" in section
-    assert "1.21x (1.10-1.40)" in section and "not cycle-accurate" in section
+    assert "| RING | RINGIO | 1.21x (1.10-1.40) | <= 1x: **miss** |" in section
+    assert "not cycle-accurate" in section and "9 rounds on the board (METHOD-TEXT)" in section
     assert "whole library on a Cortex-M3 (armv7m, qemu): 71.0 KB" in report.summary_block(d)
     d["board"] = {"skipped": "armv7m lane unavailable: qemu-system-arm not found"}
     assert "Not measured in this run: armv7m lane unavailable" in report.render(d)

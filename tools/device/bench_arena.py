@@ -78,8 +78,8 @@ def filled(k):
 def add_cases(add):
     big = 1 << 16
     add("arena_take", 10, "Arena(65536).take(64) (offset form, reset when full)", t_take,
-        Arena(big), None, baseline="bytearray_64", target=1.0,
-        note="no allocation; includes the amortised reset (1 per 1024)")
+        Arena(big), None, baseline="bytearray_64", target=1.0, floor="floor_call1",
+        summary="Arena", note="no allocation; includes the amortised reset (1 per 1024)")
     add("arena_take_aligned", 10, "Arena(65536).take_aligned(64, 8)", t_take_aligned,
         Arena(big), None, baseline="bytearray_64")
     add("arena_alloc", 10, "Arena(65536).alloc(64) (memoryview form)", t_alloc,
@@ -95,4 +95,4 @@ def add_cases(add):
         a10k, p10k, baseline="arena_reset_10", target=1.2,
         note="O(1): same cost as with 10 (ratio ~1.0)")
     add("stack_alloc_free", 10, "Stack(4096) try_alloc(64, 1)+try_free", t_stack,
-        Stack(4096), None, baseline="bytearray_64")
+        Stack(4096), None, baseline="bytearray_64", summary="Stack")

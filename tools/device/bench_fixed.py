@@ -69,7 +69,8 @@ def t_line_f(n, s, vals):
 
 def add_cases(add):
     add("fixedvec_h", 10, "FixedVec(16, 'h') append+pop [%s]" % fixed.KERNEL, t_append_pop,
-        fixed.FixedVec(16, "h"), None, baseline="list_ap", target=1.5)
+        fixed.FixedVec(16, "h"), None, baseline="list_ap", target=1.5,
+        summary="FixedVec")
     add("fixedvec_obj", 10, "FixedVec(16) (objects) append+pop", t_append_pop,
         fixed.FixedVec(16), None, baseline="list_ap")
     add("list_ap", 10, "list append+pop", t_append_pop, [], None)
@@ -82,12 +83,13 @@ def add_cases(add):
     spec = "T={.1}C RH={}% N={}\n"
     add("fixedstr_render", 11, "FixedStr(32).render(Format) of the 22-byte line, "
         "3 values stored [%s]" % fixed.KERNEL, t_render, fixed.FixedStr(32),
-        fixed.Format(spec), baseline="line_pct", target=1.0, note="no allocation")
+        fixed.Format(spec), baseline="line_pct", target=1.0, summary="FixedStr",
+        note="no allocation")
     add("fixedstr_line", 11, "FixedStr(32): same line, 4 push_str + push_fixed + 2 push_int [%s]"
         % fixed.KERNEL, t_line, fixed.FixedStr(32), vals, baseline="line_pct",
         note="no allocation; 8 calls")
     add("line_pct", 11, "'T=%d.%dC RH=%d%% N=%d\\n' % (...)", t_line_pct, None, vals,
-        note="allocates a tuple and the str")
+        gc=True, note="allocates a tuple and the str")
     add("line_f", 11, "f-string of the same line", t_line_f, None, vals, baseline="line_pct")
     # Kernel vs pure twin (>= 2x required to keep the kernel).
     kernels = [("py", _fixed_py)]

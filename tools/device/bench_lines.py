@@ -89,13 +89,13 @@ def add_cases(add):
     big = bytearray(512)
     add("line_readline_into", 30, "ByteRing(1024) write + readline_into(buf), 60-byte line",
         t_readline_into, ByteRing(1024), buf, baseline="line_ringio_readline", target=1.0,
-        note="into a preallocated buffer: allocates nothing")
+        on_board=True, note="into a preallocated buffer: allocates nothing")
     add("line_ringio_readline", 30, "RingIO(1024) write + readline(), 60-byte line",
-        t_ringio_readline, micropython.RingIO(1024), None,
+        t_ringio_readline, micropython.RingIO(1024), None, gc=True,
         note="the user's alternative today: a new bytes object per line")
     add("line_find_readinto", 30, "ByteRing(1024) write + find(10) + readinto(buf, k+1)",
         t_find_readinto, ByteRing(1024), buf, baseline="line_ringio_readline",
-        note="the same scan from Python with find: two calls per line")
+        on_board=True, note="the same scan from Python with find: two calls per line")
     add("line_get_loop", 30, "ByteRing(1024) write + get() loop until '\\n'",
         t_get_loop, ByteRing(1024), buf, baseline="line_ringio_readline",
         note="byte-by-byte scan in Python, what users write without readline_into")

@@ -77,6 +77,13 @@ def t_find(n, buf, b):
     return ticks_diff(ticks_us(), t0)
 
 
+def t_find_k(n, find, buf):
+    t0 = ticks_us()
+    for _ in range(n):
+        find(buf, 10)
+    return ticks_diff(ticks_us(), t0)
+
+
 def t_find_c(n, buf, needle):
     t0 = ticks_us()
     for _ in range(n):
@@ -93,19 +100,33 @@ def add_cases(add):
         add(pre + "fill_pat", 20, "buf[3:3+%d] = pat (preallocated pattern)" % k,
             t_fill_pat, buf, bytes(k))
         add(pre + "fill_bytes", 20, "buf[3:3+%d] = bytes(%d)" % (k, k), t_fill_bytes, buf,
-            k, baseline=pre + "fill_pat", note="allocates the pattern each time")
+            k, baseline=pre + "fill_pat", gc=True, note="allocates the pattern each time")
         pair = (bytearray(k + 8), bytearray(bytes(range(256)) * ((k + 8) // 256 + 1)))
         add(pre + "copy", 21, "memops.copy(dst, 3, src, 5, %d) [%s]" % (k, memops.KERNEL),
             t_copy, pair, k, baseline=pre + "copy_mv", target=1.0)
         add(pre + "copy_mv", 21, "dst[3:3+%d] = mv[5:5+%d] (mv preallocated)" % (k, k),
-            t_copy_mv, pair, k, note="C memmove; allocates one memoryview per copy")
+            t_copy_mv, pair, k, gc=True, note="C memmove; allocates one memoryview per copy")
         eq = (bytearray(k), bytearray(k))
         add(pre + "compare", 22, "memops.compare(a, b, %d), equal [%s]" % (k, memops.KERNEL),
             t_compare, eq, k, baseline=pre + "compare_mv", target=1.0)
         add(pre + "compare_mv", 22, "ma[:%d] == mb[:%d] (views preallocated)" % (k, k),
-            t_compare_mv, eq, k, note="C memcmp; allocates two memoryviews per compare")
+            t_compare_mv, eq, k, gc=True,
+            note="C memcmp; allocates two memoryviews per compare")
         hay = bytearray(b"x" * (k - 1) + b"\n")
         add(pre + "find", 23, "memops.find(buf, 10), %d B, hit at the end [%s]"
-            % (k, memops.KERNEL), t_find, hay, None, baseline=pre + "find_c", target=1.0)
+            % (k, memops.KERNEL), t_find, hay, None, baseline=pre + "find_c", target=1.0,
+            summary="memops" if k == 64 else None)
         add(pre + "find_c", 23, "buf.find(b'\\n') (bytearray.find, C)", t_find_c, hay,
             b"\n", note="no allocation (needle preallocated)")
+    # Kernel vs pure twin (>= 2x required to keep the kernel): find, 64 B.
+    hay = bytearray(b"x" * 63 + b"\n")
+    for kind in ("viper", "py"):
+        try:
+            kmod = __import__("mpalloc._memops_" + kind, None, None, ("NAME",))
+            fn, why = kmod.find, ""
+        except (SyntaxError, ImportError, ValueError) as e:
+            fn, why = None, repr(e)
+        add("memops_find_64_" + kind, 24, "memops.find, 64 B [%s kernel]" % kind,
+            t_find_k if fn else None, fn, hay,
+            baseline="memops_find_64_py" if kind == "viper" else None,
+            target=0.5 if kind == "viper" else None, note=why)

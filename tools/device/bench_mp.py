@@ -1,29 +1,44 @@
-# The MicroPython half of tools/bench: runs on the unix port, measures, prints records.
+# The MicroPython half of tools/bench: measures and prints records; tools/bench (CPython,
+# tools/mpalloc_tools/bench.py) computes ratios and prints the tables.
 #
-#     micropython -X heapsize=8M tools/device/bench_mp.py LIBDIR ROUNDS TARGET_MS LATENCY_K
+#     micropython -X heapsize=8M tools/device/bench_mp.py LIBDIR ROUNDS WINDOW_MS WINDOWS \
+#         LONG_MS LATENCY_OPS LATENCY_PASSES
 #
-# Every record is one line "@@BENCH <json>"; lines starting "# " are progress. The
-# launcher (tools/bench, CPython) computes medians and ratios and prints the tables, so
-# this file only measures and describes the cases (it is their single source of truth).
+# On the [armv7m] board tools/bench imports this file from a ROMFS image and calls
+# board_main(...): the same cases (those declared with on_board/board_target), the same
+# method, the same records.
 #
-# Throughput: each case is a function f(n, a, b) timing n iterations of its operation with
-# time.ticks_us; the result is raw ns per iteration including the loop (the "empty loop"
-# case is reported so readers can subtract it). Rounds are interleaved: every round runs
-# every case once, in a fixed order, after a gc.collect(), so allocating baselines pay for
-# the collections their own garbage causes.
+# Every benchmark case is declared once, by an add(...) call below or in a family's
+# tools/device/bench_<family>.py (add_cases(add)): its id, label, loop, baseline, target,
+# the floor case that explains a miss, its target on the board, and whether it is a
+# headline row of the README. Nothing else in the repository lists cases.
 #
-# Latency: single operations timed one by one with 20,000 live objects on the heap and a
-# low gc.threshold, heap allocation vs slab try_alloc+try_free.
+# Every record is one line "@@BENCH <json>"; lines starting "# " are progress.
 #
-# tools/bench also imports it on an emulated board (no argv) for the loops of a few cases.
+# Throughput. A case is a function f(n, a, b) timing n iterations of its operation with
+# time.ticks_us and returning microseconds (raw, the loop included: the "empty loop" case
+# is that loop alone). Rounds are interleaved (every round runs every case once, in the
+# declared order). In each round a case runs WINDOWS short windows of about WINDOW_MS
+# after a gc.collect(); the round's sample is the fastest window (short windows are rarely
+# preempted, and an allocating case sees no collection in them). A case that allocates
+# (gc=True), and every case compared with one, also runs one long window of about LONG_MS
+# after a gc.collect(), which includes the collections its garbage causes: that is the
+# GC-inclusive sample. tools/bench takes the median over rounds of the per-round ratio.
+#
+# Latency. Single operations timed one by one (ticks_us around each) with 20,000 live
+# objects on the heap and gc.threshold low, as on a small heap where collections come
+# often. Every kind runs the same LATENCY_OPS ops in LATENCY_PASSES passes, each pass after
+# a gc.collect(), so a collection falls on the same op index in every pass while host
+# preemption does not: the op's latency is the minimum over passes at its index.
 import sys
 
-if len(sys.argv) > 1:
+if __name__ == "__main__" and len(sys.argv) > 1:
     sys.path.insert(0, sys.argv[1])
 
 import gc
 import json
 import time
+from array import array
 from collections import deque
 
 import micropython
@@ -32,6 +47,10 @@ from mpalloc import ring, slab
 
 ticks_us = time.ticks_us
 ticks_diff = time.ticks_diff
+FAMILIES = ("bytebuf", "arena", "pool", "fixed", "memops", "lines")
+BOARD_FAMILIES = ("lines",)  # imported on the board: the others' objects do not fit its heap
+LIVE = 20000
+GC_THRESHOLD = 32768  # bytes allocated between two collections, as on a small heap
 
 
 def emit(kind, rec):
@@ -62,7 +81,7 @@ def t_put_get(n, r, b):
 
 
 def t_write_readinto(n, r, bufs):
-    # Shared by ByteRing and RingIO so both run the very same loop.
+    # Shared by ByteRing, RingIO and the floor object so all run the very same loop.
     src, dst = bufs
     t0 = ticks_us()
     for _ in range(n):
@@ -115,7 +134,86 @@ def t_bytearray_live(n, a, b):
     return t
 
 
+def t_call1(n, o, b):
+    t0 = ticks_us()
+    for _ in range(n):
+        o.take(64)
+    return ticks_diff(ticks_us(), t0)
+
+
+def t_copy(n, fn, bufs):
+    src, dst = bufs
+    k = len(src)
+    t0 = ticks_us()
+    for _ in range(n):
+        fn(dst, 0, src, 0, k)
+    return ticks_diff(ticks_us(), t0)
+
+
+def t_find(n, fn, hay):
+    t0 = ticks_us()
+    for _ in range(n):
+        fn(hay, 10)
+    return ticks_diff(ticks_us(), t0)
+
+
+# ---- floors: the least a call of the API's shape costs here --------------------------------
+
+
+@micropython.viper
+def _v_int(x: int) -> int:
+    return 0
+
+
+@micropython.viper
+def _v_none() -> int:
+    return 0
+
+
+@micropython.viper
+def _v_buf(buf) -> int:
+    return 0
+
+
+class _Methods:
+    """Empty bound methods: the dispatch every method call pays."""
+
+    def put(self, x):
+        return 0
+
+    def get(self):
+        return 0
+
+
+class _Plain:
+    pass
+
+
+def floor_object():
+    """Empty viper functions stored on an instance and called without self: the cheapest
+    call of the API's shape (what a per-instance kernel closure would cost)."""
+    o = _Plain()
+    o.put = _v_int
+    o.get = _v_none
+    o.write = _v_buf
+    o.readinto = _v_buf
+    o.push_back = _v_int
+    o.pop_front = _v_none
+    o.try_alloc = _v_int
+    o.try_free = _v_int
+    o.take = _v_int
+    return o
+
+
 # ---- the library under test --------------------------------------------------------------
+
+
+def kernel_module(name):
+    """mpalloc.<name> (a kernel module), or (None, why it does not import here)."""
+    try:
+        return __import__("mpalloc." + name, None, None, ("NAME",)), None
+    except (SyntaxError, ImportError, ValueError) as e:
+        return None, "%s does not import here: %r" % (name, e)
 
 
 def kernel_class(mod, kernel_name):
@@ -123,10 +221,9 @@ def kernel_class(mod, kernel_name):
     hook = getattr(mod, "_with_kernel", None)
     if hook is None:
         return None, "%s has no _with_kernel hook" % mod.__name__
-    try:
-        kmod = __import__("mpalloc." + kernel_name, None, None, ("NAME",))
-    except (SyntaxError, ImportError, ValueError) as e:
-        return None, "%s does not import here: %r" % (kernel_name, e)
+    kmod, why = kernel_module(kernel_name)
+    if kmod is None:
+        return None, why
     return hook(kmod), None
 
 
@@ -138,70 +235,84 @@ def ringio_limit_note(size):
     return "micropython.RingIO(%d) works on this build" % size
 
 
-def build_cases():
-    """List of case dicts; the order is the order within every round."""
+def add_core(add, board):
     ByteRing = ring.ByteRing
     Slab = slab.Slab
     RingIO = micropython.RingIO
-    one_src, one_dst = bytearray(b"A"), bytearray(1)
-    src = bytearray(range(128))
-    dst = bytearray(128)
-    big = 1 << 17
+    one = (bytearray(b"A"), bytearray(1))
+    b128 = (bytearray(range(128)), bytearray(128))
+    b1024 = (bytearray(1024), bytearray(1024))
     slab_args = (64 * 64, 64)  # 64 blocks of 64 bytes; try_alloc(48) takes one block
 
-    cases = []
-    family = ["core"]  # the plug-in adding cases (tools/report groups rows by it)
-
-    def add(cid, group, label, fn, a, b, baseline=None, target=None, note=""):
-        cases.append({"id": cid, "group": group, "label": label, "fn": fn, "a": a, "b": b,
-                      "baseline": baseline, "target": target, "note": note,
-                      "family": family[0]})
-
     add("empty_loop", 0, "empty `for _ in range(n)` loop", t_empty, None, None,
-        note="loop overhead alone; every row includes it once per iteration")
+        note="loop overhead alone; every row includes it once per iteration", on_board=True)
+
+    # Floors: what the API's shape costs before any work (a miss is shown with its floor).
+    add("floor_calls_int", 1, "floor: o.put(65) + o.get(), empty viper functions stored "
+        "on the instance (no self)", t_put_get, floor_object(), None, baseline="ringio_1",
+        on_board=True)
+    add("floor_methods", 1, "floor: two empty bound methods (self), put(65) + get()",
+        t_put_get, _Methods(), None, baseline="ringio_1",
+        note="method dispatch alone; the library's methods pay at least this")
+    add("floor_calls_buf", 1, "floor: o.write(src) + o.readinto(dst), empty viper "
+        "functions stored on the instance (no self)", t_write_readinto, floor_object(),
+        one, baseline="ringio_1")
+    add("floor_calls_nested", 1, "floor: o.try_free(o.try_alloc(48)), empty viper "
+        "functions stored on the instance (no self)", t_slab, floor_object(), None,
+        baseline="bytearray_64", on_board=True)
+    add("floor_call1", 1, "floor: o.take(64), one empty viper function stored on the "
+        "instance (no self)", t_call1, floor_object(), None, baseline="bytearray_64")
 
     # Targets are cost ratios (case time / baseline time), as the issue states them.
-    add("ring_put_get", 1, "ByteRing(1024) put+get, 1 B", t_put_get, ByteRing(1024), None,
-        baseline="ringio_1", target=1.0)
-    add("ringio_1", 1, "RingIO(1024) write+readinto, 1 B", t_write_readinto, RingIO(1024),
-        (one_src, one_dst), note="1-byte bytearrays; RingIO has no single-byte put/get")
-    add("deque_1", 1, "deque(maxlen=1024) append+popleft, 1 int", t_deque_byte,
+    add("ring_put_get", 2, "ByteRing(1024) put+get, 1 B", t_put_get, ByteRing(1024), None,
+        baseline="ringio_1", target=1.0, floor="floor_calls_int", board_target=1.0,
+        summary="ByteRing")
+    add("ringio_1", 2, "RingIO(1024) write+readinto, 1 B", t_write_readinto, RingIO(1024),
+        one, note="1-byte bytearrays; RingIO has no single-byte put/get", on_board=True)
+    add("deque_1", 2, "deque(maxlen=1024) append+popleft, 1 int", t_deque_byte,
         deque((), 1024), None, baseline="ringio_1")
 
-    add("ring_128", 2, "ByteRing(1024) write+readinto, 128 B", t_write_readinto,
-        ByteRing(1024), (src, dst), baseline="ringio_128", target=2.5,
-        note="ByteRing always runs its own kernel (it must count dropped bytes of a partial "
-             "write, which RingIO's C write cannot report); 2.5x is the issue's own-kernel "
-             "target")
-    add("ringio_128", 2, "RingIO(1024) write+readinto, 128 B", t_write_readinto,
-        RingIO(1024), (src, dst))
-    add("deque_128", 2, "deque of 128 B chunks: append(bytes(src)) + dst[:]=popleft()",
-        t_deque_chunk, deque((), 8), (src, dst), baseline="ringio_128",
+    add("ring_128", 3, "ByteRing(1024) write+readinto, 128 B", t_write_readinto,
+        ByteRing(1024), b128, baseline="ringio_128", target=1.5, floor="floor_calls_buf",
+        summary="ByteRing")
+    add("ringio_128", 3, "RingIO(1024) write+readinto, 128 B", t_write_readinto,
+        RingIO(1024), b128)
+    add("deque_128", 3, "deque of 128 B chunks: append(bytes(src)) + dst[:]=popleft()",
+        t_deque_chunk, deque((), 8), b128, baseline="ringio_128", gc=True,
         note="pragmatic pure-Python queue of chunks (a byte-wise deque would be silly); "
              "allocates one bytes object per op")
-    add("ring_128_big", 2, "ByteRing(131072) write+readinto, 128 B", t_write_readinto,
-        ByteRing(big), (src, dst), baseline="ringio_128", target=2.5,
-        note="capacity RingIO cannot hold (%s); baseline is RingIO(1024)"
-             % ringio_limit_note(big))
+    add("ring_1024", 3, "ByteRing(2048) write+readinto, 1024 B", t_write_readinto,
+        ByteRing(2048), b1024, baseline="ringio_1024", target=1.6, floor="floor_calls_buf")
+    add("ringio_1024", 3, "RingIO(2048) write+readinto, 1024 B", t_write_readinto,
+        RingIO(2048), b1024)
+    if not board:  # 128 KiB: more than the board's heap
+        big = 1 << 17
+        add("ring_128_big", 3, "ByteRing(131072) write+readinto, 128 B", t_write_readinto,
+            ByteRing(big), b128, baseline="ringio_128",
+            note="capacity RingIO cannot hold (%s); baseline is RingIO(1024)"
+                 % ringio_limit_note(big))
 
-    add("slab_48", 3, "Slab(4096, 64) try_alloc(48)+try_free", t_slab, Slab(*slab_args),
-        None, baseline="bytearray_64", target=1.0)
-    add("bytearray_64", 3, "bytearray(64)", t_bytearray, None, None,
-        note="heap allocation, dropped at once; includes the collections it causes, on a "
-             "heap holding almost nothing else (the heap's best case)")
-    add("slab_48_live", 3, "Slab(4096, 64) try_alloc(48)+try_free, vs a populated heap",
-        t_slab, Slab(*slab_args), None, baseline="bytearray_64_live", target=1.0,
+    add("slab_48", 4, "Slab(4096, 64) try_alloc(48)+try_free", t_slab, Slab(*slab_args),
+        None, baseline="bytearray_64", target=0.9, floor="floor_calls_nested",
+        board_target=1.2, summary="Slab")
+    add("bytearray_64", 4, "bytearray(64)", t_bytearray, None, None, gc=True, on_board=True,
+        note="heap allocation, dropped at once; GC-inclusive: a long window after a "
+             "collection, with the collections it causes on a heap holding almost nothing "
+             "else (the heap's best case)")
+    add("slab_48_live", 4, "Slab(4096, 64) try_alloc(48)+try_free, vs a populated heap",
+        t_slab, Slab(*slab_args), None, baseline="bytearray_64_live",
         note="the same slab operation, compared with heap allocation in a program that "
              "keeps %d objects alive" % LIVE)
-    add("bytearray_64_live", 3, "bytearray(64), %d live objects on the heap" % LIVE,
-        t_bytearray_live, LIVE, None,
-        note="collections must mark the live objects; they are built before timing")
+    if not board:
+        add("bytearray_64_live", 4, "bytearray(64), %d live objects on the heap" % LIVE,
+            t_bytearray_live, LIVE, None, gc=True,
+            note="collections must mark the live objects; they are built before timing")
 
-    # Group 4: each viper kernel against its pure twin, through the _with_kernel hook.
+    # Each viper kernel against its pure twin, through the _with_kernel hook.
     for mod, stem, rows in (
         (ring, "_ring", (("put_get", "ByteRing(1024) put+get, 1 B", t_put_get, None),
                          ("128", "ByteRing(1024) write+readinto, 128 B", t_write_readinto,
-                          (src, dst)))),
+                          b128))),
         (slab, "_slab", (("alloc_free", "Slab(4096, 64) try_alloc(48)+try_free", t_slab,
                           None),)),
     ):
@@ -211,20 +322,48 @@ def build_cases():
         for suffix, label, fn, b in rows:
             for kind in ("viper", "py"):
                 cls, why = classes[kind]
-                cid = "%s_%s_%s" % (stem[1:], suffix, kind)
                 obj = None
                 if cls is not None:
                     obj = cls(1024) if mod is ring else cls(*slab_args)
-                pure_id = "%s_%s_py" % (stem[1:], suffix)
-                add(cid, 4, "%s [%s kernel]" % (label, kind), fn if obj is not None else None,
-                    obj, b, baseline=pure_id if kind == "viper" else None,
-                    target=0.5 if kind == "viper" else None,  # >= 2x faster
-                    note=why or "")
+                add_twin(add, "%s_%s" % (stem[1:], suffix), 5, label, kind, fn, obj, b, why)
+    # The shared copy loop (_mem_*), called directly: 128 B, aligned.
+    for kind in ("viper", "py"):
+        kmod, why = kernel_module("_mem_" + kind)
+        add_twin(add, "mem_copy_128", 5, "copy loop, 128 B", kind, t_copy,
+                 kmod.copy if kmod else None, b128, why)
 
+
+def add_twin(add, cid, group, label, kind, fn, obj, b, why=""):
+    """One row of a kernel-vs-twin pair: <cid>_viper must be >= 2x <cid>_py (ratio <= 0.5)."""
+    viper = kind == "viper"
+    add("%s_%s" % (cid, kind), group, "%s [%s kernel]" % (label, kind),
+        fn if obj is not None else None, obj, b, baseline=cid + "_py" if viper else None,
+        target=0.5 if viper else None, note=why or "")
+
+
+def build_cases(board=False):
+    """List of case dicts in declared order (the order within every round). On the board
+    only the cases declared on_board/board_target and the cases they are compared with."""
+    cases = []
+    family = ["core"]  # the plug-in adding cases (tools/report groups rows by it)
+
+    def add(cid, group, label, fn, a, b, baseline=None, target=None, note="", floor=None,
+            board_target=None, on_board=False, gc=False, summary=None):
+        # baseline: the case it is timed against, in the same rounds; target: upper bound
+        # on case time / baseline time; floor: the case showing the least this shape of
+        # call costs (printed beside a miss); board_target: the same bound on [armv7m];
+        # on_board: run on [armv7m] without a target there; gc: the case allocates, so
+        # it is also timed GC-inclusive; summary: README headline row under that name.
+        cases.append({"id": cid, "group": group, "label": label, "fn": fn, "a": a, "b": b,
+                      "baseline": baseline, "target": target, "note": note,
+                      "floor": floor, "board_target": board_target,
+                      "on_board": on_board or board_target is not None, "gc": gc,
+                      "summary": summary, "family": family[0]})
+
+    add_core(add, board)
     # Further allocator families add their cases from tools/device/bench_<family>.py:
-    # add_cases(add) calls add(id, group, label, fn, a, b, baseline, target, note) with
-    # fn(n, a, b) -> microseconds for n iterations, as the cases above.
-    for family_name in FAMILIES:
+    # add_cases(add), with add() as above.
+    for family_name in BOARD_FAMILIES if board else FAMILIES:
         try:
             plugin = __import__("bench_" + family_name)
         except ImportError as e:
@@ -233,55 +372,85 @@ def build_cases():
             continue
         family[0] = family_name
         plugin.add_cases(add)
+    if board:
+        cases = board_selection(cases)
     return cases
 
 
-FAMILIES = ("bytebuf", "arena", "pool", "fixed", "memops", "lines")
+def board_selection(cases):
+    by_id = {}
+    for c in cases:
+        by_id[c["id"]] = c
+    keep = set()
+    for c in cases:
+        if c["on_board"]:
+            keep.add(c["id"])
+            for other in (c["baseline"], c["floor"]):
+                if other in by_id:
+                    keep.add(other)
+    return [c for c in cases if c["id"] in keep]
+
+
+# ---- throughput ---------------------------------------------------------------------------
 
 
 def calibrate(case, target_us):
+    """Iterations that take about target_us."""
     fn, a, b = case["fn"], case["a"], case["b"]
-    n = 64
+    n = 16
     while True:
         gc.collect()
         t = fn(n, a, b)
-        if t >= 2000 or n >= 1 << 24:
+        if t >= 2000 or n >= 1 << 24 or t * 4 >= target_us:
             break
         n *= 4
-    return max(64, int(n * target_us / max(t, 1)))
+    return max(16, int(n * target_us / max(t, 1)))
 
 
-def throughput(rounds, target_ms):
-    cases = build_cases()
+def throughput(cases, rounds, window_ms, windows, long_ms):
+    by_id = {}
+    for c in cases:
+        by_id[c["id"]] = c
     for c in cases:
         c["samples"] = []
+        c["samples_long"] = []
+        base = by_id.get(c["baseline"])
+        c["long"] = c["gc"] or (base is not None and base["gc"])
         if c["fn"] is not None:
-            c["n"] = calibrate(c, target_ms * 1000)
-    progress("%d cases x %d rounds, ~%d ms each" % (len(cases), rounds, target_ms))
+            c["n"] = calibrate(c, window_ms * 1000)
+            c["n_long"] = calibrate(c, long_ms * 1000) if c["long"] else 0
+    progress("%d cases x %d rounds, %d windows of ~%d ms each (+ one of ~%d ms where the "
+             "baseline allocates)" % (len(cases), rounds, windows, window_ms, long_ms))
     for _ in range(rounds):
         for c in cases:
-            if c["fn"] is None:
-                continue
-            n = c["n"]
-            gc.collect()
-            us = c["fn"](n, c["a"], c["b"])
-            c["samples"].append(us * 1000 / n)
+            if c["fn"] is not None:
+                measure_round(c, windows)
     for c in cases:
         emit("case", {"id": c["id"], "group": c["group"], "label": c["label"],
                       "baseline": c["baseline"], "target": c["target"], "note": c["note"],
-                      "iterations": c.get("n", 0), "samples_ns": c["samples"],
+                      "floor": c["floor"], "board_target": c["board_target"],
+                      "on_board": c["on_board"], "gc": c["gc"], "summary": c["summary"],
+                      "iterations": c.get("n", 0), "iterations_long": c.get("n_long", 0),
+                      "samples_ns": c["samples"], "samples_long_ns": c["samples_long"],
                       "family": c["family"]})
 
 
+def measure_round(c, windows):
+    fn, a, b, n = c["fn"], c["a"], c["b"], c["n"]
+    gc.collect()
+    best = fn(n, a, b)
+    for _ in range(windows - 1):
+        t = fn(n, a, b)
+        if t < best:
+            best = t
+    c["samples"].append(best * 1000 / n)
+    if c["long"]:
+        gc.collect()
+        c["samples_long"].append(fn(c["n_long"], a, b) * 1000 / c["n_long"])
+
+
 # ---- worst-case single-op latency ---------------------------------------------------------
-
-LIVE = 20000
-GC_THRESHOLD = 32768
-
-
-# A collection shows as gc.mem_alloc() going down between two iterations (MicroPython
-# has no gc callback). mem_alloc() walks the heap (~0.3-0.6 ms here), outside the timing.
-# Every single op runs through a one-argument function, so each row pays the same call.
+# Every single op runs through a one-argument function, so each kind pays the same call.
 
 
 def op_heap(a):
@@ -312,24 +481,6 @@ def op_arena(a):
 
 def op_floor(a):
     pass
-
-
-def lat_loop(out, start, k, op, a):
-    """Time k single ops into out[start:]; returns the collections seen."""
-    cols = 0
-    last = gc.mem_alloc()
-    keep = None
-    for i in range(start, start + k):
-        t0 = ticks_us()
-        keep = op(a)
-        t1 = ticks_us()
-        out[i] = ticks_diff(t1, t0)
-        m = gc.mem_alloc()
-        if m < last:
-            cols += 1
-        last = m
-    del keep
-    return cols
 
 
 class _Obj:
@@ -367,44 +518,96 @@ def latency_ops():
     return ops
 
 
-def latency(total, rounds):
-    k = total // rounds
-    total = k * rounds
+def lat_pass(out, op, a):
+    """Time each op into out[i] (microseconds), after a few untimed ones: the first op
+    after the pass's gc.collect() finds the host's caches cold, a cost of the method (a
+    board without caches has none of it), and it would recur at index 0 in every pass."""
+    keep = None
+    for _ in range(8):
+        keep = op(a)
+    for i in range(len(out)):
+        t0 = ticks_us()
+        keep = op(a)
+        out[i] = ticks_diff(ticks_us(), t0)
+    del keep
+
+
+def lat_census(k, op, a):
+    """Untimed pass: (collections, bytes allocated) over k ops. No allocation means no
+    collection (only an allocation starts one): one gc.mem_alloc() on each side shows it.
+    Otherwise a collection shows as gc.mem_alloc() going down between two ops (MicroPython
+    has no gc callback); mem_alloc() walks the heap, so this pass is kept apart from the
+    timed ones."""
+    gc.collect()
+    last = gc.mem_alloc()
+    keep = None
+    for _ in range(k):
+        keep = op(a)
+    keep = None
+    if gc.mem_alloc() == last:
+        return 0, 0
+    gc.collect()
+    last = gc.mem_alloc()
+    cols = grown = 0
+    for _ in range(k):
+        keep = op(a)
+        m = gc.mem_alloc()
+        if m < last:
+            cols += 1
+        else:
+            grown += m - last
+        last = m
+    del keep
+    return cols, grown
+
+
+def latency(k, passes):
     ops = latency_ops()
-    us = {}
-    worst = {}
-    cols = {}
+    scratch = array("i", [0] * k)
+    best = {}
+    raw = {}
     for key, _, op, a, _ in ops:
-        us[key] = [0] * total
-        worst[key] = []
-        cols[key] = 0
-        lat_loop(us[key], 0, min(k, 500), op, a)  # warm-up, overwritten below
+        best[key] = array("i", [0x3FFFFFFF] * k)
+        raw[key] = []
+        lat_pass(scratch, op, a)  # warm-up
     live = [(i, i) for i in range(LIVE)]
     gc.collect()
-    progress("latency: %d live tuples, gc.threshold(%d), %d x %d single ops each"
-             % (len(live), GC_THRESHOLD, rounds, k))
+    progress("latency: %d live tuples, gc.threshold(%d), %d passes x %d single ops each"
+             % (len(live), GC_THRESHOLD, passes, k))
     gc.threshold(GC_THRESHOLD)
+    census = {}
     try:
-        for r in range(rounds):
-            start = r * k
+        for key, _, op, a, _ in ops:
+            census[key] = lat_census(k, op, a)
+        for _ in range(passes):
             for key, _, op, a, _ in ops:
-                cols[key] += lat_loop(us[key], start, k, op, a)
-                worst[key].append(max(us[key][start:start + k]))
+                gc.collect()  # every pass starts from the same heap: collections recur
+                lat_pass(scratch, op, a)
+                fold_min(best[key], scratch)
+                raw[key].append(max(scratch))
     finally:
         gc.threshold(-1)
-    rec = {"live_objects": len(live), "gc_threshold": GC_THRESHOLD, "ops": total,
-           "rounds": rounds, "kinds": [o[0] for o in ops]}
+    rec = {"live_objects": len(live), "gc_threshold": GC_THRESHOLD, "ops": k,
+           "passes": passes, "kinds": [o[0] for o in ops]}
     for key, label, _, _, kernel in ops:
-        rec[key] = {"label": label, "us": us[key], "round_worst_us": worst[key],
-                    "collections": cols[key]}
+        rec[key] = {"label": label, "us": list(best[key]), "pass_worst_us": raw[key],
+                    "collections": census[key][0], "allocated": census[key][1]}
         if kernel:
             rec[key]["kernel"] = kernel
     emit("latency", rec)
     del live
 
 
-def main():
-    rounds, target_ms, lat_k = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+def fold_min(best, t):
+    for i in range(len(t)):
+        if t[i] < best[i]:
+            best[i] = t[i]
+
+
+# ---- entry points -------------------------------------------------------------------------
+
+
+def emit_meta():
     impl = sys.implementation
     emit("meta", {
         "sys_version": sys.version,
@@ -416,8 +619,20 @@ def main():
         "ring_kernel": ring.KERNEL, "slab_kernel": slab.KERNEL,
         "heap_total": gc.mem_alloc() + gc.mem_free(),
     })
-    throughput(rounds, target_ms)
-    latency(lat_k, 4)
+
+
+def main():
+    rounds, window_ms, windows, long_ms, lat_k, lat_passes = (int(v) for v in sys.argv[2:8])
+    emit_meta()
+    throughput(build_cases(), rounds, window_ms, windows, long_ms)
+    latency(lat_k, lat_passes)
+    print("@@BENCH-DONE")
+
+
+def board_main(rounds, window_ms, windows, long_ms):
+    """The board's run (tools/bench imports this file on [armv7m]): throughput only."""
+    emit_meta()
+    throughput(build_cases(board=True), rounds, window_ms, windows, long_ms)
     print("@@BENCH-DONE")
 
 

@@ -77,9 +77,9 @@ def add_cases(add):
             kernels[name[6:]] = e
     add("pool_obj", 10, "ObjectPool(Particle, 16) acquire+release", t_acq_rel,
         pool.ObjectPool(Particle, 16), None, baseline="new_particle", target=1.0,
-        note="kernel %s" % pool.KERNEL)
+        floor="floor_calls_nested", summary="ObjectPool", note="kernel %s" % pool.KERNEL)
     add("new_particle", 10, "Particle() (class with 4 attributes)", t_new, Particle, None,
-        note="heap allocation, dropped at once; includes the collections it causes")
+        gc=True, note="heap allocation, dropped at once; includes the collections it causes")
     add("pool_obj_reset", 10, "ObjectPool(Particle, 16, reset=fn) acquire+release",
         t_acq_rel, pool.ObjectPool(Particle, 16, reset=lambda o: None), None,
         baseline="new_particle")
@@ -94,6 +94,7 @@ def add_cases(add):
     for s in pool.STRATEGIES:
         add("blockpool_" + s, 11, "BlockPool(64, 64, %r) try_alloc+try_free" % s, t_blk,
             pool.BlockPool(64, 64, strategy=s), None, baseline="bytearray_64", target=1.0,
+            floor="floor_calls_nested", summary="BlockPool" if s == "lifo" else None,
             note="kernel %s" % pool.KERNEL)
     for s in pool.STRATEGIES:
         add("blockpool_churn_" + s, 11,

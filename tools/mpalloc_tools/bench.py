@@ -1,17 +1,20 @@
-"""Benchmark mpalloc on the MicroPython unix port; print markdown tables, write JSON.
+"""Benchmark mpalloc on the MicroPython unix port and the [armv7m] board; print markdown
+tables, write JSON (tools/report renders it).
 
-    python tools/bench                      # full run (~1-2 min) -> build/bench.json
-    python tools/bench --quick              # smoke run (~1 min), same cases and schema;
+    python tools/bench                      # full run -> build/bench.json
+    python tools/bench --quick              # smoke run, same cases and schema;
                                             #   tools/report puts its report in build/report
     python tools/bench --json PATH --rounds 31 --lib build/x64
 
-The measuring half is tools/device/bench_mp.py, run with ``$MICROPYTHON`` (default
-``.venv/bin/micropython`` under the repo, else ``micropython`` on PATH). Cases run in
-interleaved rounds (A, B, C, A, B, C, ...); a row shows the median ns per iteration over
-the rounds, its min-max, and its cost ratio against the named baseline: the median over
-rounds of case_ns / baseline_ns, both measured in the same round (below 1.0 = faster than
-the baseline). Targets are upper bounds on that ratio. ns/op is raw time per loop
-iteration including the loop itself; the "empty loop" row is that loop's own cost.
+The measuring half is tools/device/bench_mp.py (MicroPython), where every case is declared
+once (its loop, baseline, target, floor, board target); its header states the method. It
+runs with ``$MICROPYTHON`` (default ``.venv/bin/micropython`` under the repo, else
+``micropython`` on PATH), and on the emulated Cortex-M3 of the [armv7m] test lane when qemu
+and its firmware are there. This side pairs each case with its baseline round by round:
+a ratio is the median over rounds of case / baseline measured in the same round (below 1.0
+= faster than the baseline); targets are upper bounds on it, and a miss is printed with
+its floor (the same ratio for the cheapest call of that shape). Footprint:
+mpalloc_tools/footprint.py.
 """
 
 import argparse
@@ -30,16 +33,48 @@ import tempfile
 from mpalloc_tools import DEVICE, ROOT, footprint
 
 MP_SCRIPT = os.path.join(DEVICE, "bench_mp.py")
-SCHEMA = 3
-# (rounds, ms per measurement, single ops per latency loop)
-FULL = (21, 40, 20000)
-QUICK = (3, 4, 2000)
-LATENCY_TARGET = 1 / 50  # slab worst case <= 1/50 of the heap allocation's worst case
-JITTER_NOTE = ("on this host a sub-microsecond op sees one 5-60 us spike about every 4 ms "
-               "of run time (timer/hypervisor interrupts, with or without mpalloc: the "
-               "empty window row catches fewer only because it is shorter), so the slab's "
-               "worst case here is the host's; on a board without an OS it is its "
-               "median plus IRQ latency")
+SCHEMA = 4
+
+
+class Plan:
+    """How long a run measures: interleaved rounds of short windows (+ a long window where
+    the baseline allocates), and the latency passes."""
+
+    def __init__(self, rounds, window_ms, windows, long_ms, lat_ops=0, lat_passes=0):
+        self.rounds, self.window_ms, self.windows, self.long_ms = (rounds, window_ms,
+                                                                   windows, long_ms)
+        self.lat_ops, self.lat_passes = lat_ops, lat_passes
+
+    def args(self):
+        return [str(v) for v in (self.rounds, self.window_ms, self.windows, self.long_ms,
+                                 self.lat_ops, self.lat_passes)]
+
+
+FULL = Plan(21, 2, 5, 40, 20000, 15)
+QUICK = Plan(3, 1, 2, 4, 2000, 3)
+BOARD_FULL = Plan(9, 10, 3, 40)
+BOARD_QUICK = Plan(2, 2, 1, 4)
+LATENCY_TARGET = 1 / 500  # worst single op <= 1/500 of the heap allocation's worst
+METHOD = ("interleaved rounds (every case once per round, in declared order); per round "
+          "the fastest of %d short windows (~%d ms each, after a gc.collect(): an "
+          "allocating case sees no collection there) and, where the baseline allocates, "
+          "one long window (~%d ms after a gc.collect(), with the collections its garbage "
+          "causes: GC-inclusive); ns/op is raw time per iteration from time.ticks_us, loop "
+          "included; a ratio is the median over rounds of case / baseline in the same "
+          "round (short windows), and where the baseline allocates the GC-inclusive ratio "
+          "of the long windows' trimmed means over the run (middle half of the rounds; the "
+          "short-window ratio beside it); a "
+          "floor is a case showing the least a call of that shape costs, as a ratio to the "
+          "same baseline")
+LATENCY_NOTE = (
+    "each kind runs the same single ops in every pass, each pass after a gc.collect(), so "
+    "a collection falls on the same op index in every pass while host preemption does "
+    "not; an op's latency is the minimum over passes at its index, worst = the largest of "
+    "those, p99.9/p99/median over them. 0 us is under the 1 us tick of ticks_us and counts "
+    "as 1 us in the ratio. Raw worst = the largest single reading in any pass (the host's "
+    "preemption included). Collections and bytes allocated come from one untimed pass "
+    "(gc.mem_alloc() after every op)")
+BOARD_RATIO_NOTE = "qemu, not cycle-accurate: ratios only"
 
 
 def micropython_binary():
@@ -56,13 +91,10 @@ def micropython_binary():
     return found
 
 
-def run_micropython(exe, lib, heapsize, rounds, target_ms, lat_k):
-    cmd = [exe, "-X", "heapsize=" + heapsize, MP_SCRIPT, lib, str(rounds), str(target_ms),
-           str(lat_k)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=ROOT)
+def parse_records(lines):
+    """(records, done, other lines) from bench_mp's output; progress goes to stderr."""
     records, other, done = [], [], False
-    for line in proc.stdout:
+    for line in lines:
         if line.startswith("@@BENCH "):
             records.append(json.loads(line[8:]))
         elif line.startswith("@@BENCH-DONE"):
@@ -71,6 +103,14 @@ def run_micropython(exe, lib, heapsize, rounds, target_ms, lat_k):
             print("bench:", line[2:].rstrip(), file=sys.stderr)
         else:
             other.append(line)
+    return records, done, other
+
+
+def run_micropython(exe, lib, heapsize, plan):
+    cmd = [exe, "-X", "heapsize=" + heapsize, MP_SCRIPT, lib] + plan.args()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=ROOT)
+    records, done, other = parse_records(proc.stdout)
     rc = proc.wait()
     if rc or not done:
         sys.exit("tools/bench: %s exited with %d before finishing:\n%s"
@@ -82,35 +122,97 @@ def median_min_max(values):
     return statistics.median(values), min(values), max(values)
 
 
-def summarize_cases(cases):
+# ---- throughput: ratios, floors, targets ---------------------------------------------------
+
+
+def paired(case, base, key):
+    """Median, min, max over rounds of case / base, both from the same round (``key``:
+    samples_ns or samples_long_ns); None when there is nothing to pair. A 0 us reading
+    is below ticks_us resolution (qemu's clock stalls under host load): not a sample of
+    either case, so that round is left out."""
+    if case is None or base is None:
+        return None
+    a, b = case.get(key) or [], base.get(key) or []
+    if not a or len(a) != len(b):
+        return None
+    ratios = [x / y for x, y in zip(a, b) if x > 0 and y > 0]
+    return median_min_max(ratios) if ratios else None
+
+
+def pooled(case, base, key):
+    """Like paired, but the middle value is the ratio of the two cases' trimmed means over
+    the run (the middle half of the rounds): a long window holds a whole number of
+    collections, so per-round ratios jump between two modes while the run's total is the
+    amortised cost; trimming drops the rounds the host preempted. Min/max stay per round."""
+    got = paired(case, base, key)
+    if got is None:
+        return None
+    return trimmed_mean(case[key]) / trimmed_mean(base[key]), got[1], got[2]
+
+
+def trimmed_mean(values):
+    """Mean of the middle half (at least one value)."""
+    ordered = sorted(values)
+    cut = len(ordered) // 4
+    return statistics.fmean(ordered[cut:len(ordered) - cut])
+
+
+def summarize_cases(cases, target_key="target"):
+    """One row per case. ``target_key`` names the bound that applies on this runtime
+    (``target`` on x64, ``board_target`` on the board)."""
     by_id = {c["id"]: c for c in cases}
-    out = []
-    for c in cases:
-        row = {k: c[k] for k in ("id", "group", "label", "baseline", "target", "note",
-                                 "iterations")}
-        row["family"] = c.get("family", "core")
-        samples = c["samples_ns"]
-        row["rounds"] = len(samples)
-        row["ns_median"] = row["ns_min"] = row["ns_max"] = None
-        row["ratio"] = row["ratio_min"] = row["ratio_max"] = None
-        row["status"] = None
-        if samples:
-            row["ns_median"], row["ns_min"], row["ns_max"] = median_min_max(samples)
-        base = by_id.get(c["baseline"])
-        if samples and base is not None and len(base["samples_ns"]) == len(samples):
-            # Paired per round: same round, same conditions.
-            ratios = [a / b for a, b in zip(samples, base["samples_ns"]) if b > 0]
-            if ratios:
-                row["ratio"], row["ratio_min"], row["ratio_max"] = median_min_max(ratios)
-        if c["target"] is not None:
-            row["status"] = "missing" if row["ratio"] is None else (
-                "pass" if row["ratio"] <= c["target"] else "miss")
-        out.append(row)
-    return out
+    return [summarize_case(c, by_id, c[target_key]) for c in cases]
+
+
+def summarize_case(c, by_id, target):
+    row = {k: c.get(k) for k in ("id", "group", "label", "baseline", "note", "iterations",
+                                 "iterations_long", "floor", "summary", "gc")}
+    row["family"] = c.get("family", "core")
+    row["target"] = target
+    samples = c["samples_ns"]
+    row["rounds"] = len(samples)
+    row["ns_median"], row["ns_min"], row["ns_max"] = (median_min_max(samples) if samples
+                                                      else (None, None, None))
+    longs = c.get("samples_long_ns") or []
+    row["ns_long_median"] = statistics.median(longs) if longs else None
+    base = by_id.get(c["baseline"])
+    gc_basis = base is not None and base.get("gc")
+    short = paired(c, base, "samples_ns")
+    incl = pooled(c, base, "samples_long_ns") if gc_basis else None
+    primary = incl if gc_basis else short
+    row["basis"] = "GC-inclusive" if gc_basis else "short windows"
+    row["ratio"], row["ratio_min"], row["ratio_max"] = primary or (None, None, None)
+    row["ratio_short"] = short[0] if short else None
+    row["ratio_gc"] = incl[0] if incl else None
+    floor = (pooled(by_id.get(c.get("floor")), base, "samples_long_ns") if gc_basis
+             else paired(by_id.get(c.get("floor")), base, "samples_ns"))
+    row["floor_ratio"] = floor[0] if floor else None
+    row["floor_label"] = by_id[c["floor"]]["label"] if c.get("floor") in by_id else None
+    row["status"] = None
+    if target is not None:
+        row["status"] = "missing" if row["ratio"] is None else (
+            "pass" if row["ratio"] <= target else "miss")
+    return row
+
+
+def ratio_text(r):
+    """The ratio as printed: both bases where the baseline allocates, and the floor of a
+    miss."""
+    if r["ratio"] is None:
+        return "-"
+    text = "%.2fx" % r["ratio"]
+    if r["ratio_gc"] is not None:
+        text += " GC-incl. (%.2fx short windows)" % r["ratio_short"]
+    if r["status"] == "miss" and r["floor_ratio"] is not None:
+        text += "; floor %.2fx" % r["floor_ratio"]
+    return text
+
+
+# ---- latency -------------------------------------------------------------------------------
 
 
 def summarize_latency(lat):
-    out = {k: lat[k] for k in ("live_objects", "gc_threshold", "ops", "rounds", "kinds")}
+    out = {k: lat[k] for k in ("live_objects", "gc_threshold", "ops", "passes", "kinds")}
     for kind in lat["kinds"]:
         d = lat[kind]
         us = d["us"]
@@ -120,23 +222,24 @@ def summarize_latency(lat):
             "median_us": statistics.median(us),
             "p99_us": quantile(us, 0.99),
             "p999_us": quantile(us, 0.999),
-            "round_worst_min_us": min(d["round_worst_us"]),
-            "round_worst_max_us": max(d["round_worst_us"]),
+            "raw_worst_us": max(d["pass_worst_us"]),
+            "pass_worst_us": d["pass_worst_us"],
             "collections": d["collections"],
-            # The whole distribution, exact: [[us, count], ...] ascending (tools/report
-            # plots it); ticks_us resolution, so 0 means under 1 us.
+            "allocated": d["allocated"],
+            # The whole distribution of per-index minima, exact: [[us, count], ...]
+            # ascending (tools/report plots it); 0 means under the 1 us tick.
             "hist": sorted([v, n] for v, n in collections.Counter(us).items()),
         }
         if "kernel" in d:
             out[kind]["kernel"] = d["kernel"]
     heap_worst = max(out["heap"]["worst_us"], 1)
     out["target"] = LATENCY_TARGET
-    out["note"] = JITTER_NOTE
+    out["note"] = LATENCY_NOTE
     out["ratios"] = {}
     for kind in lat["kinds"]:
         if kind in ("heap", "floor"):
             continue
-        ratio = out[kind]["worst_us"] / heap_worst
+        ratio = max(out[kind]["worst_us"], 1) / heap_worst
         out["ratios"][kind] = {"worst_over_heap_worst": ratio,
                                "status": "pass" if ratio <= LATENCY_TARGET else "miss"}
     out["ratio_slab_over_heap_worst"] = out["ratios"]["slab"]["worst_over_heap_worst"]
@@ -150,147 +253,72 @@ def quantile(values, q):
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
-def fmt_ns(x):
-    if x is None:
-        return "-"
-    return "%.0f" % x if x >= 100 else "%.1f" % x
+# ---- the board: [armv7m] under qemu --------------------------------------------------------
 
-
-def cases_table(rows):
-    names = {r["id"]: r["label"] for r in rows}
-    lines = ["| case | ns/op median | min-max | baseline | time vs baseline | target "
-             "| result |",
-             "|---|---:|---:|---|---:|---:|---|"]
-    for r in rows:
-        label = r["label"]
-        if r["ns_median"] is None:
-            label += " (not run: %s)" % r["note"]
-        lines.append("| %s | %s | %s-%s | %s | %s | %s | %s |" % (
-            label, fmt_ns(r["ns_median"]), fmt_ns(r["ns_min"]), fmt_ns(r["ns_max"]),
-            names.get(r["baseline"], "-") if r["baseline"] else "-",
-            "%.2fx" % r["ratio"] if r["ratio"] is not None else "-",
-            "<= %.1fx" % r["target"] if r["target"] is not None else "-",
-            r["status"] or "-"))
-    return "\n".join(lines)
-
-
-def notes(rows):
-    return "\n".join("- %s: %s" % (r["label"], r["note"]) for r in rows
-                     if r["note"] and r["ns_median"] is not None)
-
-
-def latency_table(lat):
-    lines = ["| single op (%d live objects, gc.threshold(%d)) | worst us | p99.9 us | p99 us "
-             "| median us | per-round worst us | GC collections |" % (lat["live_objects"],
-                                                                     lat["gc_threshold"]),
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    for kind in lat["kinds"]:
-        d = lat[kind]
-        lines.append("| %s | %d | %d | %d | %g | %d-%d | %d |" % (
-            d["label"], d["worst_us"], d["p999_us"], d["p99_us"], d["median_us"],
-            d["round_worst_min_us"],
-            d["round_worst_max_us"], d["collections"]))
-    lines.append("")
-    for kind, r in lat["ratios"].items():
-        lines.append("%s worst / heap worst = %d / %d us = 1/%.0f (target <= 1/%d): %s" % (
-            kind, lat[kind]["worst_us"], lat["heap"]["worst_us"],
-            1 / max(r["worst_over_heap_worst"], 1e-9), round(1 / lat["target"]),
-            r["status"].upper()))
-    lines.append("Note: " + lat["note"] + ".")
-    return "\n".join(lines)
-
-
-# ---- ratios on the 32-bit board: [armv7m] under qemu ------------------------------------
-
-BOARD_RATIO_NOTE = "qemu, not cycle-accurate: ratios only"
-# The loops are tools/device/bench_mp.py's (imported from the image): the same cases as on x64.
-BOARD_RATIO_SCRIPT = """\
-import gc, sys, micropython
+BOARD_SCRIPT = """\
+import sys
 sys.path[:] = ['/rom/lib', '/rom', '.frozen']
-from bench_mp import t_empty, t_put_get, t_write_readinto, t_slab, t_bytearray
-from bench_lines import t_readline_into, t_ringio_readline, t_find_readinto
-from mpalloc.ring import ByteRing
-from mpalloc.slab import Slab
-def main(n, rounds):
-    cases = (('ring_put_get', t_put_get, ByteRing(1024), None),
-             ('ringio_1', t_write_readinto, micropython.RingIO(1024),
-              (bytearray(b'A'), bytearray(1))),
-             ('slab_48', t_slab, Slab(64 * 64, 64), None),
-             ('bytearray_64', t_bytearray, None, None),
-             ('empty_loop', t_empty, None, None),
-             ('lines_readline_into', t_readline_into, ByteRing(256), bytearray(80)),
-             ('lines_ringio_readline', t_ringio_readline, micropython.RingIO(256), None),
-             ('lines_find_readinto', t_find_readinto, ByteRing(256), bytearray(80)))
-    out = {}
-    for c in cases:
-        out[c[0]] = []
-    for _ in range(rounds):
-        for cid, fn, a, b in cases:
-            gc.collect()
-            out[cid].append(fn(n, a, b) * 1000 / n)
-    print('@@BOARD', out)
-main(%(n)d, %(rounds)d)
+import bench_mp
+bench_mp.board_main(%s)
 """
-# case id -> (baseline id, label); ids as in tools/device/bench_mp.py
-BOARD_RATIOS = (("ring_put_get", "ringio_1", "ByteRing(1024) put+get, 1 B vs RingIO(1024) "
-                 "write+readinto, 1 B"),
-                ("slab_48", "bytearray_64", "Slab(4096, 64) try_alloc(48)+try_free vs "
-                 "bytearray(64)"),
-                ("lines_readline_into", "lines_ringio_readline", "ByteRing(256) write + "
-                 "readline_into, 60-byte line vs RingIO(256) write + readline()"),
-                ("lines_find_readinto", "lines_ringio_readline", "ByteRing(256) write + find "
-                 "+ readinto(buf, n) in Python, 60-byte line vs RingIO(256) write + readline()"))
 
 
 def board(quick):
-    """Footprint and a few ratios on the emulated Cortex-M3, or {"skipped": reason}."""
+    """Footprint and the board's cases on the emulated Cortex-M3, or {"skipped": reason}."""
     lane, why = footprint.board_lane()
     if why:
         return {"skipped": "%s lane unavailable: %s" % (footprint.BOARD_LANE, why)}
+    plan = BOARD_QUICK if quick else BOARD_FULL
+    # Every benchmark program goes into the image (flash, not heap); bench_mp imports
+    # only its BOARD_FAMILIES there.
+    programs = sorted(n[:-3] for n in os.listdir(DEVICE) if n.startswith("bench_"))
     with tempfile.TemporaryDirectory(prefix="mpalloc-board-") as out:
-        image = footprint.board_image(lane, out, ("bench_mp", "bench_lines"))
+        image = footprint.board_image(lane, out, programs)
         rows = footprint.board_modules(lane, image)
-        n, rounds = (500, 3) if quick else (4000, 9)
-        samples = footprint.run_board(lane, image, BOARD_RATIO_SCRIPT % {
-            "n": n, "rounds": rounds}, "@@BOARD")
-    ratios = []
-    for cid, base, label in BOARD_RATIOS:
-        # A 0 us reading is below ticks_us resolution (qemu's clock stalls under host
-        # load): not a sample of either case, so that round is left out.
-        r = [a / b for a, b in zip(samples[cid], samples[base]) if a > 0 and b > 0]
-        med, lo, hi = median_min_max(r)
-        ratios.append({"id": cid, "baseline": base, "label": label, "ratio": med,
-                       "ratio_min": lo, "ratio_max": hi, "rounds": rounds,
-                       "iterations": n})
+        text, tail = lane.run_code(BOARD_SCRIPT % ", ".join(plan.args()[:4]), 1800, image)
+    records, done, other = parse_records(text.splitlines())
+    if not done:
+        raise RuntimeError("the board's benchmark did not finish (%s):\n%s"
+                           % (tail, "\n".join(other[-60:])))
+    cases = summarize_cases([r for r in records if r["kind"] == "case"], "board_target")
     return {"lane": footprint.BOARD_LANE, "machine": "qemu mps2-an385, Cortex-M3",
             "firmware": lane.firmware(), "note": footprint.BOARD_NOTE,
-            "ratio_note": BOARD_RATIO_NOTE, "modules": rows, "ratios": ratios,
-            "samples_ns": samples}
+            "ratio_note": BOARD_RATIO_NOTE, "modules": rows, "cases": cases,
+            "rounds": plan.rounds, "method": METHOD % (plan.windows, plan.window_ms,
+                                                       plan.long_ms)}
 
 
-def board_table(b):
-    if "skipped" in b:
-        return "Board (%s): skipped: %s" % (footprint.BOARD_LANE, b["skipped"])
-    lines = [footprint.board_modules_table(b), ""]
-    lines.append("| ratio on %s (%s) | median | min..max |" % (b["lane"], b["ratio_note"]))
-    lines.append("|---|---:|---|")
-    for r in b["ratios"]:
-        lines.append("| %s | %.2fx | %.2f..%.2f |" % (r["label"], r["ratio"], r["ratio_min"],
-                                                     r["ratio_max"]))
-    return "\n".join(lines)
+# ---- targets (the goals table) --------------------------------------------------------------
 
 
-def targets_summary(rows, lat, fp):
-    """Every target of the issue with its measured value and pass/miss, in one list."""
+def targets_summary(rows, lat, fp, board_result):
+    """Every target with its measured value and pass/miss, in one list: time ratios on
+    x64 (kernel rows apart), latency, time ratios on the board, then footprint."""
     out = []
     for r in rows:
         if r["target"] is not None:
-            out.append({"kind": "cost_ratio", "id": r["id"], "label": r["label"],
-                        "value": r["ratio"], "target": r["target"], "status": r["status"]})
+            out.append(ratio_target(r, "kernel" if r["id"].endswith("_viper")
+                                    else "cost_ratio", "x64"))
     for kind, r in lat["ratios"].items():
         out.append({"kind": "latency", "id": kind, "label": lat[kind]["label"],
-                    "value": r["worst_over_heap_worst"], "target": lat["target"],
-                    "status": r["status"]})
+                    "lane": "x64", "value": r["worst_over_heap_worst"],
+                    "target": lat["target"], "status": r["status"]})
+    for r in board_result.get("cases", []):
+        if r["target"] is not None:
+            out.append(ratio_target(r, "board_cost_ratio", board_result["lane"]))
+    return out + footprint_targets(fp)
+
+
+def ratio_target(r, kind, lane):
+    return {"kind": kind, "id": r["id"], "label": r["label"], "lane": lane,
+            "baseline": r["baseline"], "basis": r["basis"], "value": r["ratio"],
+            "target": r["target"], "status": r["status"], "floor": r["floor"],
+            "floor_label": r["floor_label"], "floor_ratio": r["floor_ratio"],
+            "ratio_short": r["ratio_short"], "ratio_gc": r["ratio_gc"]}
+
+
+def footprint_targets(fp):
+    out = []
     for r in fp["modules"]:
         if r["target_mpy_bytes"] is not None:
             out.append({"kind": "ram_after_mpy_import", "id": r["module"],
@@ -310,10 +338,79 @@ def targets_summary(rows, lat, fp):
     return out
 
 
+# ---- printed tables -------------------------------------------------------------------------
+
+
+def fmt_ns(x):
+    if x is None:
+        return "-"
+    return "%.0f" % x if x >= 100 else "%.1f" % x
+
+
+def cases_table(rows):
+    names = {r["id"]: r["label"] for r in rows}
+    lines = ["| case | ns/op median | min-max | baseline | time vs baseline | target "
+             "| result |",
+             "|---|---:|---:|---|---:|---:|---|"]
+    for r in rows:
+        label = r["label"]
+        if r["ns_median"] is None:
+            label += " (not run: %s)" % r["note"]
+        lines.append("| %s | %s | %s-%s | %s | %s | %s | %s |" % (
+            label, fmt_ns(r["ns_median"]), fmt_ns(r["ns_min"]), fmt_ns(r["ns_max"]),
+            names.get(r["baseline"], "-") if r["baseline"] else "-", ratio_text(r),
+            "<= %gx" % r["target"] if r["target"] is not None else "-",
+            r["status"] or "-"))
+    return "\n".join(lines)
+
+
+def notes(rows):
+    return "\n".join("- %s: %s" % (r["label"], r["note"]) for r in rows
+                     if r["note"] and r["ns_median"] is not None)
+
+
+def latency_table(lat):
+    lines = ["| single op (%d live objects, gc.threshold(%d), min over %d passes per op) "
+             "| worst us | p99.9 us | p99 us | median us | raw worst us | GC collections |"
+             % (lat["live_objects"], lat["gc_threshold"], lat["passes"]),
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for kind in lat["kinds"]:
+        d = lat[kind]
+        lines.append("| %s | %d | %d | %d | %g | %d | %d |" % (
+            d["label"], d["worst_us"], d["p999_us"], d["p99_us"], d["median_us"],
+            d["raw_worst_us"], d["collections"]))
+    lines.append("")
+    for kind, r in lat["ratios"].items():
+        lines.append("%s worst / heap worst = %d / %d us = 1/%.0f (target <= 1/%d): %s" % (
+            kind, lat[kind]["worst_us"], lat["heap"]["worst_us"],
+            1 / max(r["worst_over_heap_worst"], 1e-9), round(1 / lat["target"]),
+            r["status"].upper()))
+    lines.append("Method: " + lat["note"] + ".")
+    return "\n".join(lines)
+
+
+def board_table(b):
+    if "skipped" in b:
+        return "Board (%s): skipped: %s" % (footprint.BOARD_LANE, b["skipped"])
+    lines = [footprint.board_modules_table(b), ""]
+    lines.append("| time vs baseline on %s (%s) | median | min..max | target |"
+                 % (b["lane"], b["ratio_note"]))
+    lines.append("|---|---:|---|---|")
+    for r in b["cases"]:
+        if r["ratio"] is not None:
+            lines.append("| %s | %s | %.2f..%.2f | %s |" % (
+                r["label"], ratio_text(r), r["ratio_min"], r["ratio_max"],
+                "<= %gx: %s" % (r["target"], r["status"]) if r["target"] else "-"))
+    return "\n".join(lines)
+
+
+# ---- main -----------------------------------------------------------------------------------
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
-                    help="smoke run (about a minute; no time claims): tools/report writes "
+                    help="smoke run (a few minutes; no time claims): tools/report writes "
                          "its report to build/report/, never docs/ or README")
     ap.add_argument("--json", default=os.path.join(ROOT, "build", "bench.json"),
                     help="where to write the results (default build/bench.json)")
@@ -323,76 +420,72 @@ def main(argv=None):
     ap.add_argument("--heapsize", default="8M", help="MicroPython heap (default 8M)")
     args = ap.parse_args(argv)
 
-    rounds, target_ms, lat_k = QUICK if args.quick else FULL
+    plan = QUICK if args.quick else FULL
     if args.rounds:
-        rounds = args.rounds
+        plan = Plan(args.rounds, plan.window_ms, plan.windows, plan.long_ms, plan.lat_ops,
+                    plan.lat_passes)
     exe = micropython_binary()
     started = datetime.datetime.now(datetime.timezone.utc)
-    records = run_micropython(exe, os.path.abspath(args.lib), args.heapsize, rounds,
-                              target_ms, lat_k)
+    records = run_micropython(exe, os.path.abspath(args.lib), args.heapsize, plan)
     meta = [r for r in records if r["kind"] == "meta"][0]
     rows = summarize_cases([r for r in records if r["kind"] == "case"])
     lat = summarize_latency([r for r in records if r["kind"] == "latency"][0])
-    empty = [r for r in rows if r["id"] == "empty_loop"][0]
     ram = footprint.footprint(exe)
     on_board = board(args.quick)
-
     result = {
         "schema": SCHEMA,
-        "meta": {
-            "date": started.isoformat(timespec="seconds"),
-            "seconds": round((datetime.datetime.now(datetime.timezone.utc)
-                              - started).total_seconds(), 1),
-            "host": {"node": platform.node(), "machine": platform.machine(),
-                     "system": platform.platform(), "cpu_count": os.cpu_count()},
-            "micropython": {"binary": exe, "sys_version": meta["sys_version"],
-                            "implementation": meta["implementation"],
-                            "platform": meta["platform"], "heapsize": args.heapsize,
-                            "heap_total": meta["heap_total"]},
-            "lib": os.path.abspath(args.lib),
-            "ring_kernel": meta["ring_kernel"],
-            "slab_kernel": meta["slab_kernel"],
-            "rounds": rounds,
-            "ms_per_measurement": target_ms,
-            "quick": args.quick,
-            "empty_loop_ns": empty["ns_median"],
-            "method": ("interleaved rounds; median/min/max over rounds of raw ns per "
-                       "iteration (loop included) from time.ticks_us; ratio = median over "
-                       "rounds of case_ns / baseline_ns; gc.collect() before each "
-                       "measurement"),
-        },
+        "meta": run_meta(args, exe, meta, plan, started, rows),
         "cases": rows,
         "latency": lat,
         "footprint": ram,
         "board": on_board,
-        "targets": targets_summary(rows, lat, ram),
+        "targets": targets_summary(rows, lat, ram, on_board),
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
-
-    impl = meta["implementation"]
-    print("mpalloc bench: MicroPython %s (%s), %s, ring kernel %s, slab kernel %s, "
-          "%d rounds%s" % (".".join(str(v) for v in impl["version"]), meta["sys_version"],
-                           platform.machine(), meta["ring_kernel"], meta["slab_kernel"],
-                           rounds, " (--quick: timings not meaningful)" if args.quick else ""))
-    print()
-    print(cases_table(rows))
-    print()
-    print(notes(rows))
-    print()
-    print(latency_table(lat))
-    print()
-    print(footprint.footprint_table(ram))
-    print()
-    print("Note: " + ram["note"])
-    print()
-    print(board_table(on_board))
-    print()
+    print_tables(result)
     print("JSON: " + os.path.relpath(args.json))
 
 
-if __name__ == "__main__":
-    main()
+def run_meta(args, exe, meta, plan, started, rows):
+    empty = [r for r in rows if r["id"] == "empty_loop"][0]
+    return {
+        "date": started.isoformat(timespec="seconds"),
+        "seconds": round((datetime.datetime.now(datetime.timezone.utc)
+                          - started).total_seconds(), 1),
+        "host": {"node": platform.node(), "machine": platform.machine(),
+                 "system": platform.platform(), "cpu_count": os.cpu_count()},
+        "micropython": {"binary": exe, "sys_version": meta["sys_version"],
+                        "implementation": meta["implementation"],
+                        "platform": meta["platform"], "heapsize": args.heapsize,
+                        "heap_total": meta["heap_total"]},
+        "lib": os.path.abspath(args.lib),
+        "ring_kernel": meta["ring_kernel"],
+        "slab_kernel": meta["slab_kernel"],
+        "rounds": plan.rounds,
+        "window_ms": plan.window_ms,
+        "windows": plan.windows,
+        "long_ms": plan.long_ms,
+        "quick": args.quick,
+        "empty_loop_ns": empty["ns_median"],
+        "method": METHOD % (plan.windows, plan.window_ms, plan.long_ms),
+    }
 
+
+def print_tables(result):
+    meta = result["meta"]
+    impl = meta["micropython"]["implementation"]
+    print("mpalloc bench: MicroPython %s (%s), %s, ring kernel %s, slab kernel %s, "
+          "%d rounds%s" % (".".join(str(v) for v in impl["version"]),
+                           meta["micropython"]["sys_version"], meta["host"]["machine"],
+                           meta["ring_kernel"], meta["slab_kernel"], meta["rounds"],
+                           " (--quick: timings not meaningful)" if meta["quick"] else ""))
+    ram = result["footprint"]
+    for part in (cases_table(result["cases"]), notes(result["cases"]),
+                 latency_table(result["latency"]), footprint.footprint_table(ram),
+                 "Note: " + ram["note"], board_table(result["board"])):
+        print()
+        print(part)
+    print()
