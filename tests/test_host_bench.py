@@ -58,11 +58,11 @@ def test_meta(bench):
     data, _ = bench
     assert data["schema"] == 4
     meta = data["meta"]
-    for key in ("date", "host", "micropython", "rounds", "windows", "window_ms", "long_ms",
+    for key in ("date", "host", "micropython", "rounds", "windows", "window_ms", "gc_ms",
                 "quick", "empty_loop_ns", "ring_kernel", "slab_kernel", "method"):
         assert key in meta, key
     assert meta["quick"] is True
-    for key in ("rounds", "windows", "window_ms", "long_ms"):
+    for key in ("rounds", "windows", "window_ms", "gc_ms"):
         assert isinstance(meta[key], int) and meta[key] >= 1, key
     assert isinstance(meta["date"], str) and meta["date"][:2] == "20"
     assert "MicroPython" in meta["micropython"]["sys_version"]
@@ -88,7 +88,7 @@ def test_every_case_ran(bench):
             assert isinstance(r[key], NUMBER) and r[key] > 0, (cid, key, r[key])
         assert r["ns_min"] <= r["ns_median"] <= r["ns_max"], cid
         if r["gc"]:  # an allocating case is also timed GC-inclusive
-            assert r["iterations_long"] > 0 and r["ns_long_median"] > 0, cid
+            assert r["ns_gc_median"] > 0, cid
 
 
 def test_ratios(bench):
@@ -108,8 +108,7 @@ def test_ratios(bench):
         assert r["basis"] == ("GC-inclusive" if gc_basis else "short windows"), cid
         assert (r["ratio_gc"] is not None) == gc_basis, cid
         assert r["ratio"] == (r["ratio_gc"] if gc_basis else r["ratio_short"]), cid
-        if not gc_basis:
-            assert r["ratio_min"] <= r["ratio"] <= r["ratio_max"], cid
+        assert r["ratio_min"] <= r["ratio"] <= r["ratio_max"], cid
         assert (r["floor_ratio"] is not None) == (r["floor"] is not None), cid
         assert r["floor_label"] == (rows[r["floor"]]["label"] if r["floor"] else None), cid
         if r["target"] is not None:
@@ -363,7 +362,9 @@ def test_board_footprint_and_ratios(bench):
     for cid, (base, target) in BOARD_GOALS.items():
         assert (rows[cid]["baseline"], rows[cid]["target"]) == (base, target), cid
     for r in b["cases"]:
-        assert r["rounds"] == b["rounds"] and r["ns_median"] > 0, r["id"]
+        # qemu's clock can stall under host load: a window may read 0 us (left out of
+        # the ratios), so only the shape is checked here.
+        assert r["rounds"] == b["rounds"] and isinstance(r["ns_median"], NUMBER), r["id"]
         assert r["baseline"] is None or r["baseline"] in rows, r["id"]
         if r["ratio"] is not None:
             assert 0 < r["ratio_min"] <= r["ratio_max"], r

@@ -2,7 +2,7 @@
 # tools/mpalloc_tools/bench.py) computes ratios and prints the tables.
 #
 #     micropython -X heapsize=8M tools/device/bench_mp.py LIBDIR ROUNDS WINDOW_MS WINDOWS \
-#         LONG_MS LATENCY_OPS LATENCY_PASSES
+#         GC_MS LATENCY_OPS LATENCY_PASSES
 #
 # On the [armv7m] board tools/bench imports this file from a ROMFS image and calls
 # board_main(...): the same cases (those declared with on_board/board_target), the same
@@ -21,9 +21,14 @@
 # declared order). In each round a case runs WINDOWS short windows of about WINDOW_MS
 # after a gc.collect(); the round's sample is the fastest window (short windows are rarely
 # preempted, and an allocating case sees no collection in them). A case that allocates
-# (gc=True), and every case compared with one, also runs one long window of about LONG_MS
-# after a gc.collect(), which includes the collections its garbage causes: that is the
-# GC-inclusive sample. tools/bench takes the median over rounds of the per-round ratio.
+# (gc=True) also gets a GC-inclusive sample: the same windows back to back for up to GC_MS
+# without collecting in between, gc.mem_alloc() read after each (outside the timing) to
+# tell the windows in which a collection ran; ns/op = the round's fastest window without
+# one + (the run's fastest window with one - the fastest without) / iterations per
+# collection (free heap after a collection / bytes allocated per iteration). Every part is
+# a minimum or a count, so preemption by the host, which a long window always suffers,
+# stays out of it.
+# tools/bench takes the median over rounds of the per-round ratio.
 #
 # Latency. Single operations timed one by one (ticks_us around each) with 20,000 live
 # objects on the heap and gc.threshold low, as on a small heap where collections come
@@ -119,19 +124,6 @@ def t_bytearray(n, a, b):
     for _ in range(n):
         bytearray(64)
     return ticks_diff(ticks_us(), t0)
-
-
-def t_bytearray_live(n, a, b):
-    # The same allocation while a live objects stay on the heap, as in a real program:
-    # each collection it triggers has to mark them. Built outside the timed window.
-    live = [(i, i) for i in range(a)]
-    gc.collect()
-    t0 = ticks_us()
-    for _ in range(n):
-        bytearray(64)
-    t = ticks_diff(ticks_us(), t0)
-    del live
-    return t
 
 
 def t_call1(n, o, b):
@@ -296,17 +288,9 @@ def add_core(add, board):
         None, baseline="bytearray_64", target=0.9, floor="floor_calls_nested",
         board_target=1.2, summary="Slab")
     add("bytearray_64", 4, "bytearray(64)", t_bytearray, None, None, gc=True, on_board=True,
-        note="heap allocation, dropped at once; GC-inclusive: a long window after a "
-             "collection, with the collections it causes on a heap holding almost nothing "
-             "else (the heap's best case)")
-    add("slab_48_live", 4, "Slab(4096, 64) try_alloc(48)+try_free, vs a populated heap",
-        t_slab, Slab(*slab_args), None, baseline="bytearray_64_live",
-        note="the same slab operation, compared with heap allocation in a program that "
-             "keeps %d objects alive" % LIVE)
-    if not board:
-        add("bytearray_64_live", 4, "bytearray(64), %d live objects on the heap" % LIVE,
-            t_bytearray_live, LIVE, None, gc=True,
-            note="collections must mark the live objects; they are built before timing")
+        note="heap allocation, dropped at once; GC-inclusive: with its share of the "
+             "collections it causes on a heap holding almost nothing else (the heap's best "
+             "case)")
 
     # Each viper kernel against its pure twin, through the _with_kernel hook.
     for mod, stem, rows in (
@@ -395,47 +379,44 @@ def board_selection(cases):
 
 
 def calibrate(case, target_us):
-    """Iterations that take about target_us."""
+    """Iterations that take about target_us: doubled until a run takes at least half of
+    it (the faster of two runs, so one preempted run does not shrink the window)."""
     fn, a, b = case["fn"], case["a"], case["b"]
     n = 16
     while True:
         gc.collect()
-        t = fn(n, a, b)
-        if t >= 2000 or n >= 1 << 24 or t * 4 >= target_us:
+        t = min(fn(n, a, b), fn(n, a, b))
+        if t * 2 >= target_us or n >= 1 << 24:
             break
-        n *= 4
+        n *= 2
     return max(16, int(n * target_us / max(t, 1)))
 
 
-def throughput(cases, rounds, window_ms, windows, long_ms):
-    by_id = {}
-    for c in cases:
-        by_id[c["id"]] = c
+def throughput(cases, rounds, window_ms, windows, gc_ms):
     for c in cases:
         c["samples"] = []
-        c["samples_long"] = []
-        base = by_id.get(c["baseline"])
-        c["long"] = c["gc"] or (base is not None and base["gc"])
+        c["gc_state"] = [[], None, 0, 0]  # quiet windows, fastest busy, B/iter, free
+        c["collections"] = 0
         if c["fn"] is not None:
             c["n"] = calibrate(c, window_ms * 1000)
-            c["n_long"] = calibrate(c, long_ms * 1000) if c["long"] else 0
-    progress("%d cases x %d rounds, %d windows of ~%d ms each (+ one of ~%d ms where the "
-             "baseline allocates)" % (len(cases), rounds, windows, window_ms, long_ms))
+    progress("%d cases x %d rounds, %d windows of ~%d ms each (+ up to %d ms GC-inclusive "
+             "for an allocating case)" % (len(cases), rounds, windows, window_ms, gc_ms))
     for _ in range(rounds):
         for c in cases:
             if c["fn"] is not None:
-                measure_round(c, windows)
+                measure_round(c, windows, gc_ms)
     for c in cases:
         emit("case", {"id": c["id"], "group": c["group"], "label": c["label"],
                       "baseline": c["baseline"], "target": c["target"], "note": c["note"],
                       "floor": c["floor"], "board_target": c["board_target"],
                       "on_board": c["on_board"], "gc": c["gc"], "summary": c["summary"],
-                      "iterations": c.get("n", 0), "iterations_long": c.get("n_long", 0),
-                      "samples_ns": c["samples"], "samples_long_ns": c["samples_long"],
+                      "iterations": c.get("n", 0), "samples_ns": c["samples"],
+                      "samples_gc_ns": gc_samples(c) if c["gc"] else [],
+                      "collections": c["collections"],
                       "family": c["family"]})
 
 
-def measure_round(c, windows):
+def measure_round(c, windows, gc_ms):
     fn, a, b, n = c["fn"], c["a"], c["b"], c["n"]
     gc.collect()
     best = fn(n, a, b)
@@ -444,9 +425,46 @@ def measure_round(c, windows):
         if t < best:
             best = t
     c["samples"].append(best * 1000 / n)
-    if c["long"]:
-        gc.collect()
-        c["samples_long"].append(fn(c["n_long"], a, b) * 1000 / c["n_long"])
+    if c["gc"]:
+        gc_inclusive(c, gc_ms)
+
+
+def gc_inclusive(c, gc_ms):
+    """This round's fastest window without a collection, and the run's fastest window with
+    one (c["gc"]: quiet list, busy, bytes per iteration, free heap); see the header."""
+    fn, a, b, n = c["fn"], c["a"], c["b"], c["n"]
+    st = c["gc_state"]
+    gc.collect()
+    st[3] = gc.mem_free()
+    last = gc.mem_alloc()
+    quiet = busy = None
+    spent = 0
+    while spent < gc_ms * 1000 and (busy is None or quiet is None or spent < 10 * quiet):
+        t = fn(n, a, b)
+        spent += t
+        m = gc.mem_alloc()
+        if m < last:
+            c["collections"] += 1
+            busy = t if busy is None or t < busy else busy
+        else:
+            quiet = t if quiet is None or t < quiet else quiet
+            st[2] = (m - last) / n
+        last = m
+    st[0].append(quiet if quiet is not None else busy)
+    if busy is not None and (st[1] is None or busy < st[1]):
+        st[1] = busy
+
+
+def gc_samples(c):
+    """GC-inclusive ns/op per round: the round's quiet window plus the run's share of one
+    collection per iteration ((fastest busy - fastest quiet window) / iterations per
+    collection, iterations per collection = free heap / bytes per iteration)."""
+    quiet, busy, per_iter, free = c["gc_state"]
+    n = c["n"]
+    share = 0
+    if busy is not None and per_iter > 0 and free > 0:
+        share = max(0, busy - min(quiet)) * per_iter / free
+    return [(q / n + share) * 1000 for q in quiet]
 
 
 # ---- worst-case single-op latency ---------------------------------------------------------
@@ -622,17 +640,17 @@ def emit_meta():
 
 
 def main():
-    rounds, window_ms, windows, long_ms, lat_k, lat_passes = (int(v) for v in sys.argv[2:8])
+    rounds, window_ms, windows, gc_ms, lat_k, lat_passes = (int(v) for v in sys.argv[2:8])
     emit_meta()
-    throughput(build_cases(), rounds, window_ms, windows, long_ms)
+    throughput(build_cases(), rounds, window_ms, windows, gc_ms)
     latency(lat_k, lat_passes)
     print("@@BENCH-DONE")
 
 
-def board_main(rounds, window_ms, windows, long_ms):
+def board_main(rounds, window_ms, windows, gc_ms):
     """The board's run (tools/bench imports this file on [armv7m]): throughput only."""
     emit_meta()
-    throughput(build_cases(board=True), rounds, window_ms, windows, long_ms)
+    throughput(build_cases(board=True), rounds, window_ms, windows, gc_ms)
     print("@@BENCH-DONE")
 
 

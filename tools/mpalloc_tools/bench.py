@@ -37,35 +37,34 @@ SCHEMA = 4
 
 
 class Plan:
-    """How long a run measures: interleaved rounds of short windows (+ a long window where
-    the baseline allocates), and the latency passes."""
+    """How long a run measures: interleaved rounds of short windows (+ up to gc_ms of them
+    back to back for an allocating case's GC-inclusive sample), and the latency passes."""
 
-    def __init__(self, rounds, window_ms, windows, long_ms, lat_ops=0, lat_passes=0):
-        self.rounds, self.window_ms, self.windows, self.long_ms = (rounds, window_ms,
-                                                                   windows, long_ms)
+    def __init__(self, rounds, window_ms, windows, gc_ms, lat_ops=0, lat_passes=0):
+        self.rounds, self.window_ms, self.windows, self.gc_ms = (rounds, window_ms, windows,
+                                                                 gc_ms)
         self.lat_ops, self.lat_passes = lat_ops, lat_passes
 
     def args(self):
-        return [str(v) for v in (self.rounds, self.window_ms, self.windows, self.long_ms,
+        return [str(v) for v in (self.rounds, self.window_ms, self.windows, self.gc_ms,
                                  self.lat_ops, self.lat_passes)]
 
 
-FULL = Plan(21, 2, 5, 40, 20000, 15)
-QUICK = Plan(3, 1, 2, 4, 2000, 3)
-BOARD_FULL = Plan(9, 10, 3, 40)
-BOARD_QUICK = Plan(2, 2, 1, 4)
+FULL = Plan(21, 2, 5, 400, 20000, 15)
+QUICK = Plan(3, 1, 2, 50, 2000, 3)
+BOARD_FULL = Plan(9, 10, 3, 400)
+BOARD_QUICK = Plan(2, 2, 1, 50)
 LATENCY_TARGET = 1 / 500  # worst single op <= 1/500 of the heap allocation's worst
 METHOD = ("interleaved rounds (every case once per round, in declared order); per round "
           "the fastest of %d short windows (~%d ms each, after a gc.collect(): an "
-          "allocating case sees no collection there) and, where the baseline allocates, "
-          "one long window (~%d ms after a gc.collect(), with the collections its garbage "
-          "causes: GC-inclusive); ns/op is raw time per iteration from time.ticks_us, loop "
-          "included; a ratio is the median over rounds of case / baseline in the same "
-          "round (short windows), and where the baseline allocates the GC-inclusive ratio "
-          "of the long windows' trimmed means over the run (middle half of the rounds; the "
-          "short-window ratio beside it); a "
-          "floor is a case showing the least a call of that shape costs, as a ratio to the "
-          "same baseline")
+          "allocating case sees no collection there); for an allocating case also a "
+          "GC-inclusive sample from up to %d ms of such windows back to back: the fastest "
+          "window without a collection plus (fastest with one - fastest without) / "
+          "iterations per collection (free heap / bytes per iteration); ns/op is raw time "
+          "per iteration from time.ticks_us, loop included; a ratio is the median over "
+          "rounds of case / baseline in the same round, GC-inclusive where the baseline "
+          "allocates (the short-window ratio beside it); a floor is a case showing the "
+          "least a call of that shape costs, as a ratio to the same baseline")
 LATENCY_NOTE = (
     "each kind runs the same single ops in every pass, each pass after a gc.collect(), so "
     "a collection falls on the same op index in every pass while host preemption does "
@@ -125,36 +124,19 @@ def median_min_max(values):
 # ---- throughput: ratios, floors, targets ---------------------------------------------------
 
 
-def paired(case, base, key):
-    """Median, min, max over rounds of case / base, both from the same round (``key``:
-    samples_ns or samples_long_ns); None when there is nothing to pair. A 0 us reading
-    is below ticks_us resolution (qemu's clock stalls under host load): not a sample of
-    either case, so that round is left out."""
+def paired(case, base, key="samples_ns", base_key="samples_ns"):
+    """Median, min, max over rounds of case / base, both from the same round (``key`` of
+    the case, ``base_key`` of the baseline: samples_ns, or samples_gc_ns for the baseline's
+    GC-inclusive samples); None when there is nothing to pair. A 0 us reading is below
+    ticks_us resolution (qemu's clock stalls under host load): not a sample of either case,
+    so that round is left out."""
     if case is None or base is None:
         return None
-    a, b = case.get(key) or [], base.get(key) or []
+    a, b = case.get(key) or [], base.get(base_key) or []
     if not a or len(a) != len(b):
         return None
     ratios = [x / y for x, y in zip(a, b) if x > 0 and y > 0]
     return median_min_max(ratios) if ratios else None
-
-
-def pooled(case, base, key):
-    """Like paired, but the middle value is the ratio of the two cases' trimmed means over
-    the run (the middle half of the rounds): a long window holds a whole number of
-    collections, so per-round ratios jump between two modes while the run's total is the
-    amortised cost; trimming drops the rounds the host preempted. Min/max stay per round."""
-    got = paired(case, base, key)
-    if got is None:
-        return None
-    return trimmed_mean(case[key]) / trimmed_mean(base[key]), got[1], got[2]
-
-
-def trimmed_mean(values):
-    """Mean of the middle half (at least one value)."""
-    ordered = sorted(values)
-    cut = len(ordered) // 4
-    return statistics.fmean(ordered[cut:len(ordered) - cut])
 
 
 def summarize_cases(cases, target_key="target"):
@@ -166,26 +148,26 @@ def summarize_cases(cases, target_key="target"):
 
 def summarize_case(c, by_id, target):
     row = {k: c.get(k) for k in ("id", "group", "label", "baseline", "note", "iterations",
-                                 "iterations_long", "floor", "summary", "gc")}
+                                 "floor", "summary", "gc", "collections")}
     row["family"] = c.get("family", "core")
     row["target"] = target
     samples = c["samples_ns"]
     row["rounds"] = len(samples)
     row["ns_median"], row["ns_min"], row["ns_max"] = (median_min_max(samples) if samples
                                                       else (None, None, None))
-    longs = c.get("samples_long_ns") or []
-    row["ns_long_median"] = statistics.median(longs) if longs else None
+    incl = c.get("samples_gc_ns") or []
+    row["ns_gc_median"] = statistics.median(incl) if incl else None
     base = by_id.get(c["baseline"])
     gc_basis = base is not None and base.get("gc")
-    short = paired(c, base, "samples_ns")
-    incl = pooled(c, base, "samples_long_ns") if gc_basis else None
+    short = paired(c, base)
+    incl = paired(c, base, base_key="samples_gc_ns") if gc_basis else None
     primary = incl if gc_basis else short
     row["basis"] = "GC-inclusive" if gc_basis else "short windows"
     row["ratio"], row["ratio_min"], row["ratio_max"] = primary or (None, None, None)
     row["ratio_short"] = short[0] if short else None
     row["ratio_gc"] = incl[0] if incl else None
-    floor = (pooled(by_id.get(c.get("floor")), base, "samples_long_ns") if gc_basis
-             else paired(by_id.get(c.get("floor")), base, "samples_ns"))
+    floor = paired(by_id.get(c.get("floor")), base,
+                   base_key="samples_gc_ns" if gc_basis else "samples_ns")
     row["floor_ratio"] = floor[0] if floor else None
     row["floor_label"] = by_id[c["floor"]]["label"] if c.get("floor") in by_id else None
     row["status"] = None
@@ -285,7 +267,7 @@ def board(quick):
             "firmware": lane.firmware(), "note": footprint.BOARD_NOTE,
             "ratio_note": BOARD_RATIO_NOTE, "modules": rows, "cases": cases,
             "rounds": plan.rounds, "method": METHOD % (plan.windows, plan.window_ms,
-                                                       plan.long_ms)}
+                                                       plan.gc_ms)}
 
 
 # ---- targets (the goals table) --------------------------------------------------------------
@@ -422,7 +404,7 @@ def main(argv=None):
 
     plan = QUICK if args.quick else FULL
     if args.rounds:
-        plan = Plan(args.rounds, plan.window_ms, plan.windows, plan.long_ms, plan.lat_ops,
+        plan = Plan(args.rounds, plan.window_ms, plan.windows, plan.gc_ms, plan.lat_ops,
                     plan.lat_passes)
     exe = micropython_binary()
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -467,10 +449,10 @@ def run_meta(args, exe, meta, plan, started, rows):
         "rounds": plan.rounds,
         "window_ms": plan.window_ms,
         "windows": plan.windows,
-        "long_ms": plan.long_ms,
+        "gc_ms": plan.gc_ms,
         "quick": args.quick,
         "empty_loop_ns": empty["ns_median"],
-        "method": METHOD % (plan.windows, plan.window_ms, plan.long_ms),
+        "method": METHOD % (plan.windows, plan.window_ms, plan.gc_ms),
     }
 
 

@@ -398,8 +398,8 @@ def render(data):
                interpreter(meta), meta["micropython"]["heapsize"], meta["ring_kernel"],
                meta["slab_kernel"]),
            "- host: %s, %s CPUs" % (host["system"], host["cpu_count"]),
-           "- %d interleaved rounds of %d windows of ~%d ms (+ ~%d ms GC-inclusive)%s" % (
-               meta["rounds"], meta["windows"], meta["window_ms"], meta["long_ms"],
+           "- %d interleaved rounds of %d windows of ~%d ms (+ up to %d ms GC-inclusive)%s"
+           % (meta["rounds"], meta["windows"], meta["window_ms"], meta["gc_ms"],
                " (**--quick: timings not meaningful**)" if meta["quick"] else ""),
            "- method: %s. ns/op includes the loop; the empty loop costs %s ns." % (
                meta["method"], fmt_ns(meta["empty_loop_ns"])),
