@@ -71,6 +71,18 @@ def viper_kernel(name):
         return None
 
 
+def kernels(family):
+    """The kernel modules of ``family`` ("ring", "slab", "bytebuf", "pool", "fixed",
+    "memops") this runtime can import: the viper kernel where it loads, then the pure
+    twin. What twin tests and contract tests iterate over."""
+    out = []
+    v = viper_kernel("_%s_viper" % family)
+    if v is not None:
+        out.append(v)
+    out.append(__import__("mpalloc._%s_py" % family, None, None, ("NAME",)))
+    return out
+
+
 # How no_alloc checks, set by tools/mptest.py: "lock" calls under heap_lock; "delta" makes
 # the same call unlocked and counts heap bytes (no_heap_use). Every MicroPython lane
 # (tests/lanes/__init__.py, run_with_delta) runs each test that called no_alloc and passed
@@ -113,7 +125,7 @@ def no_alloc_locked(fn, *args):
     except MemoryError as e:
         # Build the AssertionError unlocked (that allocates); finally re-balances.
         _heap_unlock()
-        err = AssertionError("allocated under heap_lock: %r" % (e,))
+        err = AssertionError("%s allocated under heap_lock: %r" % (_called(fn, args), e))
         _heap_lock()
         raise err
     finally:
@@ -177,8 +189,20 @@ def no_heap_use(fn, *args):
     overhead = before - first
     result = _call(fn, args, n)
     used = total() - before - overhead
-    assert used == 0, "%d heap bytes allocated during the call" % used
+    if used:
+        raise AssertionError("%s: %d heap bytes allocated during the call"
+                             % (_called(fn, args), used))
     return result
+
+
+def _called(fn, args):
+    # "name(arg, ...)" for a failure message, each argument's repr cut short.
+    name = getattr(fn, "__name__", None) or repr(fn)
+    parts = []
+    for a in args:
+        r = repr(a)
+        parts.append(r if len(r) <= 40 else r[:37] + "...")
+    return "%s(%s)" % (name, ", ".join(parts))
 
 
 def _call(fn, a, n):

@@ -10,21 +10,10 @@ sequence.
 
 from array import array
 
-from mpalloc import (
-    _bytebuf_py,
-    _fixed_py,
-    _pool_py,
-    _ring_py,
-    _slab_py,
-    bytebuf,
-    fixed,
-    pool,
-    ring,
-    slab,
-)
+from mpalloc import bytebuf, fixed, pool, ring, slab
 from mpalloc.arena import Arena
 from mpalloc.stack import Stack
-from support import IS_MICROPYTHON, no_alloc, rng, viper_kernel
+from support import IS_MICROPYTHON, kernels, no_alloc, rng
 
 # Exceptions the contract allows (by name: MemoryError must not pass as AllocError).
 ALLOWED = ("TypeError", "ValueError", "OverflowError", "IndexError", "AllocError",
@@ -107,10 +96,6 @@ def _run(make, twins, calls, snap, irq, seed, counts=(), pub=None):
     return results
 
 
-def _twins(*mods):
-    return [m for m in mods if m is not None]
-
-
 def _slab_state(s):
     # Everything but the failures counter (word 5), which counts refusals and errors.
     m = list(s._m)
@@ -125,7 +110,6 @@ def _pool_state(p):
 
 
 def test_slab_contract():
-    kv = viper_kernel("_slab_viper")
 
     def make(k):
         s = slab._with_kernel(k)(64, 8, _salt=5) if k else slab.Slab(64, 8, _salt=5)
@@ -148,11 +132,10 @@ def test_slab_contract():
         "write_buf": lambda s, x: s.write(s.hw, x),
     }
     irq = ("try_alloc", "try_free", "valid", "size", "write_h", "readinto_h")
-    _run(make, _twins(kv, _slab_py), calls, _slab_state, irq, 1)
+    _run(make, kernels("slab"), calls, _slab_state, irq, 1)
 
 
 def test_ring_contract():
-    kv = viper_kernel("_ring_viper")
 
     def make(k):
         r = ring._with_kernel(k)(8)
@@ -174,12 +157,11 @@ def test_ring_contract():
     # put: any int is stored as its low byte (a success, not a refusal), so only
     # write_from is checked as an IRQ method here.
     # put: any int is stored as its low byte; write_from clamps its count (rule 4).
-    _run(make, _twins(kv, _ring_py), calls, state, ("write_from",), 2, ("write_from",),
+    _run(make, kernels("ring"), calls, state, ("write_from",), 2, ("write_from",),
          lambda r: (len(r), r.dropped, r.space()))
 
 
 def test_bytedeque_contract():
-    kv = viper_kernel("_bytebuf_viper")
 
     def make(k):
         s = slab.Slab(64, 8, _salt=7)
@@ -194,13 +176,12 @@ def test_bytedeque_contract():
         "readinto": lambda d, x: d.readinto(x),
         "pop_front": lambda d, x: (d.pop_front(), d.push_back(1))[0],
     }
-    _run(make, _twins(kv, _bytebuf_py), calls,
+    _run(make, kernels("bytebuf"), calls,
          lambda d: (list(d._h), _slab_state(d._s)), ("write_from",), 3,
          ("write_from",), lambda d: (list(d._h)[:11], _slab_state(d._s)))
 
 
 def test_blockpool_contract():
-    kv = viper_kernel("_pool_viper")
 
     def make(k):
         p = pool._with_kernel(k)[1](4, 4)
@@ -218,11 +199,10 @@ def test_blockpool_contract():
         "write_buf": lambda p, x: p.write(0, x),
     }
     irq = ("try_free", "used", "write_i", "readinto_i")
-    _run(make, _twins(kv, _pool_py), calls, _pool_state, irq, 4)
+    _run(make, kernels("pool"), calls, _pool_state, irq, 4)
 
 
 def test_fixedvec_contract():
-    kv = viper_kernel("_fixed_viper")
     for tc in ("B", "h", None):
 
         def make(k, tc=tc):
@@ -240,11 +220,10 @@ def test_fixedvec_contract():
         }
         if tc is None:
             del calls["append"], calls["try_append"], calls["setitem_v"]  # any object
-        _run(make, _twins(kv, _fixed_py), calls, lambda v: list(v), (), 5)
+        _run(make, kernels("fixed"), calls, lambda v: list(v), (), 5)
 
 
 def test_fixedstr_contract():
-    kv = viper_kernel("_fixed_viper")
 
     def make(k):
         s = fixed._with_kernel(k)[1](24)
@@ -257,7 +236,7 @@ def test_fixedstr_contract():
         "push_fixed_d": lambda s, x: (s.push_fixed(5, x), s.clear(), s.push_str("ab"))[0],
         "push_str": lambda s, x: (s.push_str(x), s.clear(), s.push_str("ab"))[0],
     }
-    _run(make, _twins(kv, _fixed_py), calls,
+    _run(make, kernels("fixed"), calls,
          lambda s: (len(s), bytes(s._b)), (), 6)
 
 

@@ -65,8 +65,8 @@ def test_frame_over_11_words_comes_from_the_heap():
     eq(no_heap_use(frame_11_words, 3), 27, "an 11-word frame is on the C stack")
     err = raises(AssertionError, no_heap_use, frame_12_words, 3)
     # 12 words + the frame's header: 136 B on a 64-bit port, 68 B on a 32-bit board.
-    eq(str(err), "%d heap bytes allocated during the call" % (136 if WIDE_WORDS else 68),
-       "a 12-word frame")
+    eq(str(err), "frame_12_words(3): %d heap bytes allocated during the call"
+       % (136 if WIDE_WORDS else 68), "a 12-word frame")
     # heap_lock hides it (the VM falls back to the C stack): why no_alloc has a delta pass.
     eq(no_alloc_locked(frame_12_words, 3), 30, "a 12-word frame under heap_lock")
 

@@ -7,32 +7,11 @@ allocate: MemoryError under heap_lock on a 32-bit board, where 2**30 is already 
 The input contract these tests hold the library to is docs/contract.md.
 """
 
-from mpalloc import (
-    _bytebuf_py,
-    _fixed_py,
-    _pool_py,
-    _ring_py,
-    _slab_py,
-    bytebuf,
-    fixed,
-    pool,
-    ring,
-    slab,
-)
+from mpalloc import bytebuf, fixed, pool, ring, slab
 from mpalloc.errors import CapacityError, StaleHandleError
 from mpalloc.pool import BlockPool
 from mpalloc.slab import Slab
-from support import IS_MICROPYTHON, no_alloc, raises, viper_kernel
-
-_slab_viper = viper_kernel("_slab_viper")
-_pool_viper = viper_kernel("_pool_viper")
-_ring_viper = viper_kernel("_ring_viper")
-_bytebuf_viper = viper_kernel("_bytebuf_viper")
-_fixed_viper = viper_kernel("_fixed_viper")
-
-
-def _twins(*mods):
-    return [m for m in mods if m is not None]
+from support import IS_MICROPYTHON, kernels, no_alloc, raises
 
 # Offsets that push a valid small int out of range; on 32-bit boards 2**30 and 2**31
 # are big ints, on 64-bit hosts 2**62 and up.
@@ -53,12 +32,11 @@ def _forged(h):
 
 
 def slab_classes():
-    return [Slab] + [slab._with_kernel(k) for k in (_slab_viper, _slab_py) if k is not None]
+    return [Slab] + [slab._with_kernel(k) for k in kernels("slab")]
 
 
 def pool_classes():
-    return [BlockPool] + [pool._with_kernel(k)[1] for k in (_pool_viper, _pool_py)
-                          if k is not None]
+    return [BlockPool] + [pool._with_kernel(k)[1] for k in kernels("pool")]
 
 
 def _slab_state(s):
@@ -143,19 +121,19 @@ def test_blockpool_big_int_indices_no_alloc():
 
 
 def ring_classes():
-    return [ring._with_kernel(k) for k in _twins(_ring_viper, _ring_py)]
+    return [ring._with_kernel(k) for k in kernels("ring")]
 
 
 def deque_classes():
-    return [bytebuf._with_kernel(k)[1] for k in _twins(_bytebuf_viper, _bytebuf_py)]
+    return [bytebuf._with_kernel(k)[1] for k in kernels("bytebuf")]
 
 
 def str_classes():
-    return [fixed._with_kernel(k)[1] for k in _twins(_fixed_viper, _fixed_py)]
+    return [fixed._with_kernel(k)[1] for k in kernels("fixed")]
 
 
 def vec_classes():
-    return [fixed._with_kernel(k)[0] for k in _twins(_fixed_viper, _fixed_py)]
+    return [fixed._with_kernel(k)[0] for k in kernels("fixed")]
 
 
 def test_ring_write_from_big_and_bad_counts():
@@ -408,8 +386,6 @@ def test_wide_items_refused_everywhere():
     # wider than a byte raise TypeError, nothing changed (docs/contract.md rule 5).
     from array import array
 
-    from mpalloc import _memops_py
-
     wide = [array(tc, [1, 2, 3]) for tc in ("h", "H", "i", "I", "f")]
     for w in wide:
         for cls in slab_classes():
@@ -441,10 +417,9 @@ def test_wide_items_refused_everywhere():
             s = cls(8)
             raises(TypeError, s.push_str, w)
             assert len(s) == 0
-        kv = viper_kernel("_memops_viper")
-        for k in _twins(kv, _memops_py):
+        for k in kernels("memops"):
             raises(TypeError, k.find, w, 2)
-    for k in _twins(viper_kernel("_memops_viper"), _memops_py):
+    for k in kernels("memops"):
         for bad in (5, [1, 2], None, "ab"):
             raises(TypeError, k.find, bad, 1)
         assert k.find(array("B", [5, 6, 7]), 7) == 2
@@ -464,7 +439,7 @@ def test_objectpool_release_many_then_double_release():
     class Thing:
         pass
 
-    for k in _twins(_pool_viper, _pool_py):
+    for k in kernels("pool"):
         p = pool._with_kernel(k)[0](Thing, 5)
         a, b, c, d = p.acquire_many(4)
         p.release_many([b, c])

@@ -90,3 +90,14 @@ def test_eq_fails_readably_under_heap_lock():
     text = message(raises(AssertionError, no_alloc_locked, eq_under_lock, 6, 7))
     assert "locked" in text and "6" in text and "7" in text, text
     assert len(bytearray(16)) == 16  # the heap is unlocked again
+
+
+def test_no_alloc_failures_name_the_call():
+    from support import HAS_HEAP_LOCK, message, no_alloc_locked, no_heap_use
+
+    if not HAS_HEAP_LOCK:
+        skip("no micropython.heap_lock here: nothing to show")
+    text = message(raises(AssertionError, no_alloc_locked, allocate))
+    assert text.startswith("allocate() allocated under heap_lock"), text
+    text = message(raises(AssertionError, no_heap_use, plain_arith, 2**70, 1))
+    assert text.startswith("plain_arith(%r, 1): " % 2**70) and "heap bytes" in text, text
