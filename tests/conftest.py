@@ -4,7 +4,7 @@
     test_x.py::test_f[<lane>]     a MicroPython lane from tests/lanes/ (unix, unix-pure,
                                   unix-mpy, ...; see tests/lanes/__init__.py)
 
-A lane runs one process per (test file, lane) through tools/mptest.py, which reports
+A lane runs one process per (test file, lane) through tools/device/mptest.py, which reports
 each test separately; a failure shows the MicroPython traceback. A test file that fails
 to import on a lane fails every one of its items there. A lane whose runtime is missing
 is skipped as a whole: one item ``lanes::<lane>`` says what is missing and how to get it.

@@ -8,7 +8,7 @@ and ``mpalloc``; everything here works on every runtime.
 import sys
 
 # Every implementation but CPython is a MicroPython-family runtime for the harness
-# (micropython, circuitpython): tests run under tools/mptest.py there, without pytest.
+# (micropython, circuitpython): tests run under tools/device/mptest.py there, without pytest.
 IS_MICROPYTHON = sys.implementation.name != "cpython"
 
 # Set by the runner before the test module is imported: "cpython", or a lane name from
@@ -83,13 +83,13 @@ def kernels(family):
     return out
 
 
-# How no_alloc checks, set by tools/mptest.py: "lock" calls under heap_lock; "delta" makes
+# How no_alloc checks, set by tools/device/mptest.py: "lock" calls under heap_lock; "delta" makes
 # the same call unlocked and counts heap bytes (no_heap_use). Every MicroPython lane
 # (tests/lanes/__init__.py, run_with_delta) runs each test that called no_alloc and passed
 # once more, in a fresh process or boot, in "delta" mode: every no-alloc call site is
 # checked both ways.
 ALLOC_CHECK = "lock"
-NO_ALLOC_CALLS = 0  # no_alloc calls since tools/mptest.py last reset it (one test)
+NO_ALLOC_CALLS = 0  # no_alloc calls since tools/device/mptest.py last reset it (one test)
 
 
 def no_alloc(fn, *args):

@@ -70,6 +70,6 @@ def test_every_lane_reruns_no_alloc_tests_as_deltas(monkeypatch):
 
 
 def test_mptest_knows_the_delta_flag():
-    # tools/mptest.py runs on the boards and cannot import lanes: the flag is spelled twice.
+    # tools/device/mptest.py runs on the boards and cannot import lanes: the flag is spelled twice.
     with open(os.path.join(lanes.ROOT, "tools", "device", "mptest.py")) as f:
         assert 'DELTA_FLAG = "%s"' % lanes.DELTA_FLAG in f.read()

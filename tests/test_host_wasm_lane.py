@@ -60,7 +60,7 @@ def test_runner_reports_each_test_on_32_bit_micropython(tmp_path):
 
 
 def test_runner_crash_is_a_failure_with_the_output(tmp_path):
-    # An error that escapes tools/mptest.py (here: its support module fails to import)
+    # An error that escapes tools/device/mptest.py (here: its support module fails to import)
     # ends the run with exit code 1, the output so far and the error.
     proc = run_module(tmp_path, "def test_a():\n    pass\n",
                       support="print('before')\nraise ValueError('broken support')\n")

@@ -35,7 +35,7 @@ MPTEST = os.path.join(ROOT, "tools", "device", "mptest.py")
 
 MODULES = ("unix", "wasm", "circuitpython", "qemu")
 DELTA_ENV = "MPALLOC_NO_ALLOC_DELTA"
-DELTA_FLAG = "--alloc-check=delta"  # first test name: tools/mptest.py's delta mode
+DELTA_FLAG = "--alloc-check=delta"  # first test name: tools/device/mptest.py's delta mode
 
 
 class BuildError(Exception):

@@ -8,7 +8,7 @@ The firmware (MicroPython ``ports/qemu``, see ../shared/runtimes/README.md) come
 ``$MPALLOC_QEMU_FIRMWARE``, else ``../shared/runtimes/qemu`` beside the project. Each
 lane packs one ROMFS image, loaded at the board's ROMFS partition and mounted at ``/rom``:
 
-    /rom/mptest.mpy             tools/mptest.py
+    /rom/mptest.mpy             tools/device/mptest.py
     /rom/lib/mpalloc/*.mpy      tools/build --arch <arch> (kernels native for the board)
     /rom/tests/*.mpy            tests/test_*.py (not test_host_*) and support.py
     /rom/examples/*.mpy         examples/*.py (tests/test_uart_irq.py loads the handler)

@@ -11,7 +11,7 @@
 
 ``make test`` installs the package into build/wasm with npm; ``$MICROPYTHON_WASM`` names
 another directory holding its micropython.mjs. tools/wasm_run.mjs loads it, copies the
-library, tests/ and examples/ into its in-memory file system and runs tools/mptest.py.
+library, tests/ and examples/ into its in-memory file system and runs tools/device/mptest.py.
 
 The GC heap starts at 140 KiB, the qemu boards' heap. This variant (pyscript) has
 MICROPY_GC_SPLIT_HEAP_AUTO: when the heap is full after a collection it adds an area
