@@ -7,9 +7,11 @@ connects to the second pty's slave path, exactly as to a board's /dev/ttyACM0. A
 reset ends the unix port, so every mpremote call starts with ``resume``.
 
 (a) ``mpremote mip install --target lib package.json`` installs the sources; (b)
-``tools/deploy unix --port PTY --resume`` installs x64 .mpy. Each then runs a smoke
-program on the device from the installed copy (sys.path = ["lib"], the checkout is
-not on it) and checks the files landed in the device's directory.
+``tools/deploy unix --port PTY --resume`` installs x64 .mpy; (c) ``mpremote mip install
+github:OWNER/mpalloc/packages/<name>`` installs one package with its deps, GitHub
+being answered from this checkout (see GITHUB_DOUBLE). Each then runs a smoke program on
+the device from the installed copy (sys.path = ["lib"], the checkout is not on it) and
+checks the files landed in the device's directory.
 
 The tests skip only when this host cannot make ptys; anything else is a failure.
 """
@@ -247,3 +249,118 @@ def test_deploy_refuses_arch_mismatch(device):
     assert "arch mismatch" in proc.stderr and "armv6m" in proc.stderr \
         and "x64" in proc.stderr and "unix" in proc.stderr, proc.stderr
     assert not os.path.exists(os.path.join(device.fs, "lib")), "copied despite the mismatch"
+
+
+# ---- per-package mip installs (packages/<name>/package.json) ----
+
+# The real mpremote, with GitHub answered from this checkout: mip fetches
+# https://raw.githubusercontent.com/OWNER/REPO/<ref>/<path> for every github: URL of a
+# package, its files and its deps; here urlopen serves <path> from the checkout and
+# refuses any other URL (and any ".." segment), so the committed manifests and their
+# deps are followed exactly as on GitHub, offline.
+GITHUB_DOUBLE = r"""
+import os, sys, urllib.error, urllib.request
+ROOT, PREFIX = sys.argv[1], sys.argv[2]
+def urlopen(url, *args, **kw):
+    url = getattr(url, "full_url", url)
+    if not url.startswith(PREFIX):
+        raise urllib.error.URLError("not the repository under test: " + url)
+    path = url[len(PREFIX):].partition("/")[2]
+    full = os.path.join(ROOT, *path.split("/"))
+    if ".." in path.split("/") or not os.path.isfile(full):
+        raise urllib.error.HTTPError(url, 404, "Not Found", None, None)
+    print("FETCH", path)
+    return open(full, "rb")
+urllib.request.urlopen = urlopen
+sys.argv = ["mpremote"] + sys.argv[3:]
+from mpremote.main import main
+sys.exit(main())
+"""
+
+
+def package_tool():
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader("mpalloc_tools_package",
+                                                  os.path.join(ROOT, "tools", "package"))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def mip_package(device, name):
+    """``mpremote mip install --target lib github:<REPO>/packages/<name>``; its output."""
+    repo = package_tool().REPO
+    assert repo.startswith("github:"), repo
+    prefix = "https://raw.githubusercontent.com/%s/" % repo[len("github:"):]
+    proc = subprocess.run([sys.executable, "-c", GITHUB_DOUBLE, ROOT, prefix, "connect",
+                           device.path, "resume", "mip", "install", "--target", "lib",
+                           "%s/packages/%s" % (repo, name)],
+                          capture_output=True, text=True, timeout=CALL_TIMEOUT)
+    assert proc.returncode == 0 and "Done" in proc.stdout, (proc.stdout, proc.stderr,
+                                                            bytes(device.log[-2000:]))
+    return proc.stdout
+
+
+def installed_sources(device):
+    return sorted(os.listdir(os.path.join(device.fs, "lib", "mpalloc")))
+
+
+RING_SMOKE = """
+import sys
+sys.path[:] = ['lib']
+from mpalloc.ring import ByteRing, KERNEL
+r = ByteRing(16)
+r.write(b'$GPGGA,1\\n')
+buf = bytearray(16)
+n = r.readline_into(buf)
+print('RING', n, bytes(buf[:n - 1]).decode(), KERNEL, r.stats()['dropped'])
+"""
+
+UART_SMOKE = """
+import sys
+sys.path[:] = ['lib']
+from mpalloc import global_slab
+from mpalloc.global_slab import GlobalDeque
+rx = GlobalDeque()
+early = rx.push_back(65)
+global_slab.configure(*global_slab.SLAB_1K_32)
+for b in b'$GPGGA,1\\n':
+    rx.push_back(b)
+buf = bytearray(32)
+n = rx.readline_into(buf)
+print('UART', early, n, bytes(buf[:n - 1]).decode(), global_slab.slab().stats()['in_use'])
+"""
+
+
+def smoke_line(device, code, tag):
+    out = device.mpremote("exec", code).stdout
+    line = [ln for ln in out.splitlines() if ln.startswith(tag + " ")]
+    assert line, out
+    return line[0].split()[1:]
+
+
+def test_mip_install_ring_package_brings_only_what_ring_needs(device):
+    out = mip_package(device, "ring")
+    want = package_tool().files_for(["ring"])
+    assert installed_sources(device) == want, out
+    assert "slab.py" not in want and "bytebuf.py" not in want and "pool.py" not in want
+    assert "FETCH packages/core/package.json" in out, out  # a dep, followed by mip
+    for n in want:
+        with open(os.path.join(device.fs, "lib", "mpalloc", n), "rb") as a, \
+                open(os.path.join(PKG, n), "rb") as b:
+            assert a.read() == b.read(), n
+    assert smoke_line(device, RING_SMOKE, "RING") == ["9", "$GPGGA,1", "viper", "0"]
+
+
+def test_mip_install_uart_queue_package(device):
+    out = mip_package(device, "global_slab")
+    want = package_tool().files_for(["global_slab"])
+    assert installed_sources(device) == want, out
+    assert {"global_slab.py", "bytebuf.py", "slab.py", "ring.py"} <= set(want)
+    assert not {"pool.py", "fixed.py", "arena.py", "memops.py"} & set(want), want
+    # Before configure a push is refused (False); after it the line comes back whole and
+    # every chunk is back in the slab.
+    assert smoke_line(device, UART_SMOKE, "UART") == ["False", "9", "$GPGGA,1", "0"]
