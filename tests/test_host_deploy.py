@@ -3,8 +3,6 @@ checks (.mpy version, arch, CircuitPython) and the device-side cleanup script.
 The runs against a device (the unix port behind a pty) are in test_host_e2e.py."""
 
 import glob
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
@@ -24,11 +22,9 @@ def run(*args):
 
 
 def load_deploy():
-    loader = importlib.machinery.SourceFileLoader("mpalloc_deploy", DEPLOY)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    from mpalloc_tools import deploy
+
+    return deploy
 
 
 def board(name):

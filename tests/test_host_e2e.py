@@ -279,15 +279,9 @@ sys.exit(main())
 
 
 def package_tool():
-    import importlib.machinery
-    import importlib.util
+    from mpalloc_tools import package
 
-    loader = importlib.machinery.SourceFileLoader("mpalloc_tools_package",
-                                                  os.path.join(ROOT, "tools", "package"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    return package
 
 
 def mip_package(device, name):

@@ -7,8 +7,6 @@ change either pays for itself (raise the row, saying why in its note) or shrinks
 ``tools/footprint --lane armv7m --kind mpy --names ROW`` shows what each name costs.
 """
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 
@@ -19,12 +17,9 @@ BUDGETS = os.path.join(ROOT, "tests", "footprint_budgets.json")
 
 
 def footprint_tool():
-    path = os.path.join(ROOT, "tools", "footprint")
-    loader = importlib.machinery.SourceFileLoader("mpalloc_tools_footprint", path)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    from mpalloc_tools import footprint
+
+    return footprint
 
 
 def budgets():

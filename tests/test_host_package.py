@@ -48,15 +48,9 @@ def test_manifest_version_and_files():
 
 
 def load_package_tool():
-    import importlib.machinery
-    import importlib.util
+    from mpalloc_tools import package
 
-    loader = importlib.machinery.SourceFileLoader("mpalloc_package",
-                                                  os.path.join(ROOT, "tools", "package"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+    return package
 
 
 def test_check_reports_what_is_stale(tmp_path, monkeypatch):

@@ -1,20 +1,48 @@
-"""Footprint: RAM after import per public module (x64 unix port, .py / .mpy / ROMFS, the API
-floor), .mpy bytes per arch, metadata per slot, and RAM after import on the [armv7m] board
-under qemu. Called by tools/bench (``footprint(exe)``, ``board_image``/``board_modules``);
-its tables are printed by tools/bench and rendered by tools/report.
+"""RAM after import on the emulated boards: per public module, per use case, per name.
+
+    tools/footprint                          # every module and use case, armv7m + rv32
+    tools/footprint --lane armv7m ring slab  # just these rows, one lane
+    tools/footprint --names ring             # what each name of mpalloc.ring costs
+    tools/footprint --instances              # per-instance RAM of each allocator
+    tools/footprint --json build/footprint.json
+
+RAM after import = ``gc.mem_alloc()`` after minus before (two collections each side),
+one fresh boot of the board's MicroPython firmware per row and kind (qemu, the
+[armv7m]/[rv32] test lanes: tests/lanes/qemu.py). On these boards the viper kernels'
+machine code lives on the heap, so these are the numbers a board pays. Kinds:
+
+    mpy     the library as .mpy read from a filesystem (a read-only VFS whose files are
+            plain streams: import copies bytecode into the heap, as from FAT/littlefs)
+    romfs   the same .mpy files in the ROMFS partition (bytecode read in place)
+    pure    as ``mpy`` without the viper kernels (``tools/deploy --pure``)
+    py      the .py sources from a filesystem (what mip installs): compiled on the board
+
+Rows are public modules (``ring`` = ``import mpalloc.ring`` with everything it loads),
+``whole`` (every public module) and use cases: ``uart`` (import global_slab, configure
+SLAB_1K_32, one GlobalDeque with a line in it; the slab's 1 KB data buffer not counted),
+``bytering`` (import ring, one ByteRing(256); its 256 bytes not counted), ``objectpool``
+(ObjectPool of 8 bytearray(32); the 8 objects not counted) and ``formatter`` (FixedStr(64)
+and a Format rendered once; the 64 bytes not counted).
+The device side is tools/device/footprint_mp.py; budgets held by tests/test_host_footprint.py.
+
+The same module serves tools/bench: RAM after import per public module on the x64 unix
+port (.py / .mpy / ROMFS, the API floor), .mpy bytes per arch, metadata per slot
+(``footprint(exe)``), and the [armv7m] rows of its board section
+(``board_image``/``board_modules``); tools/report renders their tables.
 """
 
+import argparse
 import ast
 import builtins
-import importlib.machinery
-import importlib.util
+import concurrent.futures
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 
-from mpalloc_tools import DEVICE, ROOT, build
+from mpalloc_tools import DEVICE, ROOT, build, deploy, package
 
 PUBLIC_ORDER = ("errors", "ring", "slab", "bytebuf", "global_slab", "aio", "arena", "stack",
                 "pool", "fixed", "memops", "observe")
@@ -124,21 +152,11 @@ def ram_script(steps, lib=None, image=None):
             + RAM_SCRIPT % {"path": ["/rom", ".frozen"], "steps": steps})
 
 
-def load_tool(name):
-    """tools/<name> (deploy, until it moves into this package) as a module."""
-    path = os.path.join(ROOT, "tools", name)
-    loader = importlib.machinery.SourceFileLoader("mpalloc_tools_" + name, path)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
 def romfs_image(tree, path):
     """Write a ROMFS image of ``tree`` (a directory holding mpalloc/), packed the way
     tools/deploy --romfs packs it."""
     with open(path, "wb") as f:
-        f.write(load_tool("deploy").pack_romfs(tree))
+        f.write(deploy.pack_romfs(tree))
     return path
 
 
@@ -504,3 +522,402 @@ def board_modules_table(b):
     for r in b["modules"]:
         lines.append("| %s | %s | %s |" % (r["module"], kb(r["romfs_bytes"]), kb(r["fs_bytes"])))
     return "\n".join(lines)
+
+
+# ---- tools/footprint: RAM after import on the qemu boards -----------------------------
+
+BOARD_LANES = ("armv7m", "rv32")
+KINDS = ("mpy", "romfs")
+ALL_KINDS = ("mpy", "romfs", "pure", "py")
+# use case -> (modules imported first, tools/device/footprint_mp.py CASES key)
+CASES = {"uart": ("mpalloc.global_slab", "uart"),
+         "bytering": ("mpalloc.ring", "ring"),
+         "objectpool": ("mpalloc.pool", "pool"),
+         "formatter": ("mpalloc.fixed", "fixedstr")}
+CASE_LABELS = {"uart": "UART queue: global_slab + configure(SLAB_1K_32) + one GlobalDeque "
+                       "(slab data not counted)",
+               "bytering": "ByteRing(256) alone (its 256 B not counted)",
+               "objectpool": "ObjectPool of 8 bytearray(32) (the objects not counted)",
+               "formatter": "FixedStr(64) + Format rendered once (the 64 B not counted)"}
+WHOLE_ROW = "whole"
+
+# A read-only filesystem over a directory of the image whose files are plain streams:
+# import then loads files as from a board's FAT/littlefs (nothing mapped in place, no
+# whole-file buffer).
+STREAM_FS_PRELUDE = """\
+import vfs, io, os
+_stat = os.stat
+class _File(io.IOBase):
+    # A plain stream over the ROMFS file: import must copy what it reads.
+    def __init__(self, f):
+        self._f = f
+    def readinto(self, buf):
+        return self._f.readinto(buf)
+    def ioctl(self, op, arg):
+        if op == 4:  # MP_STREAM_CLOSE
+            self._f.close()
+            return 0
+        return -1
+class CopyFS:
+    def mount(self, ro, mkfs):
+        pass
+    def umount(self):
+        pass
+    def stat(self, p):
+        return _stat(%(root)r + p)
+    def open(self, p, mode):
+        return _File(open(%(root)r + p, 'rb'))
+vfs.mount(CopyFS(), '/fs')
+"""
+
+
+class FootprintError(Exception):
+    pass
+
+
+def _tests_path():
+    path = os.path.join(ROOT, "tests")
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+def lanes():
+    """{name: lane} of the qemu lanes (tests/lanes/qemu.py)."""
+    _tests_path()
+    from lanes import qemu
+
+    return {x.name: x for x in qemu.LANES}
+
+
+def module_names():
+    """Public modules, short names, in the report's order."""
+    return [m.split(".", 1)[1] for m in public_modules()]
+
+
+def rows_for(targets):
+    """Row ids for ``targets`` (module short names, use cases, ``whole``); all if empty."""
+    mods = module_names()
+    every = mods + list(CASES) + [WHOLE_ROW]
+    if not targets:
+        return every
+    out = []
+    for t in targets:
+        t = t.replace("mpalloc.", "")
+        if t not in every:
+            raise FootprintError("unknown row %r: modules %s; use cases %s; or %s"
+                                 % (t, ", ".join(mods), ", ".join(CASES), WHOLE_ROW))
+        out.append(t)
+    return out
+
+
+def steps_for(row):
+    """(import steps, use case key or None) of a row."""
+    if row == WHOLE_ROW:
+        return ["mpalloc." + m for m in module_names()], None
+    if row in CASES:
+        mod, case = CASES[row]
+        return [mod], case
+    return ["mpalloc." + row], None
+
+
+class BoardImage:
+    """ROMFS images for one lane: the library as .mpy at /rom/lib/mpalloc (without its
+    kernels at /rom/pure/mpalloc, as sources at /rom/py/mpalloc), tools/device/footprint_mp at
+    /rom."""
+
+    def __init__(self, lane, out):
+        self.lane = lane
+        tree = os.path.join(out, "tree")
+        try:
+            build.build(lane.arch, out)
+        except SystemExit as e:
+            raise FootprintError(str(e))
+        src = os.path.join(out, lane.arch, "mpalloc")
+        shutil.copytree(src, os.path.join(tree, "lib", "mpalloc"))
+        shutil.copytree(src, os.path.join(tree, "pure", "mpalloc"),
+                        ignore=lambda d, names: [n for n in names if n.endswith("_viper.mpy")])
+        shutil.copytree(build.PKG, os.path.join(tree, "py", "mpalloc"),
+                        ignore=lambda d, names: [n for n in names if not n.endswith(".py")])
+        lane._compile(os.path.join(DEVICE, "footprint_mp.py"),
+                      os.path.join(tree, "footprint_mp.mpy"))
+        self.path = os.path.join(out, "footprint.romfs")
+        with open(self.path, "wb") as f:
+            f.write(deploy.pack_romfs(tree))
+        self.mpy_bytes = {n: os.path.getsize(os.path.join(src, n)) for n in os.listdir(src)}
+
+    def run(self, kind, mode, modules, case, timeout=300):
+        if kind == "romfs":
+            prelude, path = "", "/rom/lib"
+        else:
+            prelude = STREAM_FS_PRELUDE % {"root": {"pure": "/rom/pure", "py": "/rom/py"}.get(
+                kind, "/rom/lib")}
+            path = "/fs"
+        code = (prelude + "import footprint_mp\nfootprint_mp.main(%r, %r, %r, %r)\n"
+                % (mode, path, list(modules), case))
+        out, tail = self.lane.run_code(code, timeout, self.path)
+        for line in out.splitlines():
+            if line.startswith("@@FP "):
+                return ast.literal_eval(line[5:])
+        raise FootprintError("[%s] %s %s: the board printed no result (%s):\n%s"
+                             % (self.lane.name, mode, " ".join(modules), tail, out[-3000:]))
+
+
+def measure_row(image, kind, row):
+    steps, case = steps_for(row)
+    got = image.run(kind, "import", steps, case)
+    total = sum(got["steps"])
+    rec = {"import_bytes": total, "loaded": got["loaded"]}
+    if case:
+        rec["case_bytes"] = got["case"]
+        rec["data_bytes"] = got["data"]
+        total += got["case"] - got["data"]
+    if row == WHOLE_ROW:
+        rec["steps"] = dict(zip(steps, got["steps"]))
+    rec["bytes"] = total
+    return rec
+
+
+def measure_names(image, kind, row):
+    steps, _ = steps_for(row)
+    got = image.run(kind, "names", steps, None)
+    return {"import_bytes": got["total"], "names": got["names"], "loaded": got["loaded"]}
+
+
+def run_jobs(jobs, workers):
+    """Run [(key, fn, args)] on ``workers`` threads (each job boots its own qemu)."""
+    out = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as ex:
+        futs = {ex.submit(fn, *args): key for key, fn, args in jobs}
+        for f in concurrent.futures.as_completed(futs):
+            out[futs[f]] = f.result()
+    return out
+
+
+def measure(lane_names=BOARD_LANES, rows=None, kinds=KINDS, names=(), instances=False, workers=2):
+    """{"lanes": {lane: {"rows": {row: {kind: rec}}, "names": ..., "instances": ...}}};
+    ``rows`` None: every row, [] none."""
+    rows = rows_for(()) if rows is None else rows_for(rows) if rows else []
+    all_lanes = lanes()
+    result = {"lanes": {}, "skipped": {}}
+    with tempfile.TemporaryDirectory(prefix="mpalloc-footprint-") as out:
+        images = {}
+        for name in lane_names:
+            lane = all_lanes.get(name)
+            if lane is None:
+                raise FootprintError("unknown lane %r: %s" % (name, ", ".join(all_lanes)))
+            why = lane.unavailable()
+            if why:
+                result["skipped"][name] = why
+                continue
+            images[name] = BoardImage(lane, os.path.join(out, name))
+        jobs = []
+        for name, image in images.items():
+            jobs += [((name, "row", row, kind), measure_row, (image, kind, row))
+                     for row in rows for kind in kinds]
+            jobs += [((name, "names", row, kind), measure_names, (image, kind, row))
+                     for row in names for kind in kinds]
+            if instances:
+                jobs.append(((name, "instances", None, "romfs"),
+                             lambda im: im.run("romfs", "instances", (), None)["instances"],
+                             (image,)))
+        got = run_jobs(jobs, workers)
+        for name, image in images.items():
+            lane = all_lanes[name]
+            res = {"arch": lane.arch, "firmware": os.path.basename(lane.firmware()),
+                   "rows": {}, "names": {}, "mpy_file_bytes": image.mpy_bytes}
+            for (ln, what, row, kind), rec in got.items():
+                if ln != name:
+                    continue
+                if what == "instances":
+                    res["instances"] = [
+                        {"id": k, "label": label, "n": n, "bytes_n": one, "bytes_2n": two,
+                         "fixed_bytes": 2 * one - two, "per_item_bytes":
+                         (two - one) / n if n else None}
+                        for k, label, n, one, two in rec]
+                else:
+                    res[what + "s" if what == "row" else what].setdefault(row, {})[kind] = rec
+            result["lanes"][name] = res
+    return result
+
+
+BUDGETS = os.path.join(ROOT, "tests", "footprint_budgets.json")
+BUDGET_LANE, BUDGET_KIND = "armv7m", "mpy"
+GOALS = {"ring": 4 * 1024, "slab": 4 * 1024, "uart": 10 * 1024, WHOLE_ROW: 40 * 1024}  # issue 16
+
+
+def budget_for(row, measured):
+    """The goal when it is met, else the measured bytes plus a small margin (2%, at
+    least 256 B, rounded up to 64 B)."""
+    goal = GOALS.get(row)
+    if goal is not None and measured <= goal:
+        return goal
+    margin = max(256, measured // 50)
+    return -(-(measured + margin) // 64) * 64
+
+
+def budget_text(table):
+    """tests/footprint_budgets.json, one row per line (rows merge line by line)."""
+    head = {k: v for k, v in table.items() if k != "rows"}
+    lines = ["{"] + ["  %s: %s," % (json.dumps(k), json.dumps(v)) for k, v in head.items()]
+    lines.append('  "rows": {')
+    rows = ["    %s: %s" % (json.dumps(r), json.dumps(table["rows"][r])) for r in table["rows"]]
+    lines.append(",\n".join(rows))
+    lines += ["  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_budgets(result):
+    """Set every budget in tests/footprint_budgets.json from ``result`` (armv7m, mpy),
+    keeping each row's note; returns the lines saying what changed."""
+    with open(BUDGETS) as f:
+        table = json.load(f)
+    rows = result["lanes"][BUDGET_LANE]["rows"]
+    out, new = [], {}
+    for row in rows_for(()):
+        old = table["rows"].get(row, {})
+        got = rows[row][BUDGET_KIND]["bytes"]
+        rec = {"budget": budget_for(row, got), "measured": got}
+        if row in GOALS:
+            rec["goal"] = GOALS[row]
+        if old.get("note"):
+            rec["note"] = old["note"]
+        new[row] = rec
+        if old.get("budget") != rec["budget"]:
+            out.append("%s: budget %s -> %d B (measured %d B)"
+                       % (row, old.get("budget", "-"), rec["budget"], got))
+    table["rows"] = new
+    with open(BUDGETS, "w") as f:
+        f.write(budget_text(table))
+    return out
+
+
+def rows_table(result, kinds):
+    lanes_ = list(result["lanes"])
+    cols = [(ln, k) for ln in lanes_ for k in kinds]
+    lines = ["| RAM after import | %s |" % " | ".join("%s %s" % (ln, k) for ln, k in cols),
+             "|---|%s" % ("---:|" * len(cols))]
+    order = next(iter(result["lanes"].values()))["rows"] if lanes_ else {}
+    for row in [r for r in rows_for(()) if r in order]:
+        label = CASE_LABELS.get(row) or ("whole library" if row == WHOLE_ROW else "mpalloc." + row)
+        cells = []
+        for ln, k in cols:
+            rec = result["lanes"][ln]["rows"].get(row, {}).get(k)
+            cells.append("-" if rec is None else "%s (%d B)" % (kb(rec["bytes"]), rec["bytes"]))
+        lines.append("| %s | %s |" % (label, " | ".join(cells)))
+    return "\n".join(lines)
+
+
+def names_table(lane, row, kind, rec):
+    """Per name, most expensive first, with the residual import cost no name holds."""
+    steps, _ = steps_for(row)
+    lines = ["%s %s: import %s = %d B; per name (bytes freed when it alone is deleted, in "
+             "this order; an object several names share counts at the last one):"
+             % (lane, kind, ", ".join(steps), rec["import_bytes"]),
+             "| module | name | bytes |", "|---|---|---:|"]
+    freed = sum(n for _, _, n in rec["names"])
+    per_mod = {}
+    for mod, name, n in rec["names"]:
+        per_mod.setdefault(mod, []).append((name, n))
+    for mod in per_mod:
+        total = sum(n for _, n in per_mod[mod])
+        lines.append("| **%s** | (all) | **%d** |" % (mod, total))
+        for name, n in sorted(per_mod[mod], key=lambda x: -x[1]):
+            if n:
+                lines.append("| %s | %s | %d |" % (mod, name or "(module object, dict)", n))
+    lines.append("| - | not freed (interned names: qstr pool; fragments) | %d |"
+                 % (rec["import_bytes"] - freed))
+    return "\n".join(lines)
+
+
+def packages_table(result, lane, kinds):
+    """Per mip package (tools/package): what it installs (with its deps) and what
+    importing its module costs, for the README's install section."""
+    g = package.graph()
+    res = result["lanes"][lane]
+    lines = ["| mip package (with its deps) | files | flash, %s .mpy | %s |" % (
+        res["arch"], " | ".join("RAM after import, %s" % k for k in kinds)),
+        "|---|---:|---:|%s" % ("---:|" * len(kinds))]
+    for name in sorted(g, key=lambda n: (n != "core", n)):
+        files = package.files_for([name], g)
+        flash = sum(res["mpy_file_bytes"][f[:-3] + ".mpy"] for f in files)
+        cells = []
+        for k in kinds:
+            rec = res["rows"].get(name, {}).get(k)
+            cells.append("-" if rec is None else kb(rec["bytes"]))
+        lines.append("| %s | %d | %s | %s |" % (name, len(files), kb(flash), " | ".join(cells)))
+    return "\n".join(lines)
+
+
+def instances_table(lane, recs):
+    lines = ["%s: per-instance RAM (bytes held after construction, romfs)" % lane,
+             "| object | n | bytes for n | bytes for 2n | fixed | per item |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in recs:
+        lines.append("| %s | %d | %d | %d | %d | %s |" % (
+            r["label"], r["n"], r["bytes_n"], r["bytes_2n"], r["fixed_bytes"],
+            "-" if r["per_item_bytes"] is None else "%g" % r["per_item_bytes"]))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n", 1)[1])
+    ap.add_argument("rows", nargs="*", help="modules (ring, slab, ...), use cases (%s) or "
+                    "%s; default: all" % (", ".join(CASES), WHOLE_ROW))
+    ap.add_argument("--lane", action="append", help="armv7m, rv32 or armv6m (repeatable; "
+                    "default armv7m and rv32)")
+    ap.add_argument("--kind", action="append", choices=ALL_KINDS,
+                    help="mpy, romfs, pure (repeatable; default mpy and romfs)")
+    ap.add_argument("--names", action="store_true",
+                    help="per-name breakdown of the given rows instead of the row table")
+    ap.add_argument("--instances", action="store_true", help="per-instance RAM too")
+    ap.add_argument("--packages", action="store_true",
+                    help="per mip package: files, flash and RAM after import")
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="boards booted at once")
+    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--write-budgets", action="store_true",
+                    help="measure every row on armv7m (.mpy) and set the budgets in "
+                         "tests/footprint_budgets.json (goal if met, else measured + margin)")
+    args = ap.parse_args(argv)
+    lanes_ = args.lane or list(BOARD_LANES)
+    kinds = args.kind or list(KINDS)
+    if args.write_budgets:
+        lanes_, kinds, args.rows = [BUDGET_LANE], [BUDGET_KIND], []
+    try:
+        if args.names:
+            result = measure(lanes_, rows=[], kinds=kinds, names=rows_for(args.rows),
+                             workers=args.jobs)
+        else:
+            result = measure(lanes_, rows=args.rows or None, kinds=kinds,
+                             instances=args.instances, workers=args.jobs)
+    except FootprintError as e:
+        print("tools/footprint: error: %s" % e, file=sys.stderr)
+        return 2
+    for lane, why in result["skipped"].items():
+        print("[%s] skipped: %s" % (lane, why))
+    if not args.names:
+        print(rows_table(result, kinds))
+    if args.packages:
+        for lane in result["lanes"]:
+            print()
+            print(packages_table(result, lane, kinds))
+    for lane, res in result["lanes"].items():
+        for row, by_kind in res["names"].items():
+            for kind, rec in by_kind.items():
+                print()
+                print(names_table(lane, row, kind, rec))
+        if "instances" in res:
+            print()
+            print(instances_table(lane, res["instances"]))
+    if args.write_budgets:
+        if BUDGET_LANE not in result["lanes"]:
+            print("tools/footprint: error: [%s] unavailable, budgets unchanged" % BUDGET_LANE,
+                  file=sys.stderr)
+            return 2
+        print("\n".join(write_budgets(result)) or "budgets unchanged")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+            f.write("\n")
+    return 0
