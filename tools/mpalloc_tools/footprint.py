@@ -798,7 +798,7 @@ def rows_table(result, kinds):
              "|---|%s" % ("---:|" * len(cols))]
     order = next(iter(result["lanes"].values()))["rows"] if lanes_ else {}
     for row in [r for r in rows_for(()) if r in order]:
-        label = CASE_LABELS.get(row) or ("whole library" if row == WHOLE_ROW else "mpalloc." + row)
+        label = row_label(row)
         cells = []
         for ln, k in cols:
             rec = result["lanes"][ln]["rows"].get(row, {}).get(k)
@@ -849,7 +849,8 @@ def packages_table(result, lane, kinds):
 
 
 def instances_table(lane, recs):
-    lines = ["%s: per-instance RAM (bytes held after construction, romfs)" % lane,
+    lines = ["%s: per-instance RAM (bytes one more object keeps alive, built after a "
+             "first one; library from ROMFS)" % lane,
              "| object | n | bytes for n | bytes for 2n | fixed | per item |",
              "|---|---:|---:|---:|---:|---:|"]
     for r in recs:
@@ -857,6 +858,82 @@ def instances_table(lane, recs):
             r["label"], r["n"], r["bytes_n"], r["bytes_2n"], r["fixed_bytes"],
             "-" if r["per_item_bytes"] is None else "%g" % r["per_item_bytes"]))
     return "\n".join(lines)
+
+
+# ---- for tools/bench and tools/report -------------------------------------------------------
+
+BOARDS_NOTE = (
+    "RAM after import = gc.mem_alloc() after minus before, one fresh boot of MicroPython "
+    "v1.29 firmware per row under qemu: [armv7m] Cortex-M3 (mps2-an385), [rv32] RV32IMC "
+    "(virt), 140 KiB heap each (tools/footprint; the [armv7m]/[rv32] test lanes). The viper "
+    "kernels' machine code is on the heap there, so these are the numbers a board pays. "
+    ".mpy: the library as .mpy read from a filesystem (import copies bytecode into the "
+    "heap, as from FAT/littlefs); ROMFS: the same files in the ROMFS partition (bytecode "
+    "read in place; machine code still copied). Use cases count the objects they build, "
+    "not the payload the user sizes (the slab's data buffer, the ring's bytes). Budget: "
+    "the bound tests/test_host_footprint.py holds on [armv7m] .mpy "
+    "(tests/footprint_budgets.json); goal: issue 16's.")
+
+
+def boards(workers=2):
+    """Every row on [armv7m] and [rv32] (.mpy and ROMFS), per-instance RAM on [armv7m],
+    and the budget table: the JSON tools/bench stores as "footprint_boards"."""
+    result = measure(BOARD_LANES, rows=None, kinds=KINDS, workers=workers)
+    if BUDGET_LANE in result["lanes"]:
+        image_free = measure((BUDGET_LANE,), rows=[], kinds=(), instances=True,
+                             workers=workers)
+        result["lanes"][BUDGET_LANE]["instances"] = (
+            image_free["lanes"][BUDGET_LANE]["instances"])
+    with open(BUDGETS) as f:
+        result["budgets"] = json.load(f)
+    result["note"] = BOARDS_NOTE
+    result["labels"] = {row: row_label(row) for row in rows_for(())}
+    return result
+
+
+def row_label(row):
+    return CASE_LABELS.get(row) or ("whole library" if row == WHOLE_ROW else "mpalloc." + row)
+
+
+def boards_markdown(d):
+    """The footprint section for docs/benchmarks.md from boards()' JSON."""
+    if not d.get("lanes"):
+        return "Not measured in this run: %s." % "; ".join(
+            "[%s] %s" % kv for kv in d.get("skipped", {}).items())
+    lanes_ = [ln for ln in BOARD_LANES if ln in d["lanes"]]
+    budgets = d["budgets"]["rows"]
+    head = ["%s .mpy | %s ROMFS" % (ln, ln) for ln in lanes_]
+    lines = [d["note"], "",
+             "| RAM after import | %s | budget ([armv7m] .mpy) | goal |" % " | ".join(head),
+             "|---|%s---:|---|" % ("---:|" * 2 * len(lanes_))]
+    for row in rows_for(()):
+        cells = []
+        for ln in lanes_:
+            rec = d["lanes"][ln]["rows"].get(row, {})
+            cells += [kb(rec[k]["bytes"]) if k in rec else "-" for k in KINDS]
+        b = budgets.get(row, {})
+        goal = b.get("goal")
+        got = d["lanes"].get(BUDGET_LANE, {}).get("rows", {}).get(row, {}).get(BUDGET_KIND)
+        verdict = "-"
+        if goal is not None and got is not None:
+            verdict = "<= %s: **%s**" % (kb(goal), "pass" if got["bytes"] <= goal else "miss")
+        lines.append("| %s | %s | %s | %s |" % (
+            d["labels"].get(row, row), " | ".join(cells),
+            kb(b["budget"]) if "budget" in b else "-", verdict))
+    notes = [(row, b["note"]) for row, b in budgets.items() if b.get("note")]
+    if notes:
+        lines += [""] + ["- %s: %s" % (d["labels"].get(row, row), n) for row, n in notes]
+    inst = d["lanes"].get(BUDGET_LANE, {}).get("instances")
+    if inst:
+        lines += ["", instances_table(BUDGET_LANE, inst)]
+    return "\n".join(lines)
+
+
+def headline(d):
+    """[(label, bytes, goal or None)] for the README summary: [armv7m] .mpy."""
+    rows = d.get("lanes", {}).get(BUDGET_LANE, {}).get("rows", {})
+    return [(d["labels"][row], rows[row][BUDGET_KIND]["bytes"], GOALS.get(row))
+            for row in ("ring", "slab", "uart", WHOLE_ROW) if row in rows]
 
 
 def main(argv=None):
