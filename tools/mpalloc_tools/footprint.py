@@ -951,7 +951,7 @@ def main(argv=None):
     ap.add_argument("--lane", action="append", help="armv7m, rv32 or armv6m (repeatable; "
                     "default armv7m and rv32)")
     ap.add_argument("--kind", action="append", choices=ALL_KINDS,
-                    help="mpy, romfs, pure (repeatable; default mpy and romfs)")
+                    help="repeatable, default mpy and romfs (the kinds are described below)")
     ap.add_argument("--names", action="store_true",
                     help="per-name breakdown of the given rows instead of the row table")
     ap.add_argument("--instances", action="store_true", help="per-instance RAM too")
