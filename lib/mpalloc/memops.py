@@ -4,16 +4,12 @@
     memops.find(line, 0x0A)               # index of the first "\\n", or -1
 
 Only functions measured (tools/bench) at >= 1.0x the best builtin idiom are
-offered. ``fill``, ``copy`` (memmove) and ``compare`` exist in the kernels
-(``_memops_viper``/``_memops_py``, tested against each other) but lose to
-``buf[a:b] = pattern``, ``dst[a:b] = mv[c:d]`` and ``ma[:n] == mb[:n]`` (C
-memset/memmove/memcmp, 1.1-10x faster even with their one or two memoryview
-allocations), so they are not exported.
+offered (docs/design.md#family-memops): for fill, copy and compare the C idioms
+``buf[a:b] = pattern``, ``dst[a:b] = mv[c:d]`` and ``ma[:n] == mb[:n]`` win.
 
-Buffers are byte buffers (bytes, bytearray, memoryview, array 'B'); offsets and
-counts are bytes; a range outside a buffer raises ValueError before anything
-changes. ``KERNEL`` is ``"viper"`` (no allocation, IRQ-safe) or ``"py"`` (the
-pure twin on C idioms: same results, allocates small temporaries).
+Buffers are byte buffers (bytes, bytearray, or an array/memoryview of one-byte
+items; others raise TypeError). ``KERNEL`` is ``"viper"`` (no allocation, IRQ-safe)
+or ``"py"`` (the pure twin on C idioms: same results, allocates small temporaries).
 """
 
 try:
