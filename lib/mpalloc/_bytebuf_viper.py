@@ -67,9 +67,10 @@ def addr(buf) -> int:
 
 
 def setup(self, h):
-    """Record header ``h`` and its address (``_bind`` only)."""
+    """Record header ``h``, its address and the slab metadata's (``_bind`` only)."""
     self._h = h
     self._a = addr(h)
+    self._ma = addr(self._s._m) if self._s is not None else 0
 
 
 @micropython.viper
@@ -85,7 +86,7 @@ def _take(self) -> int:
     # unguarded kernel (next-fit hint on a live block, or the slab is full).
     h = ptr32(int(self._a))
     cs = int(h[_CS])
-    m = ptr32(self._s._m)
+    m = ptr32(int(self._ma))
     # BEGIN SHARED slab-take-one
     s = int(m[_HINT])
     if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
@@ -112,7 +113,7 @@ def _take(self) -> int:
 def _give(self, hd: int):
     # Chunk ``hd`` back to the slab, as the slab's try_free (a stale handle is left
     # alone).
-    m = ptr32(self._s._m)
+    m = ptr32(int(self._ma))
     if (hd & _LEN) == 0 or (hd & _LEN) > int(m[_SLOTS]):
         return
     # BEGIN SHARED slab-give-one
@@ -135,10 +136,29 @@ def _grow(self) -> int:
     qc = int(h[_QC])
     if qc == int(h[_QL]):
         return -1
-    hd = int(_take(self))
+    cs = int(h[_CS])
+    m = ptr32(int(self._ma))
+    # BEGIN SHARED slab-take-one
+    s = int(m[_HINT])
+    if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
+        hd = int(self._s._try_alloc(cs))
+    else:
+        tag = int(m[_H + s]) >> 18
+        m[_H + s] = (tag << 18) | cs
+        free = int(m[_FREE]) - 1
+        m[_FREE] = free
+        if int(m[_SLOTS]) - free > int(m[_PEAK]):
+            m[_PEAK] = int(m[_SLOTS]) - free
+        m[_LIVE] = int(m[_LIVE]) + 1
+        m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
+        if s + 1 < int(m[_SLOTS]):
+            m[_HINT] = s + 1
+        else:
+            m[_HINT] = 0
+        hd = (tag << 18) | (s + 1)
+    # END SHARED slab-take-one
     if hd == 0:
         return -1
-    cs = int(h[_CS])
     o = ((hd & _LEN) - 1) * cs
     t = int(h[_QT])
     h[_HD + t] = hd
@@ -161,8 +181,19 @@ def _drop(self):
     # (h[_N] == 0) every position resets; else reading continues in the next chunk.
     h = ptr32(int(self._a))
     qh = int(h[_QH])
-    _give(self, int(h[_HD + qh]))
+    hd = int(h[_HD + qh])
     h[_HD + qh] = 0
+    m = ptr32(int(self._ma))
+    # BEGIN SHARED slab-give-one
+    s = (hd & _LEN) - 1
+    w = int(m[_H + s])
+    if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
+        m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
+        m[_FREE] = int(m[_FREE]) + 1
+        m[_LIVE] = int(m[_LIVE]) - 1
+        m[_FREES] = (int(m[_FREES]) + 1) & _M30
+        m[_HINT] = s
+    # END SHARED slab-give-one
     h[_QC] = int(h[_QC]) - 1
     if int(h[_N]) == 0:
         h[_QH] = 0
@@ -308,7 +339,10 @@ def write_from(self, buf, nobj) -> int:
     if nobj < _N1:
         return 0
     h = ptr32(int(self._a))
-    d = self._d
+    data = self._d
+    base = int(ptr8(data))
+    sa = int(ptr8(buf))
+    s0 = sa
     w = int(h[_WP])
     i = 0
     while i < n:
@@ -320,9 +354,42 @@ def write_from(self, buf, nobj) -> int:
             continue
         if c > n - i:
             c = n - i
-        _mcopy(d, w, buf, i, c)  # this chunk's bytes only
         i += c
+        da = base + w
         w += c
+        if c >= 16 and (da ^ sa) & 3:  # no common word alignment: the copy function
+            _mcopy(data, da - base, buf, sa - s0, c)
+            sa += c
+            c = 0
+        # BEGIN SHARED copy_aligned
+        # Copy c bytes from address sa to address da (same address mod 4 when
+        # c >= 16); advances both (docs/design.md#copy-words).
+        if c >= 16:
+            while da & 3:
+                ptr8(da)[0] = ptr8(sa)[0]
+                da += 1
+                sa += 1
+                c -= 1
+            e = da + (c & -16)
+            while da < e:
+                dw = ptr32(da)
+                sw = ptr32(sa)
+                dw[0] = sw[0]
+                dw[1] = sw[1]
+                dw[2] = sw[2]
+                dw[3] = sw[3]
+                da += 16
+                sa += 16
+            c &= 15
+        d = ptr8(da)
+        s = ptr8(sa)
+        j = 0
+        while j < c:
+            d[j] = s[j]
+            j += 1
+        da += c
+        sa += c
+        # END SHARED copy_aligned
         h[_WP] = w
     h[_N] = int(h[_N]) + i
     if i < n:  # the refused tail: counted, as ByteRing's dropped
@@ -345,7 +412,10 @@ def _readn(self, buf, lim: int) -> int:
     if m <= 0:
         return 0
     h[_SC] = 0
-    d = self._d
+    data = self._d
+    base = int(ptr8(data))
+    da = int(ptr8(buf))
+    d0 = da
     k = 0
     while k < m:
         r = int(h[_RP])
@@ -355,10 +425,43 @@ def _readn(self, buf, lim: int) -> int:
             c = int(h[_RE]) - r
         if c > m - k:
             c = m - k
-        _mcopy(buf, k, d, r, c)
         k += c
+        sa = base + r
         r += c
-        n = int(h[_N]) - c
+        if c >= 16 and (da ^ sa) & 3:  # no common word alignment: the copy function
+            _mcopy(buf, da - d0, data, sa - base, c)
+            da += c
+            c = 0
+        # BEGIN SHARED copy_aligned
+        # Copy c bytes from address sa to address da (same address mod 4 when
+        # c >= 16); advances both (docs/design.md#copy-words).
+        if c >= 16:
+            while da & 3:
+                ptr8(da)[0] = ptr8(sa)[0]
+                da += 1
+                sa += 1
+                c -= 1
+            e = da + (c & -16)
+            while da < e:
+                dw = ptr32(da)
+                sw = ptr32(sa)
+                dw[0] = sw[0]
+                dw[1] = sw[1]
+                dw[2] = sw[2]
+                dw[3] = sw[3]
+                da += 16
+                sa += 16
+            c &= 15
+        d = ptr8(da)
+        s = ptr8(sa)
+        j = 0
+        while j < c:
+            d[j] = s[j]
+            j += 1
+        da += c
+        sa += c
+        # END SHARED copy_aligned
+        n = int(h[_N]) - (r - int(h[_RP]))
         h[_N] = n
         if n == 0 or r == int(h[_RE]):
             _drop(self)
