@@ -9,8 +9,10 @@ state lives in ``self._h``, one ``array('I')`` (the word table is in bytebuf.py)
 Slab coupling (deliberate, for speed): a chunk is one slab block, and the slab's
 one-block take/give run here on the slab's metadata words, as the slab's own kernel
 does them. What bytebuf may touch and why it is safe: docs/bytebuf.md#the-slab-bytebuf-contract.
-Byte copies go through ``_mem_viper.copy`` (the one copy loop), once per chunk. No
-function allocates.
+Byte copies: ``write_from``/``_readn`` (the deque's stream calls) inline the copy
+loop's aligned part as the SHARED ``copy_aligned`` block of ``_mem_viper.copy`` and send
+chunks without common word alignment to that function; ByteBuffer and peek_into call it
+once per chunk (docs/design.md#ram-per-kernel). No function allocates.
 """
 
 import micropython
