@@ -82,33 +82,43 @@ def length(self) -> int:
 
 
 @micropython.viper
-def _take(self) -> int:
-    # One chunk from the slab: handle, or 0 when there is none. The slab's one-block
-    # fast path on its metadata (docs/bytebuf.md#the-slab-bytebuf-contract), else the slab's own
-    # unguarded kernel (next-fit hint on a live block, or the slab is full).
+def _reserve(self, qc: int, need: int) -> bool:
+    # ByteBuffer: ``need`` chunks into table slots qc.., all or none (False: the slab
+    # ran out; the ones taken are given back). The slab's one-block take inline, its own
+    # unguarded kernel otherwise (docs/bytebuf.md#the-slab-bytebuf-contract).
     h = ptr32(int(self._a))
     cs = int(h[_CS])
     m = ptr32(int(self._ma))
-    # BEGIN SHARED slab-take-one
-    s = int(m[_HINT])
-    if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
-        hd = int(self._s._try_alloc(cs))
-    else:
-        tag = int(m[_H + s]) >> 18
-        m[_H + s] = (tag << 18) | cs
-        free = int(m[_FREE]) - 1
-        m[_FREE] = free
-        if int(m[_SLOTS]) - free > int(m[_PEAK]):
-            m[_PEAK] = int(m[_SLOTS]) - free
-        m[_LIVE] = int(m[_LIVE]) + 1
-        m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
-        if s + 1 < int(m[_SLOTS]):
-            m[_HINT] = s + 1
+    j = 0
+    while j < need:
+        # BEGIN SHARED slab-take-one
+        s = int(m[_HINT])
+        if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
+            hd = int(self._s._try_alloc(cs))
         else:
-            m[_HINT] = 0
-        hd = (tag << 18) | (s + 1)
-    # END SHARED slab-take-one
-    return hd
+            tag = int(m[_H + s]) >> 18
+            m[_H + s] = (tag << 18) | cs
+            free = int(m[_FREE]) - 1
+            m[_FREE] = free
+            if int(m[_SLOTS]) - free > int(m[_PEAK]):
+                m[_PEAK] = int(m[_SLOTS]) - free
+            m[_LIVE] = int(m[_LIVE]) + 1
+            m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
+            if s + 1 < int(m[_SLOTS]):
+                m[_HINT] = s + 1
+            else:
+                m[_HINT] = 0
+            hd = (tag << 18) | (s + 1)
+        # END SHARED slab-take-one
+        if hd == 0:
+            while j > 0:  # roll back: nothing appended, nothing kept
+                j -= 1
+                _give(self, int(h[_HD + qc + j]))
+                h[_HD + qc + j] = 0
+            return False
+        h[_HD + qc + j] = hd
+        j += 1
+    return True
 
 
 @micropython.viper
@@ -478,9 +488,21 @@ def clear(self):
     h = ptr32(int(self._a))
     qh = int(h[_QH])
     qc = int(h[_QC])
+    m = ptr32(int(self._ma))
     while qc > 0:
-        _give(self, int(h[_HD + qh]))
+        hd = int(h[_HD + qh])
         h[_HD + qh] = 0
+        # BEGIN SHARED slab-give-one
+        s = (hd & _LEN) - 1
+        w = int(m[_H + s])
+        if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
+            m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
+            m[_FREE] = int(m[_FREE]) + 1
+            m[_LIVE] = int(m[_LIVE]) - 1
+            m[_FREES] = (int(m[_FREES]) + 1) & _M30
+            m[_HINT] = s
+        # END SHARED slab-give-one
+
         qh += 1
         if qh == int(h[_QL]):
             qh = 0
@@ -514,20 +536,14 @@ def _append(self, buf) -> int:
         qc = ci
         if qc + need > int(h[_QL]):
             return -1
-        j = 0
-        while j < need:
-            hd = int(_take(self))
-            if hd == 0:
-                while j > 0:  # roll back: nothing appended, nothing kept
-                    j -= 1
-                    _give(self, int(h[_HD + qc + j]))
-                    h[_HD + qc + j] = 0
-                return -1
-            h[_HD + qc + j] = hd
-            j += 1
+        if not _reserve(self, qc, need):
+            return -1
         h[_QC] = qc + need
         h[_QT] = qc + need
-    d = self._d
+    data = self._d
+    base = int(ptr8(data))
+    sa = int(ptr8(buf))
+    s0 = sa
     i = 0
     while i < n:
         c = int(h[_WE]) - w
@@ -539,9 +555,42 @@ def _append(self, buf) -> int:
             c = cs
         if c > n - i:
             c = n - i
-        _mcopy(d, w, buf, i, c)  # this chunk's bytes only
         i += c
+        da = base + w
         w += c
+        if c >= 16 and (da ^ sa) & 3:  # no common word alignment: the copy function
+            _mcopy(data, da - base, buf, sa - s0, c)
+            sa += c
+            c = 0
+        # BEGIN SHARED copy_aligned
+        # Copy c bytes from address sa to address da (same address mod 4 when
+        # c >= 16); advances both (docs/design.md#copy-words).
+        if c >= 16:
+            while da & 3:
+                ptr8(da)[0] = ptr8(sa)[0]
+                da += 1
+                sa += 1
+                c -= 1
+            e = da + (c & -16)
+            while da < e:
+                dw = ptr32(da)
+                sw = ptr32(sa)
+                dw[0] = sw[0]
+                dw[1] = sw[1]
+                dw[2] = sw[2]
+                dw[3] = sw[3]
+                da += 16
+                sa += 16
+            c &= 15
+        d = ptr8(da)
+        s = ptr8(sa)
+        j = 0
+        while j < c:
+            d[j] = s[j]
+            j += 1
+        da += c
+        sa += c
+        # END SHARED copy_aligned
     h[_WP] = w
     h[_N] = int(h[_N]) + n
     return n
@@ -552,9 +601,10 @@ def try_write(self, buf) -> bool:
     return int(_append(self, buf)) >= 0
 
 
-def append(self, buf):
+@micropython.viper
+def append(self, buf) -> int:
     # ByteBuffer.write: _append, raising AllocError (self._full) when refused.
-    n = _append(self, buf)
+    n = int(_append(self, buf))
     if n < 0:
         self._full(buf)
     return n
