@@ -588,3 +588,61 @@ def test_no_alloc_typed_access():
     rec = a.alloc_struct(REC)
     arr = a.alloc_array("H", 16)
     assert no_alloc(typed_access, rec, arr, 16) == 360 + 7
+
+
+def _take_kernels():
+    """(viper, pure) take kernel modules; skips where only the pure one loads."""
+    from mpalloc import _arena_py
+    from support import RUNTIME, viper_kernel
+
+    kv = viper_kernel("_arena_viper")
+    if kv is None:
+        skip("only the pure take kernel loads on " + RUNTIME + ": nothing to compare")
+    assert arena._k is kv  # the module picked the viper kernel where it loads
+    return kv, _arena_py
+
+
+def test_take_twins_agree():
+    # The same requests through the viper and the pure take closures leave the same
+    # hot state words, counters and blocks; a difference names the step, the request
+    # and the word.
+    kv, kp = _take_kernels()
+    a, b = Arena(300, grow=True), Arena(300, grow=True)
+    for _ in range(3):  # three kept blocks for take to move into
+        a.alloc(200)
+        b.alloc(200)
+    a.reset()
+    b.reset()
+    kv.bind(a)
+    kp.bind(b)
+    r = rng(17)
+    reqs = (0, 1, 7, 64, 99, 150, 299, 300, 301, -1, 1 << 29, 1 << 30, -(1 << 30))
+    for step in range(600):
+        n = reqs[r.randrange(len(reqs))]
+        if r.randrange(9) == 0:
+            m = r.randrange(a.used() + 1)
+            a.release(m)
+            b.release(m)
+            n = "release %d" % m
+        else:
+            got = (a.take(n), b.take(n))
+            assert got[0] == got[1], ("step", step, "take", n, "viper/pure", got)
+        for w in (0, 1):  # _POS, _END (word 2 is the block's own address bits)
+            assert a._s[w] == b._s[w], ("step", step, "op", n, "_s word", w,
+                                        "viper", a._s[w], "pure", b._s[w])
+        for w in (5, 8, 9, 10):  # _BI, _HW, _REL, _FAILS
+            assert a._c[w] == b._c[w], ("step", step, "op", n, "_c word", w,
+                                        "viper", a._c[w], "pure", b._c[w])
+        assert a.buf is a._c[0][a._c[5]] and b.buf is b._c[0][b._c[5]], step
+
+
+def test_take_closure_keeps_its_arena_alive():
+    # take is a closure holding the raw address of the arena's state words: it must
+    # keep the arena (and those words) alive on its own.
+    import gc
+
+    take = Arena(64).take
+    gc.collect()
+    junk = [bytearray(16) for _ in range(200)]  # reuse of freed memory would show
+    assert [take(16) for _ in range(5)] == [0, 16, 32, 48, -1]
+    del junk

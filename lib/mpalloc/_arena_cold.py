@@ -1,4 +1,4 @@
-"""Cold code of ``mpalloc.arena`` and ``mpalloc.stack`` (internal), imported on first use.
+"""Cold code of ``mpalloc.arena`` (internal), imported on first use.
 
 Error messages, ``stats``/``dump``/``repr``, debug mode, chaining a new arena block and
 ``trim``: nothing here is on a no-alloc or IRQ-safe path, so keeping it out of the
@@ -6,36 +6,31 @@ public modules saves their RAM after import.
 """
 
 from mpalloc._util import const
-from mpalloc.arena import MAX_ALIGN, Arena, _low
-from mpalloc.errors import AllocError, CapacityError, OrderError
+from mpalloc.errors import AllocError, CapacityError
 
-_BAD_ALIGN = const(-4096)
+MAX_ALIGN = const(4096)  # layout arena
+_BAD_ALIGN = const(-4096)  # layout arena
 _WRAP = const(0x3FFFFFFF)
 _POS_LIMIT = const(0x3FFFFFFF)
-# Arena._c indices (as in arena.py).
-_BLOCKS = const(0)
-_MVS = const(1)
-_BASES = const(2)
-_LOWS = const(3)
-_HELD = const(4)
-_BI = const(5)
-_SC = const(6)
-_SD = const(7)
-_REL = const(9)
-_FAILS = const(10)
-_ALLOCS = const(11)
-_PA = const(12)
-_PR = const(13)
-_SIZE = const(14)
-_GROW = const(15)
-_LIMIT = const(16)
-# Stack._t indices (as in stack.py).
-_D = const(0)
-_POS = const(1)
-_SER = const(2)
-_SFAILS = const(3)
-_SPEAK = const(7)
-_H = const(8)
+# Arena._s and Arena._c indices (see arena.py).
+_POS = const(0)  # layout arena
+_END = const(1)  # layout arena
+_BLOCKS = const(0)  # layout arena
+_MVS = const(1)  # layout arena
+_BASES = const(2)  # layout arena
+_LOWS = const(3)  # layout arena
+_HELD = const(4)  # layout arena
+_BI = const(5)  # layout arena
+_SC = const(6)  # layout arena
+_SD = const(7)  # layout arena
+_REL = const(9)  # layout arena
+_FAILS = const(10)  # layout arena
+_ALLOCS = const(11)  # layout arena
+_PA = const(12)  # layout arena
+_PR = const(13)  # layout arena
+_SIZE = const(14)  # layout arena
+_GROW = const(15)  # layout arena
+_LIMIT = const(16)  # layout arena
 
 
 # ---- Arena ----------------------------------------------------------------------------
@@ -75,12 +70,32 @@ def bad_alloc(n, align):
                      "from 1 to %d" % (n, align, MAX_ALIGN))
 
 
-def chain(a, n, align):
+def alloc_slow(a, n, align, low):
+    """Arena._slow for alloc and the typed views: the offset of ``n`` bytes aligned to
+    ``align`` in a kept block or a new one (``low``: arena._low); raises for a bad
+    request or when they do not fit (counted in the failures)."""
+    if (type(n) is not int or type(align) is not int or n < 0
+            or (align - 1) & (align | _BAD_ALIGN)):
+        bad_alloc(n, align)  # raises
+    p = a._next(n, align)
+    if p >= 0:
+        return p
+    c = a._c
+    if c[_GROW]:
+        p = chain(a, n, align, low)
+        if p >= 0:
+            return p
+    c[_FAILS] = (c[_FAILS] + 1) & _WRAP
+    full(a, n, align)  # raises AllocError
+
+
+def chain(a, n, align, low):
     """Append a new block after the current one (dropping kept blocks past it); the
-    offset of ``n`` bytes in it, or -1 past the limit."""
+    offset of ``n`` bytes in it, or -1 past the limit. ``low(buf)``: the low 12 bits of
+    a buffer's address (arena._low)."""
     c = a._c
     k = c[_BI]
-    keep = a._base + a._end  # bytes held up to the current block
+    keep = a._base + a._s[_END]  # bytes held up to the current block
     bound = _POS_LIMIT if c[_LIMIT] is None else c[_LIMIT]
     need = n + align - 1
     room = bound - keep
@@ -90,7 +105,7 @@ def chain(a, n, align):
     if size > room:
         size = room
     buf = bytearray(size)  # MemoryError from the heap leaves the arena unchanged
-    low = _low(buf)
+    low = low(buf)
     for i in (_BLOCKS, _MVS, _BASES, _LOWS):
         del c[i][k + 1:]
     c[_BLOCKS].append(buf)
@@ -107,8 +122,8 @@ def full(a, n, align):
     """Raise AllocError: ``n`` bytes aligned to ``align`` do not fit."""
     c = a._c
     msg = ("Arena.alloc(%d, align=%d): does not fit; %d bytes left in block %d of %d "
-           "bytes, %d used of %d held" % (n, align, a._end - a._p, c[_BI],
-                                          a._end, a.used(), c[_HELD]))
+           "bytes, %d used of %d held" % (n, align, a._s[_END] - a._s[_POS],
+                                          c[_BI], a._s[_END], a.used(), c[_HELD]))
     if not c[_GROW]:
         msg += "; release/reset, use a larger Arena or grow=True"
     elif c[_LIMIT] is None:
@@ -138,7 +153,7 @@ def trim(a):
     k = c[_BI] + 1
     for i in (_BLOCKS, _MVS, _BASES, _LOWS):
         del c[i][k:]
-    c[_HELD] = a._base + a._end
+    c[_HELD] = a._base + a._s[_END]
 
 
 def stats(a):
@@ -172,8 +187,9 @@ def dump(a, stream):
         if k < bi:
             state = "full"
         elif k == bi:
-            state = "current, %d used, %d free" % (a._p, n - a._p)
-            largest = n - a._p
+            p = a._s[_POS]
+            state = "current, %d used, %d free" % (p, n - p)
+            largest = n - p
         else:
             state = "kept, free"
             if n > largest:
@@ -205,9 +221,10 @@ def _fill(buf, lo, hi, byte):
         buf[i] = byte
 
 
-def debug(a, debug):
+def set_debug(a, debug):
     """Debug mode: poison bytes and count allocations through per-instance overrides
     (closures over ``a``), so the class methods stay as fast as without debug."""
+    Arena = type(a)
     if debug is True:
         debug = (0xCD, 0xDD)
     c = a._c
@@ -232,8 +249,10 @@ def debug(a, debug):
             if s < e:
                 _fill(b, s, e, c[_PR])
 
+    k_take = a.take  # the kernel's closure
+
     def take(n):
-        return count(Arena.take(a, n), n)
+        return count(k_take(n), n)
 
     def take_aligned(n, align):
         return count(Arena.take_aligned(a, n, align), n)
@@ -243,7 +262,7 @@ def debug(a, debug):
 
     def alloc(n, align=1):
         v = Arena.alloc(a, n, align)
-        count(a._p - n, n)
+        count(a._s[_POS] - n, n)
         return v
 
     def release(mark):
@@ -262,104 +281,3 @@ def debug(a, debug):
     a._off = off
     a.release = release
     a.reset = reset
-
-
-# ---- Stack ----------------------------------------------------------------------------
-
-
-def bad_stack(size, depth):
-    """Raise the constructor's error for bad ``Stack(size, depth=)``."""
-    if type(size) is not int or type(depth) is not int:
-        raise TypeError("Stack(size, depth=...): ints required, got %s and %s"
-                        % (type(size).__name__, type(depth).__name__))
-    if size < 1 or size > _WRAP:
-        raise ValueError("Stack size %d out of range: use 1 <= size < 2**30" % size)
-    raise ValueError("Stack depth %d: use 1 or more" % depth)
-
-
-def stack_alloc_error(s, n, align):
-    """Raise why ``Stack.alloc(n, align)`` failed (try_alloc returned 0)."""
-    if type(n) is not int or type(align) is not int:
-        raise TypeError("Stack.alloc(n, align): ints required, got %s and %s"
-                        % (type(n).__name__, type(align).__name__))
-    if n < 0 or (align - 1) & (align | _BAD_ALIGN):
-        raise ValueError("Stack.alloc(%d, align=%d): n must be >= 0 and align a power "
-                         "of two from 1 to %d" % (n, align, MAX_ALIGN))
-    t = s._t
-    if t[_D] == s.depth:
-        raise CapacityError("Stack.alloc(%d): %d allocations live, the table holds %d; "
-                            "free some or pass Stack(..., depth=N)"
-                            % (n, s.depth, s.depth))
-    raise AllocError("Stack.alloc(%d, align=%d): %d bytes left of %d (%d used by %d "
-                     "allocations); free the top ones or use a larger Stack"
-                     % (n, align, s.capacity - t[_POS], s.capacity, t[_POS], t[_D]))
-
-
-def stack_free_error(s, h):
-    """Raise why ``Stack.free(h)`` failed (h is not the top allocation)."""
-    k = s._find(h)
-    t = s._t
-    d = t[_D]
-    if k < 0:
-        raise ValueError("Stack.free(%r): not a live allocation (double free, stale or "
-                         "foreign handle); %d live" % (h, d))
-    top = _H + ((d - 1) << 2)
-    raise OrderError("Stack.free(%d): allocation %d (%d bytes at offset %d) is on top; "
-                     "free it first (%d allocations above %d, which is #%d of %d live)"
-                     % (h, t[top], t[top + 3], t[top + 2], d - 1 - k, h, k + 1, d))
-
-
-def stack_not_live(h):
-    raise ValueError("Stack.view(%r): not a live allocation" % (h,))
-
-
-def stack_bad_mark(mark, d):
-    raise ValueError("Stack.release(%r): a mark is 0..%d (live allocations); it "
-                     "was already released or is not a mark" % (mark, d))
-
-
-def stack_stats(s):
-    t = s._t
-    d = t[_D]
-    return {"unit": "bytes", "capacity": s.capacity, "in_use": t[_POS],
-            "free": s.capacity - t[_POS], "peak": t[_SPEAK], "allocs": t[_SER],
-            "frees": (t[_SER] - d) % _WRAP, "failures": t[_SFAILS], "live": d,
-            "depth": s.depth}
-
-
-def stack_dump(s, stream):
-    from mpalloc import observe
-
-    out = observe._out(stream)
-    t = s._t
-    d = t[_D]
-    out.write("Stack: %d of %d bytes used, %d of %d entries live, peak %d, allocs %d, "
-              "failures %d\n" % (t[_POS], s.capacity, d, s.depth, t[_SPEAK], t[_SER],
-                                 t[_SFAILS]))
-    st = [0]  # the first entry that may hold or follow byte i (cells go forward)
-
-    def cell(i):
-        # '#' allocated, '-' alignment padding, '.' free (above the top)
-        if i >= t[_POS]:
-            return "."
-        k = st[0]
-        while k < d and t[_H + (k << 2) + 2] + t[_H + (k << 2) + 3] <= i:
-            k += 1
-        st[0] = k
-        return "#" if k < d and t[_H + (k << 2) + 2] <= i else "-"
-
-    observe._cells(out, s.capacity, cell, "byte")
-    for j in range(d - 1, -1, -1):  # top first
-        if d - 1 - j >= observe.MAX_LINES:
-            break
-        e = _H + (j << 2)
-        out.write("  #%d handle %d: offset %d, %d bytes%s\n" % (
-            j + 1, t[e], t[e + 2], t[e + 3],
-            ", %d padding" % (t[e + 2] - t[e + 1]) if t[e + 2] > t[e + 1] else ""))
-    observe._more(out, observe.MAX_LINES, d)
-    out.write("  free: %d bytes above the top (one run: fragmentation 0%%)\n"
-              % (s.capacity - t[_POS]))
-
-
-def stack_repr(s):
-    return "<Stack %d/%d bytes, %d live>" % (s.used(), s.capacity, len(s))

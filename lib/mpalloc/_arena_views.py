@@ -4,7 +4,10 @@ its RAM. ``uctypes`` on MicroPython, ``memoryview.cast`` on CPython, struct-base
 accessors elsewhere.
 """
 
-from mpalloc.arena import _addressof, _uct
+try:
+    import uctypes as _uct
+except ImportError:  # CPython and ports without uctypes: memoryview.cast or struct
+    _uct = None
 
 # typecode -> (bytes, uctypes type name); standard sizes, little-endian.
 _TYPES = {"b": (1, "INT8"), "B": (1, "UINT8"), "h": (2, "INT16"), "H": (2, "UINT16"),
@@ -16,7 +19,7 @@ def alloc_struct(a, layout):
     """Arena.alloc_struct: a record view of a new ``layout.size`` bytes."""
     p = a._off(layout.size, layout.align)
     if _uct is not None:
-        return _uct.struct(_addressof(a.buf) + p, layout.desc(), _uct.LITTLE_ENDIAN)
+        return _uct.struct(_uct.addressof(a.buf) + p, layout.desc(), _uct.LITTLE_ENDIAN)
     return _PackedStruct(a.buf, p, layout)
 
 
@@ -32,7 +35,7 @@ def alloc_array(a, typecode, n):
                          % (typecode, n))
     p = a._off(n * size, size)
     if _uct is not None:
-        return _uct.struct(_addressof(a.buf) + p,
+        return _uct.struct(_uct.addressof(a.buf) + p,
                            (_uct.ARRAY | 0, getattr(_uct, t[1]) | n), _uct.NATIVE)
     if hasattr(a._mv, "cast"):
         return a._mv[p:p + n * size].cast(typecode)

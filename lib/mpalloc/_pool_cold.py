@@ -406,10 +406,6 @@ def with_kernel(kmod):
 
     class _KBlockPool(BlockPool):
         KERNEL = kmod.NAME
-        try_alloc = kmod.b_try_alloc
-        try_free = kmod.b_try_free
-        used = kmod.b_used
-        _try_alloc = kmod.b_try_alloc
-        _try_free = kmod.b_try_free
+        _kern = kmod
 
     return _KObjectPool, _KBlockPool

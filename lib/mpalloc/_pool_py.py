@@ -137,6 +137,67 @@ def o_give(self, i):
     return True
 
 
+def b_bind(bp):
+    """Bind ``try_alloc``, ``try_free`` and ``used`` on BlockPool ``bp`` (and the
+    ``_try_alloc``/``_try_free`` the poisoning wrappers call): closures over ``bp._m``,
+    called without ``self``, as the viper twin's."""
+    m = bp._m
+    lo = 0
+    hi = m[_BCOUNT] - 1
+
+    def try_alloc():
+        nf = m[_BNFREE]
+        if nf == 0:
+            m[_BFAIL] = m[_BFAIL] + 1 if m[_BFAIL] != _M30 else 0
+            return -1
+        if m[_BSTRAT] == 2:
+            i = _b_bit(m)
+        else:
+            i = m[_BHEAD]
+            nxt = m[_BH + i] & _NIL
+            m[_BHEAD] = nxt
+            if nxt == _NIL:
+                m[_BTAIL] = _NIL
+            m[_BH + i] = 0
+        nf -= 1
+        m[_BNFREE] = nf
+        m[_BALLOC] = m[_BALLOC] + 1 if m[_BALLOC] != _M30 else 0
+        if m[_BCOUNT] - nf > m[_BPEAK]:
+            m[_BPEAK] = m[_BCOUNT] - nf
+        return i
+
+    def try_free(i):
+        if i > hi or i < lo:
+            return False
+        s = m[_BSTRAT]
+        if s == 2:
+            k = i >> 4
+            w = m[_BH + k]
+            if w & (1 << (i & 15)):
+                return False
+            m[_BH + k] = w | (1 << (i & 15))
+            if k < m[_BHEAD]:
+                m[_BHEAD] = k
+        else:
+            if m[_BH + i] != 0:
+                return False
+            _b_put(m, s, i)
+        m[_BNFREE] += 1
+        m[_BFREE] = m[_BFREE] + 1 if m[_BFREE] != _M30 else 0
+        return True
+
+    def used(i):
+        if i > hi or i < lo:
+            return False
+        if m[_BSTRAT] == 2:
+            return not m[_BH + (i >> 4)] & (1 << (i & 15))
+        return m[_BH + i] == 0
+
+    bp.try_alloc = bp._try_alloc = try_alloc
+    bp.try_free = bp._try_free = try_free
+    bp.used = used
+
+
 def _b_bit(m):
     # Bitmap strategy: take the lowest free block (caller checked one is free).
     k = m[_BHEAD]
@@ -152,29 +213,6 @@ def _b_bit(m):
     return (k << 4) + b
 
 
-def b_try_alloc(self):
-    m = self._m
-    nf = m[_BNFREE]
-    if nf == 0:
-        m[_BFAIL] = m[_BFAIL] + 1 if m[_BFAIL] != _M30 else 0
-        return -1
-    if m[_BSTRAT] == 2:
-        i = _b_bit(m)
-    else:
-        i = m[_BHEAD]
-        nxt = m[_BH + i] & _NIL
-        m[_BHEAD] = nxt
-        if nxt == _NIL:
-            m[_BTAIL] = _NIL
-        m[_BH + i] = 0
-    nf -= 1
-    m[_BNFREE] = nf
-    m[_BALLOC] = m[_BALLOC] + 1 if m[_BALLOC] != _M30 else 0
-    if m[_BCOUNT] - nf > m[_BPEAK]:
-        m[_BPEAK] = m[_BCOUNT] - nf
-    return i
-
-
 def _b_put(m, s, i):
     # Link free block i back (lifo: on top; fifo: at the tail); i was in use.
     if s == 0:
@@ -188,34 +226,3 @@ def _b_put(m, s, i):
     else:
         m[_BH + t] = _FREE | i
     m[_BTAIL] = i
-
-
-def b_try_free(self, i):
-    m = self._m
-    if i < 0 or i >= m[_BCOUNT]:
-        return False
-    s = m[_BSTRAT]
-    if s == 2:
-        k = i >> 4
-        w = m[_BH + k]
-        if w & (1 << (i & 15)):
-            return False
-        m[_BH + k] = w | (1 << (i & 15))
-        if k < m[_BHEAD]:
-            m[_BHEAD] = k
-    else:
-        if m[_BH + i] != 0:
-            return False
-        _b_put(m, s, i)
-    m[_BNFREE] += 1
-    m[_BFREE] = m[_BFREE] + 1 if m[_BFREE] != _M30 else 0
-    return True
-
-
-def b_used(self, i):
-    m = self._m
-    if i < 0 or i >= m[_BCOUNT]:
-        return False
-    if m[_BSTRAT] == 2:
-        return not m[_BH + (i >> 4)] & (1 << (i & 15))
-    return m[_BH + i] == 0

@@ -35,10 +35,6 @@ _BFREE = const(6)
 _BFAIL = const(7)
 _BPEAK = const(8)
 _BH = const(10)
-# Block index bounds as objects (not const: viper compares them with the caller's int
-# object, so a big int is refused instead of truncated to a machine word).
-_IMIN = 0
-_IMAX = 0x3FFFFFFF
 _NIL = const(0x1FFFFFFF)
 _FREE = const(0x20000000)
 
@@ -190,89 +186,108 @@ def o_give(self, i: int) -> bool:
 
 
 @micropython.viper
-def b_try_alloc(self) -> int:
-    m = ptr32(self._m)
-    nf = int(m[_BNFREE])
-    if nf == 0:
-        m[_BFAIL] = (int(m[_BFAIL]) + 1) & _M30
-        return -1
-    s = int(m[_BSTRAT])
-    i = 0
-    if s == 2:
-        k = int(m[_BHEAD])
-        w = int(m[_BH + k])
-        while w == 0:  # nf > 0: a free bit exists at or after the hint
-            k += 1
-            w = int(m[_BH + k])
-        m[_BHEAD] = k
-        b = 0
-        while (w & (1 << b)) == 0:
-            b += 1
-        m[_BH + k] = w ^ (1 << b)
-        i = (k << 4) + b
-    else:
-        i = int(m[_BHEAD])
-        nxt = int(m[_BH + i]) & _NIL
-        m[_BHEAD] = nxt
-        if nxt == _NIL:
-            m[_BTAIL] = _NIL
-        m[_BH + i] = 0
-    nf -= 1
-    m[_BNFREE] = nf
-    m[_BALLOC] = (int(m[_BALLOC]) + 1) & _M30
-    u = int(m[_BCOUNT]) - nf
-    if u > int(m[_BPEAK]):
-        m[_BPEAK] = u
-    return i
+def _addr(buf) -> uint:
+    # The address of buf's bytes (a big int where RAM is at or above 0x80000000: made
+    # once per bind; ptr32() of it in the closures allocates nothing).
+    return uint(ptr32(buf))
 
 
-@micropython.viper
-def b_try_free(self, iobj) -> bool:
-    # Compared as objects first (no arithmetic, no allocation; a big int would truncate
-    # to a machine word in int()); then int() raises TypeError for an in-range float.
-    if iobj > _IMAX or iobj < _IMIN:
-        return False
-    i = int(iobj)
-    m = ptr32(self._m)
-    if i < 0 or i >= int(m[_BCOUNT]):
-        return False
-    s = int(m[_BSTRAT])
-    if s == 2:
-        k = i >> 4
-        bit = 1 << (i & 15)
-        w = int(m[_BH + k])
-        if w & bit:
-            return False
-        m[_BH + k] = w | bit
-        if k < int(m[_BHEAD]):
-            m[_BHEAD] = k
-    else:
-        if int(m[_BH + i]) != 0:
-            return False
-        if s == 0:
-            m[_BH + i] = _FREE | int(m[_BHEAD])
-            m[_BHEAD] = i
+def b_bind(bp):
+    """Bind ``try_alloc``, ``try_free`` and ``used`` on BlockPool ``bp`` (and the
+    ``_try_alloc``/``_try_free`` the poisoning wrappers call): viper closures over the
+    address of ``bp._m``, called without ``self`` (docs/design.md#pool-closures)."""
+    m = bp._m
+    a = _addr(m)
+    lo = 0
+    hi = int(m[_BCOUNT]) - 1  # an object: viper compares the caller's int with it
+    # before converting (a big int would truncate into range: docs/contract.md)
+
+    @micropython.viper
+    def try_alloc() -> int:
+        p = ptr32(a)
+        nf = int(p[_BNFREE])
+        if nf == 0:
+            # Through the array object: this reference also keeps m alive as long as
+            # the closure (which otherwise holds only its address).
+            m[_BFAIL] = (int(m[_BFAIL]) + 1) & _M30
+            return -1
+        s = int(p[_BSTRAT])
+        i = 0
+        if s == 2:
+            k = int(p[_BHEAD])
+            w = int(p[_BH + k])
+            while w == 0:  # nf > 0: a free bit exists at or after the hint
+                k += 1
+                w = int(p[_BH + k])
+            p[_BHEAD] = k
+            b = 0
+            while (w & (1 << b)) == 0:
+                b += 1
+            p[_BH + k] = w ^ (1 << b)
+            i = (k << 4) + b
         else:
-            m[_BH + i] = _FREE | _NIL
-            t = int(m[_BTAIL])
-            if t == _NIL:
-                m[_BHEAD] = i
+            i = int(p[_BHEAD])
+            nxt = int(p[_BH + i]) & _NIL
+            p[_BHEAD] = nxt
+            if nxt == _NIL:
+                p[_BTAIL] = _NIL
+            p[_BH + i] = 0
+        nf -= 1
+        p[_BNFREE] = nf
+        p[_BALLOC] = (int(p[_BALLOC]) + 1) & _M30
+        u = int(p[_BCOUNT]) - nf
+        if u > int(p[_BPEAK]):
+            p[_BPEAK] = u
+        return i
+
+    @micropython.viper
+    def try_free(iobj) -> bool:
+        # Compared as objects first (no arithmetic, no allocation); then int() raises
+        # TypeError for an in-range float.
+        if iobj > hi or iobj < lo:
+            m  # noqa: B018 (a reference: keeps m alive with the closure, as in try_alloc)
+            return False
+        i = int(iobj)
+        p = ptr32(a)
+        s = int(p[_BSTRAT])
+        if s == 2:
+            k = i >> 4
+            bit = 1 << (i & 15)
+            w = int(p[_BH + k])
+            if w & bit:
+                return False
+            p[_BH + k] = w | bit
+            if k < int(p[_BHEAD]):
+                p[_BHEAD] = k
+        else:
+            if int(p[_BH + i]) != 0:
+                return False
+            if s == 0:
+                p[_BH + i] = _FREE | int(p[_BHEAD])
+                p[_BHEAD] = i
             else:
-                m[_BH + t] = _FREE | i
-            m[_BTAIL] = i
-    m[_BNFREE] = int(m[_BNFREE]) + 1
-    m[_BFREE] = (int(m[_BFREE]) + 1) & _M30
-    return True
+                p[_BH + i] = _FREE | _NIL
+                t = int(p[_BTAIL])
+                if t == _NIL:
+                    p[_BHEAD] = i
+                else:
+                    p[_BH + t] = _FREE | i
+                p[_BTAIL] = i
+        p[_BNFREE] = int(p[_BNFREE]) + 1
+        p[_BFREE] = (int(p[_BFREE]) + 1) & _M30
+        return True
 
+    @micropython.viper
+    def used(iobj) -> bool:
+        if iobj > hi or iobj < lo:
+            m  # noqa: B018 (as in try_free)
+            return False
+        i = int(iobj)
+        p = ptr32(a)
+        if int(p[_BSTRAT]) == 2:
+            return (int(p[_BH + (i >> 4)]) & (1 << (i & 15))) == 0
+        return int(p[_BH + i]) == 0
 
-@micropython.viper
-def b_used(self, iobj) -> bool:
-    if iobj > _IMAX or iobj < _IMIN:
-        return False
-    i = int(iobj)
-    m = ptr32(self._m)
-    if i < 0 or i >= int(m[_BCOUNT]):
-        return False
-    if int(m[_BSTRAT]) == 2:
-        return (int(m[_BH + (i >> 4)]) & (1 << (i & 15))) == 0
-    return int(m[_BH + i]) == 0
+    bp.try_alloc = bp._try_alloc = try_alloc
+    bp.try_free = bp._try_free = try_free
+    bp.used = used

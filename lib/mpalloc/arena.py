@@ -37,7 +37,14 @@ still works and aliases whatever is allocated there next: release only what is
 no longer used (``debug=True`` poisons released bytes to catch this).
 """
 
+from array import array
+
 from mpalloc._util import const
+
+try:
+    from mpalloc import _arena_viper as _k
+except (SyntaxError, ImportError, ValueError):
+    from mpalloc import _arena_py as _k
 
 try:
     import uctypes as _uct
@@ -57,9 +64,10 @@ except ImportError:
         _addressof = None
         ADDRESS = None
 
-MAX_ALIGN = const(4096)
+MAX_ALIGN = const(4096)  # layout arena
 _AMASK = const(4095)
-_BAD_ALIGN = const(-4096)  # (align - 1) & (align | _BAD_ALIGN) != 0 unless align is 2**0..2**12
+# (align - 1) & (align | _BAD_ALIGN) != 0 unless align is 2**0..2**12.
+_BAD_ALIGN = const(-4096)  # layout arena
 _WRAP = const(0x3FFFFFFF)
 _POS_LIMIT = const(0x3FFFFFFF)  # positions (and marks) stay below 2**30
 
@@ -77,39 +85,58 @@ _type = type
 _int = int
 
 
-def _cold():
-    # Cold code (error messages, stats/dump/repr, debug mode, chaining a new block,
-    # trim) lives in _arena_cold, typed views in _arena_views: imported on first use,
-    # they cost no RAM until then. A call here rather than an import in each method: an
-    # import binds a local, and a larger frame slows every call of the method (release).
-    from mpalloc import _arena_cold
+# Cold code (error messages, stats/dump/repr, debug mode, chaining a new block, trim)
+# lives in _arena_cold, typed views in _arena_views: imported on first use by the
+# methods that need them (``from mpalloc._arena_cold import name`` there), they cost no
+# RAM until then. Neither imports this module: what they need is passed in.
 
-    return _arena_cold
+# Hot state ``self._s``: an array('i') the take kernel (_arena_viper/_arena_py) reads
+# through its address, Python methods by index. Written by _set (block change) and by
+# every method that moves the position; every word stays below 2**30.
+# Offset of the position in the current block, 0.._END.
+_POS = const(0)  # layout arena
+# Length of the current block (bytes).
+_END = const(1)  # layout arena
+# The current block's address & 4095 (0: unknown).
+_LOW = const(2)  # layout arena
 
-
-# _arena_cold repeats the constants below (keep them in step).
-
-# Cold state: one list indexed by these constants, so an Arena instance has only seven
-# attributes. MicroPython fills an instance's attribute table densely, and every method
-# call first misses in it: with two dozen attributes each miss probed far (take() cost
-# ~250 ns instead of ~130 ns).
-_BLOCKS = const(0)
-_MVS = const(1)
-_BASES = const(2)
-_LOWS = const(3)
-_HELD = const(4)
-_BI = const(5)
-_SC = const(6)
-_SD = const(7)
-_HW = const(8)
-_REL = const(9)
-_FAILS = const(10)
-_ALLOCS = const(11)
-_PA = const(12)
-_PR = const(13)
-_SIZE = const(14)
-_GROW = const(15)
-_LIMIT = const(16)
+# Cold state ``self._c``: one list indexed by these constants, so an Arena instance has
+# only six attributes (docs/design.md#arena-attributes). _arena_cold repeats the indices
+# it uses, tagged "# layout arena" (the drift test checks one value per name).
+# List of the blocks (bytearrays), first one kept for life.
+_BLOCKS = const(0)  # layout arena
+# A memoryview per block (same index): alloc slices it.
+_MVS = const(1)  # layout arena
+# Position of each block's byte 0 (ascending; [0] == 0).
+_BASES = const(2)  # layout arena
+# Address & 4095 of each block (_LOW of the current one).
+_LOWS = const(3)  # layout arena
+# Bytes held by all blocks (capacity), <= limit.
+_HELD = const(4)  # layout arena
+# Index of the current block in the four lists above.
+_BI = const(5)  # layout arena
+# Preallocated list of open scopes' marks (len = scopes).
+_SC = const(6)  # layout arena
+# Scopes open now: _SC[:_SD] are live marks, ascending.
+_SD = const(7)  # layout arena
+# High water (max position) as of the last release/reset.
+_HW = const(8)  # layout arena
+# Bytes released so far (wraps at 2**30): stats()["bytes"].
+_REL = const(9)  # layout arena
+# Refused requests (wraps at 2**30).
+_FAILS = const(10)  # layout arena
+# Allocations counted in debug mode; -1 when off.
+_ALLOCS = const(11)  # layout arena
+# Debug fill byte for allocations (None: no fill).
+_PA = const(12)  # layout arena
+# Debug fill byte for released bytes (None: no fill).
+_PR = const(13)  # layout arena
+# Size of the first block, as given (new blocks >= it).
+_SIZE = const(14)  # layout arena
+# True when grow=True: chain blocks when full.
+_GROW = const(15)  # layout arena
+# Bound on _HELD (None: 2**30 - 1).
+_LIMIT = const(16)  # layout arena
 
 
 class Arena:
@@ -138,13 +165,19 @@ class Arena:
                 or size > _POS_LIMIT or scopes < 0 or limit is not None
                 and (type(limit) is not int or limit < size or limit > _POS_LIMIT
                      or not grow)):
-            _cold().bad_arena(size, limit, scopes, grow)  # raises
+            from mpalloc._arena_cold import bad_arena
+
+            bad_arena(size, limit, scopes, grow)  # raises
         buf = bytearray(size)
         self._c = [[buf], [memoryview(buf)], [0], [_low(buf)], size, 0, [0] * scopes, 0,
                    0, 0, 0, -1, None, None, size, bool(grow), limit]
+        self._s = array("i", (0, 0, 0))
         self._set(0, 0)
+        _k.bind(self)  # take: a closure over self._s (docs/design.md#pool-closures)
         if debug:
-            _cold().debug(self, debug)
+            from mpalloc._arena_cold import set_debug
+
+            set_debug(self, debug)
 
     def _set(self, k, p):
         # Make block k current with offset p (no allocation: list reads, attribute stores).
@@ -153,27 +186,22 @@ class Arena:
         c[_BI] = k
         self.buf = b
         self._mv = c[_MVS][k]
-        self._end = _len(b)
-        self._a = c[_LOWS][k]
+        s = self._s
+        s[_END] = _len(b)
+        s[_LOW] = c[_LOWS][k]
         self._base = c[_BASES][k]
-        self._p = p
+        s[_POS] = p
 
     # ---- allocation ---------------------------------------------------------------
 
-    def take(self, n):
-        """Take ``n`` bytes (alignment 1); return their offset into ``arena.buf``.
-
-        -1 when they do not fit, -2 for a request that can never succeed (n < 0 or
-        n >= 2**30, a big int included); TypeError for a non-int n, nothing changed. The
-        arena moves into a kept block if one fits, but never allocates a new block.
-        No allocation, IRQ-safe, O(1). Read ``arena.buf`` after the call: it is the
-        block the bytes are in.
-        """
-        p = self._p
-        if n < 0 or n > self._end - p:  # no arithmetic on n yet: a big int allocates
-            return self._slow(n, 1, False)
-        self._p = p + (n | 0)  # | 0: TypeError for a float n, before anything changes
-        return p
+    # take(n) -> offset: bound per instance by the kernel's bind (_arena_viper or
+    # _arena_py), a closure over self._s called without self.
+    #     Take ``n`` bytes (alignment 1); return their offset into ``arena.buf``.
+    #     -1 when they do not fit, -2 for a request that can never succeed (n < 0 or
+    #     n >= 2**30, a big int included); TypeError for a non-int n, nothing changed.
+    #     The arena moves into a kept block if one fits, but never allocates a new
+    #     block. No allocation, IRQ-safe, O(1). Read ``arena.buf`` after the call: it
+    #     is the block the bytes are in.
 
     def take_aligned(self, n, align):
         """As ``take(n)``, with the offset's address a multiple of ``align`` (a power
@@ -183,12 +211,13 @@ class Arena:
         """
         if n < 0 or n > _WRAP or align < 1 or align > MAX_ALIGN:  # before arithmetic
             return self._slow(n, align, False)
-        a = self._a
-        p = ((self._p + a + align - 1) & -align) - a  # TypeError for a float align
+        s = self._s
+        e = s[_LOW]  # locals reused: <= 11 words of frame (docs/design.md#frames)
+        p = ((s[_POS] + e + align - 1) & -align) - e  # TypeError for a float align
         e = p + (n | 0)  # TypeError for a float n
-        if e > self._end or (align - 1) & (align | _BAD_ALIGN):
+        if e > s[_END] or (align - 1) & (align | _BAD_ALIGN):
             return self._slow(n, align, False)
-        self._p = e
+        s[_POS] = e
         return p
 
     def alloc(self, n, align=1):
@@ -200,47 +229,46 @@ class Arena:
         or grow=False), ValueError for n < 0 or a bad align, TypeError for non-ints;
         after an error the arena is unchanged. Not IRQ-safe: use ``take``.
         """
-        p = self._p
+        s = self._s
+        p = s[_POS]
         if align != 1:
-            p = ((p + self._a + align - 1) & -align) - self._a
+            p = ((p + s[_LOW] + align - 1) & -align) - s[_LOW]
             if (align - 1) & (align | _BAD_ALIGN):
                 self._slow(n, align, True)  # raises ValueError
-        if p + n > self._end or n < 0:
+        if p + n > s[_END] or n < 0:
             p = self._slow(n, align, True)
         v = self._mv[p:p + n]  # TypeError for a non-int n, before anything changes
-        self._p = p + n
+        s[_POS] = p + n
         return v
 
     def _slow(self, n, align, grow):
-        # Cold path of take/take_aligned (grow False: never allocate, -1 when full, -2
-        # for a bad request)
-        # and of alloc/alloc_struct/alloc_array (grow True: may chain a block; raises).
+        # Cold path of take/take_aligned (grow False: never allocate; -1 when full, -2
+        # for a bad request) and of alloc/alloc_struct/alloc_array (grow True: may chain
+        # a block; raises). observe.on_failure wraps it per instance.
         if grow:
-            if (_type(n) is not _int or _type(align) is not _int or n < 0
-                    or (align - 1) & (align | _BAD_ALIGN)):
-                _cold().bad_alloc(n, align)  # raises
-        elif (n < 0 or n > _WRAP or align < 1 or align > MAX_ALIGN
-              or (n | 0) & 0 or (align - 1) & (align | _BAD_ALIGN)):
+            return self._more(n, align)
+        if (n < 0 or n > _WRAP or align < 1 or align > MAX_ALIGN
+                or (n | 0) & 0 or (align - 1) & (align | _BAD_ALIGN)):
             # Out of range (checked before any arithmetic: a big int would allocate);
             # "| 0" and "&" raise TypeError for a float before anything changes.
             return -2
         p = self._next(n, align)
-        if p >= 0:
-            return p
-        c = self._c
-        if grow and c[_GROW]:
-            p = _cold().chain(self, n, align)
-            if p >= 0:
-                return p
-        c[_FAILS] = (c[_FAILS] + 1) & _WRAP
-        if grow:
-            _cold().full(self, n, align)  # raises AllocError
-        return -1
+        if p < 0:
+            c = self._c
+            c[_FAILS] = (c[_FAILS] + 1) & _WRAP
+        return p
+
+    def _more(self, n, align):
+        # The allocating slow path (alloc, typed views): a kept block, a new block or
+        # the error; a method apart so that _slow's frame stays <= 11 words.
+        from mpalloc._arena_cold import alloc_slow
+
+        return alloc_slow(self, n, align, _low)
 
     def _next(self, n, align):
         # Move into the next block if it is kept from earlier use (wholly free) and the
         # n bytes fit there: their offset, else -1. Apart from _slow so that neither
-        # frame passes ~11 words (locals + stack), which would come from the heap.
+        # frame passes ~11 words (docs/design.md#frames).
         c = self._c
         k = c[_BI] + 1
         if k < _len(c[_BLOCKS]):
@@ -257,22 +285,24 @@ class Arena:
     def mark(self):
         """The current position (an int < 2**30) for ``release``. O(1), no allocation,
         IRQ-safe."""
-        return self._base + self._p
+        return self._base + self._s[_POS]
 
     def release(self, mark):
         """Free everything allocated after ``mark`` (from ``mark()``). O(1) within the
         current block, O(blocks) back across blocks; no allocation. Raises ValueError
         (arena unchanged) when ``mark`` is ahead of the position (already released).
         """
-        pos = self._base + self._p
+        pos = self._base + self._s[_POS]
         if _type(mark) is not _int or mark < 0 or mark > pos:
-            _cold().bad_mark(mark, pos)  # raises ValueError
+            from mpalloc._arena_cold import bad_mark
+
+            bad_mark(mark, pos)  # raises ValueError
         c = self._c
         if pos > c[_HW]:
             c[_HW] = pos
         c[_REL] = (c[_REL] + pos - mark) & _WRAP
         if mark >= self._base:
-            self._p = mark - self._base
+            self._s[_POS] = mark - self._base
         else:
             bases = c[_BASES]
             k = c[_BI] - 1
@@ -284,7 +314,7 @@ class Arena:
     def reset(self):
         """Free everything: the position goes back to 0 in the first block (kept
         blocks stay for reuse). O(1), no allocation, IRQ-safe."""
-        pos = self._base + self._p
+        pos = self._base + self._s[_POS]
         c = self._c
         if pos > c[_HW]:
             c[_HW] = pos
@@ -292,7 +322,7 @@ class Arena:
         if self._base:
             self._set(0, 0)
         else:
-            self._p = 0
+            self._s[_POS] = 0
 
     def scope(self):
         """``with arena.scope():`` releases what the block allocated, on exit and on
@@ -306,8 +336,10 @@ class Arena:
         c = self._c
         d = c[_SD]
         if d >= _len(c[_SC]):
-            _cold().too_deep(d)  # raises CapacityError
-        c[_SC][d] = self._base + self._p
+            from mpalloc._arena_cold import too_deep
+
+            too_deep(d)  # raises CapacityError
+        c[_SC][d] = self._base + self._s[_POS]
         c[_SD] = d + 1
         return self
 
@@ -315,26 +347,28 @@ class Arena:
         c = self._c
         c[_SD] -= 1
         m = c[_SC][c[_SD]]
-        if m <= self._base + self._p:  # else the block released further itself
+        if m <= self._base + self._s[_POS]:  # else the block released further itself
             self.release(m)
 
     def trim(self):
         """Drop the extra blocks past the current one (the GC reclaims them).
         O(blocks). Not IRQ-safe."""
-        _cold().trim(self)
+        from mpalloc._arena_cold import trim
+
+        trim(self)
 
     # ---- queries ---------------------------------------------------------------------
 
     def used(self):
         """Bytes from the start to the position (padding and skipped block tails
         included). O(1), no allocation, IRQ-safe."""
-        return self._base + self._p
+        return self._base + self._s[_POS]
 
     def remaining(self):
         """Bytes held past the position: the current block's rest plus kept blocks
         (with ``grow=True`` more may be chained, up to ``limit``). One allocation gets
         at most one block's rest. O(1), no allocation, IRQ-safe."""
-        return self._c[_HELD] - self._base - self._p
+        return self._c[_HELD] - self._base - self._s[_POS]
 
     def blocks(self):
         """Number of blocks held (1 unless grown). O(1), no allocation."""
@@ -345,7 +379,7 @@ class Arena:
         # attributes or properties), so hot-path lookups stay fast (see ring.py).
         c = self._c
         if name == "high_water":
-            pos = self._base + self._p
+            pos = self._base + self._s[_POS]
             return pos if pos > c[_HW] else c[_HW]
         if name == "capacity":  # bytes held by all blocks
             return c[_HELD]
@@ -355,7 +389,9 @@ class Arena:
             return c[_GROW]
         if name == "limit":
             return c[_LIMIT]
-        _cold().no_attr(name)  # raises AttributeError
+        from mpalloc._arena_cold import no_attr
+
+        no_attr(name)  # raises AttributeError
 
     def stats(self):
         """Counters as a new dict (allocates), in bytes: the shared keys
@@ -364,16 +400,22 @@ class Arena:
         only, else None), frees (None: a bump arena frees in bulk), failures (refused
         requests), plus bytes (taken since creation incl. padding), blocks and
         scopes (open). Counters wrap below 2**30."""
-        return _cold().stats(self)
+        from mpalloc._arena_cold import stats
+
+        return stats(self)
 
     def dump(self, stream=None):
         """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
         blocks (positions, state, open scope marks), a map of the bytes held and the
         free bytes with the largest piece. Allocates (the lines). Not IRQ-safe."""
-        _cold().dump(self, stream)
+        from mpalloc._arena_cold import dump
+
+        dump(self, stream)
 
     def __repr__(self):
-        return _cold().arena_repr(self)
+        from mpalloc._arena_cold import arena_repr
+
+        return arena_repr(self)
 
     # ---- typed views -----------------------------------------------------------------
 
@@ -390,9 +432,9 @@ class Arena:
         object (uctypes struct on MicroPython: field access allocates nothing for
         ints below 2**30; a struct-based accessor elsewhere). Errors as ``alloc``.
         """
-        from mpalloc import _arena_views
+        from mpalloc._arena_views import alloc_struct
 
-        return _arena_views.alloc_struct(self, layout)
+        return alloc_struct(self, layout)
 
     def alloc_array(self, typecode, n):
         """An indexable typed view of ``n`` new items (typecodes b B h H i I q Q f d,
@@ -401,11 +443,11 @@ class Arena:
         CPython: ``memoryview.cast``; elsewhere a struct-based accessor. Allocates the
         view object only. Errors as ``alloc``; ValueError for an unknown typecode.
         """
-        from mpalloc import _arena_views
+        from mpalloc._arena_views import alloc_array
 
-        return _arena_views.alloc_array(self, typecode, n)
+        return alloc_array(self, typecode, n)
 
-    # Debug mode (``debug=``): _arena_cold.debug() overrides take, take_aligned, alloc,
+    # Debug mode (``debug=``): _arena_cold.set_debug() overrides take, take_aligned, alloc,
     # _off, release and reset per instance; the class methods stay as fast as without.
 
 
@@ -421,15 +463,15 @@ class Layout:
 
     def __init__(self, fields):
         # The work (and the typecode table) lives in _arena_views, loaded on first use.
-        from mpalloc import _arena_views
+        from mpalloc._arena_views import layout
 
-        _arena_views.layout(self, fields)
+        layout(self, fields)
 
     def desc(self):
         """The uctypes descriptor dict (built once, on MicroPython)."""
         d = self._desc
         if d is None:
-            from mpalloc import _arena_views
+            from mpalloc._arena_views import desc
 
-            d = _arena_views.desc(self)
+            d = desc(self)
         return d

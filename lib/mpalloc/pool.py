@@ -406,13 +406,9 @@ class BlockPool:
     """
 
     KERNEL = _k.NAME
+    _kern = _k  # the kernel module whose b_bind binds the IRQ methods below
 
-    try_alloc = _k.b_try_alloc
-    try_free = _k.b_try_free
-    used = _k.b_used
-    _try_alloc = _k.b_try_alloc
-    _try_free = _k.b_try_free
-
+    # Bound per instance by _kern.b_bind (closures over the metadata, no self):
     # try_alloc() -> index or -1.  IRQ-safe, no-alloc, O(1) (bitmap: see above); a
     #     refusal is counted in stats()["failures"].
     # try_free(i) -> bool.  IRQ-safe, no-alloc, O(1). False (state unchanged) for a
@@ -457,6 +453,7 @@ class BlockPool:
         self._data = bytearray(block_size * count)
         self._wok = self._rok = self._data  # last buffers write/readinto checked
         self._mv = memoryview(self._data)
+        self._kern.b_bind(self)
         self.poison = poison
         if poison is not None:
             self._pat = bytes((poison,)) * block_size

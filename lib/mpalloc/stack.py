@@ -17,36 +17,39 @@ buffer's real address, as in ``mpalloc.arena``.
 
 from mpalloc._util import const
 
-MAX_ALIGN = const(4096)  # as mpalloc.arena.MAX_ALIGN
+# As mpalloc.arena.MAX_ALIGN.
+MAX_ALIGN = const(4096)  # layout stack
 _AMASK = const(4095)
-_BAD_ALIGN = const(-4096)
+_BAD_ALIGN = const(-4096)  # layout stack
 _SERIAL_MAX = const(0x3FFFFFFF)
-# Header words of the table ``_t`` (one list: few instance attributes keep method
-# lookups fast on MicroPython), then 4 ints per live allocation from _H on:
-# handle, position before it, offset, n.
-_D = const(0)
-_POS = const(1)
-_SER = const(2)
-_FAILS = const(3)
-_SIZE = const(4)
-_DEPTH = const(5)
-_LOW = const(6)
-_PEAK = const(7)  # highest top reached (bytes)
-_H = const(8)
+# The table ``_t``: one list (few instance attributes keep method lookups fast on
+# MicroPython), header words then 4 ints per live allocation. _stack_cold repeats the
+# indices it reads, tagged "# layout stack".
+# Live allocations (entries in use), 0.._DEPTH.
+_D = const(0)  # layout stack
+# The top: bytes in use, padding included, 0.._SIZE.
+_POS = const(1)  # layout stack
+# Last handle handed out, 1..2**30-1 (0: none yet)
+_SER = const(2)  # layout stack
+# Refused try_alloc/alloc (wraps below 2**30)
+_FAILS = const(3)  # layout stack
+# Capacity in bytes (len(buf))
+_SIZE = const(4)  # layout stack
+# Entries the table holds.
+_DEPTH = const(5)  # layout stack
+# Buf's address & 4095 (alignment is relative to the real address)
+_LOW = const(6)  # layout stack
+# Highest top reached (bytes)
+_PEAK = const(7)  # layout stack
+# Entry k at _H + 4k: handle, top before it, offset, n.
+_H = const(8)  # layout stack
+# (entries 0.._D-1 are live, ascending offsets; the top is entry _D - 1)
 
 
 # Builtins used on hot paths, as module globals: a found global is cheaper than a
 # builtin looked up through a miss in this (small, densely filled) globals dict.
 _type = type
 _int = int
-
-
-def _cold():
-    # Errors, stats and repr live in _arena_cold, imported on first use (a call, not an
-    # import in each method: that would bind a local and enlarge the method's frame).
-    from mpalloc import _arena_cold
-
-    return _arena_cold
 
 
 class Stack:
@@ -61,7 +64,9 @@ class Stack:
     def __init__(self, size, *, depth=32):
         if (type(size) is not int or type(depth) is not int or size < 1
                 or size > _SERIAL_MAX or depth < 1):
-            _cold().bad_stack(size, depth)  # raises
+            from mpalloc._stack_cold import bad_stack
+
+            bad_stack(size, depth)  # raises
         self.buf = bytearray(size)
         self._mv = memoryview(self.buf)
         self.capacity = size
@@ -120,7 +125,9 @@ class Stack:
             h = 0
         if h:
             return h
-        _cold().stack_alloc_error(self, n, align)  # raises
+        from mpalloc._stack_cold import alloc_error
+
+        alloc_error(self, n, align)  # raises
 
     def try_free(self, h):
         """Free ``h`` if it is the top allocation; True, else False (stack unchanged).
@@ -141,7 +148,9 @@ class Stack:
         O(depth) to build the error. Not IRQ-safe: use try_free."""
         if self.try_free(h):
             return
-        _cold().stack_free_error(self, h)  # raises
+        from mpalloc._stack_cold import free_error
+
+        free_error(self, h)  # raises
 
     def _find(self, h):
         t = self._t
@@ -168,7 +177,9 @@ class Stack:
         """A memoryview of ``h``'s bytes (allocates the view); ValueError when not live."""
         p = self._entry(h, 2)
         if p < 0:
-            _cold().stack_not_live(h)  # raises ValueError
+            from mpalloc._stack_cold import not_live
+
+            not_live(h)  # raises ValueError
         return self._mv[p:p + self._entry(h, 3)]
 
     def top(self):
@@ -185,7 +196,9 @@ class Stack:
         allocation. ValueError (unchanged) when ``mark`` is above the live count."""
         t = self._t
         if _type(mark) is not _int or mark < 0 or mark > t[_D]:
-            _cold().stack_bad_mark(mark, t[_D])  # raises ValueError
+            from mpalloc._stack_cold import bad_mark
+
+            bad_mark(mark, t[_D])  # raises ValueError
         if mark < t[_D]:
             t[_POS] = t[_H + (mark << 2) + 1]
             t[_D] = mark
@@ -212,14 +225,20 @@ class Stack:
         (docs/observability.md) unit, capacity (size), in_use (used), free, peak (the
         highest top), allocs, frees, failures (refused try_alloc/alloc), plus live
         and depth. Counters wrap below 2**30."""
-        return _cold().stack_stats(self)
+        from mpalloc._stack_cold import stats
+
+        return stats(self)
 
     def dump(self, stream=None):
         """Write a memory map to ``stream`` (default ``sys.stdout``), line by line: the
         bytes in use, the live entries top first (handle, offset, size, padding; at
         most 16) and the free space. Allocates (the lines); O(size) at most 128 map
         characters. Not IRQ-safe."""
-        _cold().stack_dump(self, stream)
+        from mpalloc._stack_cold import dump
+
+        dump(self, stream)
 
     def __repr__(self):
-        return _cold().stack_repr(self)
+        from mpalloc._stack_cold import stack_repr
+
+        return stack_repr(self)

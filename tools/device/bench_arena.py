@@ -47,7 +47,7 @@ def t_reset(n, a, pos):
     # state, so this is the same state the allocations left).
     t0 = ticks_us()
     for _ in range(n):
-        a._p = pos
+        a._s[0] = pos  # the position word (arena.py _POS)
         a.reset()
     return ticks_diff(ticks_us(), t0)
 
