@@ -7,32 +7,32 @@ and releases keeps this code out of RAM. Same header layout as ``pool.py`` (see 
 
 from mpalloc._util import const
 from mpalloc.errors import AllocError
-from mpalloc.pool import MAX_BLOCKS, STRATEGIES, BlockPool, ObjectPool
 
-_ON = const(0)
-_OCAP = const(1)
-_OACQ = const(2)
-_OFAIL = const(3)
-_OPEAK = const(4)
-_OMODE = const(5)
-_OGROW = const(6)
-_ORESET = const(7)
-_OH = const(8)
+_ON = const(0)  # layout pool
+_OCAP = const(1)  # layout pool
+_OACQ = const(2)  # layout pool
+_OFAIL = const(3)  # layout pool
+_OPEAK = const(4)  # layout pool
+_OMODE = const(5)  # layout pool
+_OGROW = const(6)  # layout pool
+_ORESET = const(7)  # layout pool
+_OH = const(8)  # layout pool
 
-_BSTRAT = const(0)
-_BCOUNT = const(1)
-_BNFREE = const(2)
-_BHEAD = const(3)
-_BTAIL = const(4)
-_BALLOC = const(5)
-_BFREE = const(6)
-_BFAIL = const(7)
-_BPEAK = const(8)
-_BBS = const(9)
-_BH = const(10)
-_NIL = const(0x1FFFFFFF)
-_FREE = const(0x20000000)
+_BSTRAT = const(0)  # layout pool
+_BCOUNT = const(1)  # layout pool
+_BNFREE = const(2)  # layout pool
+_BHEAD = const(3)  # layout pool
+_BTAIL = const(4)  # layout pool
+_BALLOC = const(5)  # layout pool
+_BFREE = const(6)  # layout pool
+_BFAIL = const(7)  # layout pool
+_BPEAK = const(8)  # layout pool
+_BBS = const(9)  # layout pool
+_BH = const(10)  # layout pool
+_NIL = const(0x1FFFFFFF)  # layout pool
+_FREE = const(0x20000000)  # layout pool
 _M30 = const(0x3FFFFFFF)
+MAX_BLOCKS = const(0x1FFFFFFE)  # layout pool
 
 _id = id
 
@@ -61,14 +61,13 @@ def o_check(factory, capacity, reset, max_capacity, growth):
                         % type(reset).__name__)
 
 
-def by_identity(self, objs):
+def by_identity(self, objs, index, id_):
     # (mode, {key: slot}) for pooled objects that need an identity key (see "Keys" in
     # pool.py): 1 id() where every id is a small int, 3 the address bits the kernel's
     # o_addr reads where ids are big ints, 4 (no map: an identity scan) where those
     # cannot be read or collide. ValueError when one object is listed twice.
-    from mpalloc import pool
-
-    d = pool._index(objs, pool._id)  # big ints allocate: fine at construction
+    # index, id_: pool._index and pool._id (tests stand in a big-int id there).
+    d = index(objs, id_)  # big ints allocate: fine at construction
     if type(d) is int:
         raise ValueError("ObjectPool: factory %r returned the same object twice; "
                          "it must return a new object on every call" % (self._factory,))
@@ -81,7 +80,7 @@ def by_identity(self, objs):
     if self._probe is None:
         _make_probe(self)
     if self._probe is not None and (self._kv is not None or self.KERNEL == "viper"):
-        d = pool._index(objs, self._addr)
+        d = index(objs, self._addr)
         if type(d) is not int:
             return 3, d
     return 4, {}
@@ -280,7 +279,7 @@ def o_repr(self):
 
 # ---- BlockPool ----------------------------------------------------------------------
 
-def b_args(block_size, count, strategy, poison):
+def b_args(block_size, count, strategy, poison, strategies):
     # Raise the TypeError/ValueError for bad BlockPool arguments (first bad one).
     if type(block_size) is not int or type(count) is not int:
         raise TypeError("BlockPool(block_size, count): ints required, got %s and %s"
@@ -291,8 +290,8 @@ def b_args(block_size, count, strategy, poison):
     if block_size < 1 or block_size * count > _M30:
         raise ValueError("BlockPool block_size %d x count %d: use block_size >= 1 and "
                          "block_size * count <= %d" % (block_size, count, _M30))
-    if strategy not in STRATEGIES:
-        raise ValueError("BlockPool strategy %r: use one of %s" % (strategy, STRATEGIES))
+    if strategy not in strategies:
+        raise ValueError("BlockPool strategy %r: use one of %s" % (strategy, strategies))
     if poison is not None and (type(poison) is not int or not 0 <= poison <= 255):
         raise ValueError("BlockPool poison %r: use a byte value 0..255 or None"
                          % (poison,))
@@ -390,15 +389,10 @@ def b_repr(self):
         self.count, self.block_size, self.strategy, self.in_use(), self.KERNEL)
 
 
-def with_kernel(kmod):
+def with_kernel(kmod, ObjectPool, BlockPool):
     class _KObjectPool(ObjectPool):
         KERNEL = kmod.NAME
-        acquire = kmod.o_acquire
-        try_acquire = kmod.o_try_acquire
-        release = kmod.o_release
-        _acquire = kmod.o_acquire
-        _try_acquire = kmod.o_try_acquire
-        _release = kmod.o_release
+        _kern = kmod
         _take = kmod.o_take
         _slot_of = kmod.o_slot
         _give = kmod.o_give

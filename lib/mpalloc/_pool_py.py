@@ -1,33 +1,94 @@
 """Pure-Python kernel of ``mpalloc.pool`` (twin of ``_pool_viper``: same functions,
-same results). Used where the native emitter is missing (CPython, most CircuitPython
-boards, firmware built without it). Layout: see ``pool.py``. No allocation; every value
-stays below 2**30. Functions stay small: a large frame would come from the heap.
+same results; ``o_bind``/``b_bind`` bind closures on the instance as there). Used where
+the native emitter is missing (CPython, most CircuitPython boards, firmware built
+without it). Layout: see ``pool.py``. No allocation; every value stays below 2**30.
+Functions stay small: a large frame would come from the heap.
 """
 
 NAME = "py"
 
-# Header indices (keep in step with _pool_viper and pool.py).
-_ON = 0
-_OCAP = 1
-_OACQ = 2
-_OFAIL = 3
-_OPEAK = 4
-_OMODE = 5
-_ORESET = 7
-_OH = 8
-_BSTRAT = 0
-_BCOUNT = 1
-_BNFREE = 2
-_BHEAD = 3
-_BTAIL = 4
-_BALLOC = 5
-_BFREE = 6
-_BFAIL = 7
-_BPEAK = 8
-_BH = 10
-_NIL = 0x1FFFFFFF
-_FREE = 0x20000000
+# Header words (the layout is documented in pool.py; "# layout pool" tags: drift test).
+_ON = 0  # layout pool
+_OCAP = 1  # layout pool
+_OACQ = 2  # layout pool
+_OFAIL = 3  # layout pool
+_OPEAK = 4  # layout pool
+_OMODE = 5  # layout pool
+_ORESET = 7  # layout pool
+_OH = 8  # layout pool
+_BSTRAT = 0  # layout pool
+_BCOUNT = 1  # layout pool
+_BNFREE = 2  # layout pool
+_BHEAD = 3  # layout pool
+_BTAIL = 4  # layout pool
+_BALLOC = 5  # layout pool
+_BFREE = 6  # layout pool
+_BFAIL = 7  # layout pool
+_BPEAK = 8  # layout pool
+_BH = 10  # layout pool
+_NIL = 0x1FFFFFFF  # layout pool
+_FREE = 0x20000000  # layout pool
 _M30 = 0x3FFFFFFF
+
+
+def o_bind(op):
+    """Bind ``acquire``, ``try_acquire`` and ``release`` on ObjectPool ``op``: closures
+    over ``op._m`` and ``op._objs``, called without ``self``, as the viper twin's.
+    Returns ``retarget()``, which growth calls after replacing them."""
+    m = op._m
+    objs = op._objs
+
+    def retarget():
+        nonlocal m, objs
+        m = op._m
+        objs = op._objs
+
+    def acquire():
+        n = m[_ON] - 1
+        if n < 0:
+            return op._exhausted()  # grows one step or raises
+        # BEGIN SHARED pool-take-py
+        m[_ON] = n
+        i = m[_OH + n]
+        cap = m[_OCAP]
+        m[_OH + cap + i] = 1
+        m[_OACQ] = m[_OACQ] + 1 if m[_OACQ] != _M30 else 0
+        if cap - n > m[_OPEAK]:
+            m[_OPEAK] = cap - n
+        # END SHARED pool-take-py
+        return objs[i]
+
+    def try_acquire():
+        n = m[_ON] - 1
+        if n < 0:
+            m[_OFAIL] = m[_OFAIL] + 1 if m[_OFAIL] != _M30 else 0
+            return None
+        # BEGIN SHARED pool-take-py
+        m[_ON] = n
+        i = m[_OH + n]
+        cap = m[_OCAP]
+        m[_OH + cap + i] = 1
+        m[_OACQ] = m[_OACQ] + 1 if m[_OACQ] != _M30 else 0
+        if cap - n > m[_OPEAK]:
+            m[_OPEAK] = cap - n
+        # END SHARED pool-take-py
+        return objs[i]
+
+    def release(obj):
+        i = o_slot(op, obj)
+        if i < 0 or m[_OH + m[_OCAP] + i] != 1:
+            return op._bad_release(obj, i)
+        if m[_ORESET]:
+            op._reset(obj)  # may grow the pool: retarget() replaces m
+        m[_OH + m[_OCAP] + i] = 0
+        n = m[_ON]
+        m[_OH + n] = i
+        m[_ON] = n + 1
+
+    op.acquire = acquire
+    op.try_acquire = try_acquire
+    op.release = release
+    return retarget
 
 
 def o_take(self):
@@ -35,6 +96,7 @@ def o_take(self):
     n = m[_ON] - 1
     if n < 0:
         return -1
+    # BEGIN SHARED pool-take-py
     m[_ON] = n
     i = m[_OH + n]
     cap = m[_OCAP]
@@ -42,23 +104,8 @@ def o_take(self):
     m[_OACQ] = m[_OACQ] + 1 if m[_OACQ] != _M30 else 0
     if cap - n > m[_OPEAK]:
         m[_OPEAK] = cap - n
+    # END SHARED pool-take-py
     return i
-
-
-def o_acquire(self):
-    i = o_take(self)
-    if i < 0:
-        return self._exhausted()
-    return self._objs[i]
-
-
-def o_try_acquire(self):
-    i = o_take(self)
-    if i < 0:
-        m = self._m
-        m[_OFAIL] = m[_OFAIL] + 1 if m[_OFAIL] != _M30 else 0
-        return None
-    return self._objs[i]
 
 
 def o_addr(self, obj):
@@ -109,20 +156,6 @@ def o_slot(self, obj):
     if mode and i >= 0 and self._objs[i] is not obj:
         return -1
     return i
-
-
-def o_release(self, obj):
-    i = o_slot(self, obj)
-    m = self._m
-    if i < 0 or m[_OH + m[_OCAP] + i] != 1:
-        return self._bad_release(obj, i)
-    if m[_ORESET]:
-        self._reset(obj)
-        m = self._m  # the hook may have grown the pool (new array)
-    m[_OH + m[_OCAP] + i] = 0
-    n = m[_ON]
-    m[_OH + n] = i
-    m[_ON] = n + 1
 
 
 def o_give(self, i):

@@ -1,10 +1,11 @@
 """Viper kernel of ``mpalloc.pool`` (twin of ``_pool_py``: same functions, same results).
 
-``o_*`` functions take an ``ObjectPool`` as ``self`` and ``b_*`` functions a
-``BlockPool``; they are bound as class attributes (one call layer). Both keep their
-state in ``self._m``, an ``array('I')`` whose layout is described in ``pool.py``. No
-function allocates (the ObjectPool ones call back into Python only on their cold
-paths: growth, errors, the user's reset hook); every value stays below 2**30.
+``o_bind``/``b_bind`` bind the hot methods of an ``ObjectPool``/``BlockPool`` on the
+instance, as closures called without ``self``; the other ``o_*`` functions take an
+``ObjectPool`` as ``self`` (class attributes: growth, batches, borrow, owns). State lives
+in ``self._m``, an ``array('I')`` whose layout is described in ``pool.py``. No function
+allocates (the ObjectPool ones call back into Python only on their cold paths: growth,
+errors, the user's reset hook); every value stays below 2**30.
 """
 
 import micropython
@@ -14,79 +15,143 @@ NAME = "viper"
 
 _M30 = const(0x3FFFFFFF)
 
-# ObjectPool header (keep in step with _pool_py and pool.py).
-_ON = const(0)  # free objects (top of the free stack)
-_OCAP = const(1)  # capacity: the stack is m[_OH:_OH+cap], flags m[_OH+cap:_OH+2*cap]
-_OACQ = const(2)  # successful acquisitions (wraps at 2**30)
-_OFAIL = const(3)  # refused acquisitions
-_OPEAK = const(4)  # peak objects in use
-_OMODE = const(5)  # 0 object, 1 id(), 2 object + identity, 3 address bits, 4 scan
-_ORESET = const(7)  # 1: a reset hook is set
-_OH = const(8)
+# Header words (the layout is documented in pool.py; "# layout pool" tags: drift test).
+_ON = const(0)  # layout pool
+_OCAP = const(1)  # layout pool
+_OACQ = const(2)  # layout pool
+_OFAIL = const(3)  # layout pool
+_OPEAK = const(4)  # layout pool
+_OMODE = const(5)  # layout pool
+_ORESET = const(7)  # layout pool
+_OH = const(8)  # layout pool
 
-# BlockPool header.
-_BSTRAT = const(0)  # 0 lifo, 1 fifo, 2 bitmap
-_BCOUNT = const(1)
-_BNFREE = const(2)
-_BHEAD = const(3)  # lifo: top; fifo: head; bitmap: lowest word that may hold a free bit
-_BTAIL = const(4)  # fifo tail
-_BALLOC = const(5)
-_BFREE = const(6)
-_BFAIL = const(7)
-_BPEAK = const(8)
-_BH = const(10)
-_NIL = const(0x1FFFFFFF)
-_FREE = const(0x20000000)
+_BSTRAT = const(0)  # layout pool
+_BCOUNT = const(1)  # layout pool
+_BNFREE = const(2)  # layout pool
+_BHEAD = const(3)  # layout pool
+_BTAIL = const(4)  # layout pool
+_BALLOC = const(5)  # layout pool
+_BFREE = const(6)  # layout pool
+_BFAIL = const(7)  # layout pool
+_BPEAK = const(8)  # layout pool
+_BH = const(10)  # layout pool
+_NIL = const(0x1FFFFFFF)  # layout pool
+_FREE = const(0x20000000)  # layout pool
+
+
+@micropython.viper
+def _addr(buf) -> uint:
+    # The address of buf's bytes (a big int where RAM is at or above 0x80000000: made
+    # once per bind; ptr32() of it in the closures allocates nothing).
+    return uint(ptr32(buf))
+
+
+def o_bind(op):
+    """Bind ``acquire``, ``try_acquire`` and ``release`` on ObjectPool ``op``: viper
+    closures over the address of ``op._m``, ``op._objs`` and ``op._slot``, called
+    without ``self`` (docs/design.md#pool-closures). Returns ``retarget()``, which
+    growth calls after replacing those three: it updates the shared cells, so closures
+    a caller kept stay right."""
+    # The closures reference op (their cold paths), which keeps op._m, the array at
+    # address a, alive.
+    a = _addr(op._m)
+    objs = op._objs
+    slot = op._slot
+
+    def retarget():
+        nonlocal a, objs, slot
+        a = _addr(op._m)
+        objs = op._objs
+        slot = op._slot
+
+    @micropython.viper
+    def acquire():
+        p = ptr32(a)
+        n = int(p[_ON]) - 1
+        if n < 0:
+            return op._exhausted()  # grows one step or raises
+        # BEGIN SHARED pool-take
+        p[_ON] = n
+        i = int(p[_OH + n])
+        cap = int(p[_OCAP])
+        p[_OH + cap + i] = 1
+        p[_OACQ] = (int(p[_OACQ]) + 1) & _M30
+        if cap - n > int(p[_OPEAK]):
+            p[_OPEAK] = cap - n
+        # END SHARED pool-take
+        return objs[i]
+
+    @micropython.viper
+    def try_acquire():
+        p = ptr32(a)
+        n = int(p[_ON]) - 1
+        if n < 0:
+            p[_OFAIL] = (int(p[_OFAIL]) + 1) & _M30
+            return None
+        # BEGIN SHARED pool-take
+        p[_ON] = n
+        i = int(p[_OH + n])
+        cap = int(p[_OCAP])
+        p[_OH + cap + i] = 1
+        p[_OACQ] = (int(p[_OACQ]) + 1) & _M30
+        if cap - n > int(p[_OPEAK]):
+            p[_OPEAK] = cap - n
+        # END SHARED pool-take
+        return objs[i]
+
+    @micropython.viper
+    def release(obj):
+        p = ptr32(a)
+        mode = int(p[_OMODE])
+        i = -1
+        if mode >= 3:
+            i = int(_o_far(op, obj, mode))
+        else:
+            try:  # a subscript is cheaper than dict.get (no method lookup)
+                if mode == 1:
+                    i = int(slot[id(obj)])
+                else:
+                    i = int(slot[obj])
+                    if mode == 2 and objs[i] is not obj:
+                        i = -1
+            except Exception:  # KeyError: foreign; TypeError: unhashable foreign
+                i = -1
+        cap = int(p[_OCAP])
+        if i < 0 or int(p[_OH + cap + i]) != 1:
+            return op._bad_release(obj, i)
+        if p[_ORESET]:
+            op._reset(obj)
+            p = ptr32(a)  # the hook may have grown the pool (retargeted a)
+            cap = int(p[_OCAP])
+        p[_OH + cap + i] = 0
+        n = int(p[_ON])
+        p[_OH + n] = i
+        p[_ON] = n + 1
+        return None
+
+    op.acquire = acquire
+    op.try_acquire = try_acquire
+    op.release = release
+    return retarget
 
 
 @micropython.viper
 def o_take(self) -> int:
     # Pop a free slot and mark it in use; -1 when none is free (not counted).
-    m = ptr32(self._m)
-    n = int(m[_ON]) - 1
+    p = ptr32(self._m)
+    n = int(p[_ON]) - 1
     if n < 0:
         return -1
-    m[_ON] = n
-    i = int(m[_OH + n])
-    cap = int(m[_OCAP])
-    m[_OH + cap + i] = 1
-    m[_OACQ] = (int(m[_OACQ]) + 1) & _M30
-    if cap - n > int(m[_OPEAK]):
-        m[_OPEAK] = cap - n
+    # BEGIN SHARED pool-take
+    p[_ON] = n
+    i = int(p[_OH + n])
+    cap = int(p[_OCAP])
+    p[_OH + cap + i] = 1
+    p[_OACQ] = (int(p[_OACQ]) + 1) & _M30
+    if cap - n > int(p[_OPEAK]):
+        p[_OPEAK] = cap - n
+    # END SHARED pool-take
     return i
-
-
-@micropython.viper
-def o_acquire(self):
-    m = ptr32(self._m)
-    n = int(m[_ON]) - 1
-    if n < 0:
-        return self._exhausted()
-    m[_ON] = n
-    i = int(m[_OH + n])
-    cap = int(m[_OCAP])
-    m[_OH + cap + i] = 1
-    m[_OACQ] = (int(m[_OACQ]) + 1) & _M30
-    if cap - n > int(m[_OPEAK]):
-        m[_OPEAK] = cap - n
-    return self._objs[i]
-
-
-@micropython.viper
-def o_try_acquire(self):
-    m = ptr32(self._m)
-    n = int(m[_ON]) - 1
-    if n < 0:
-        m[_OFAIL] = (int(m[_OFAIL]) + 1) & _M30
-        return None
-    m[_ON] = n
-    i = int(m[_OH + n])
-    cap = int(m[_OCAP])
-    m[_OH + cap + i] = 1
-    m[_OACQ] = (int(m[_OACQ]) + 1) & _M30
-    if cap - n > int(m[_OPEAK]):
-        m[_OPEAK] = cap - n
-    return self._objs[i]
 
 
 @micropython.viper
@@ -141,37 +206,6 @@ def o_slot(self, obj) -> int:
 
 
 @micropython.viper
-def o_release(self, obj):
-    m = ptr32(self._m)
-    mode = int(m[_OMODE])
-    i = -1
-    if mode >= 3:
-        i = int(_o_far(self, obj, mode))
-    else:
-        try:  # o_slot inlined: a subscript is cheaper than dict.get (no method lookup)
-            if mode == 1:
-                i = int(self._slot[id(obj)])
-            else:
-                i = int(self._slot[obj])
-                if mode == 2 and self._objs[i] is not obj:
-                    i = -1
-        except Exception:  # as in o_slot
-            i = -1
-    cap = int(m[_OCAP])
-    if i < 0 or int(m[_OH + cap + i]) != 1:
-        return self._bad_release(obj, i)
-    if m[_ORESET]:
-        self._reset(obj)
-        m = ptr32(self._m)  # the hook may have grown the pool (new array)
-        cap = int(m[_OCAP])
-    m[_OH + cap + i] = 0
-    n = int(m[_ON])
-    m[_OH + n] = i
-    m[_ON] = n + 1
-    return None
-
-
-@micropython.viper
 def o_give(self, i: int) -> bool:
     # Return slot i (no checks beyond range/in-use, no reset): batch release and undo.
     m = ptr32(self._m)
@@ -183,13 +217,6 @@ def o_give(self, i: int) -> bool:
     m[_OH + n] = i
     m[_ON] = n + 1
     return True
-
-
-@micropython.viper
-def _addr(buf) -> uint:
-    # The address of buf's bytes (a big int where RAM is at or above 0x80000000: made
-    # once per bind; ptr32() of it in the closures allocates nothing).
-    return uint(ptr32(buf))
 
 
 def b_bind(bp):

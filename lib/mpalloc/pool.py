@@ -63,27 +63,67 @@ from mpalloc._util import wide as _wide
 from mpalloc._util import words as _words
 
 # Cold code (error messages, growth, batches, stats, repr, _with_kernel) lives in
-# _pool_cold, imported by the methods below on first use: no RAM until then.
+# _pool_cold, imported by the methods below on first use (``from mpalloc._pool_cold
+# import name`` there): no RAM until then. It does not import this module: what it
+# needs is passed in.
 
 KERNEL = _k.NAME
 
-_ON = const(0)
-_OCAP = const(1)
-_OMODE = const(5)
-_ORESET = const(7)
-_OH = const(8)
+# ObjectPool header words of self._m (the kernels, _pool_cold and this module repeat
+# the ones they use, tagged "# layout pool": the drift test checks one value per name).
+# Written by the kernels (acquire/try_acquire/release, _take, _give) and by _add; every
+# word < 2**30. Then the free stack m[_OH:_OH+cap] (slots, top at _ON - 1) and the
+# in-use flags m[_OH+cap:_OH+2*cap] (1 in use, 0 free; 2 transiently in release_many).
+# Free objects: the height of the free stack, 0.._OCAP.
+_ON = const(0)  # layout pool
+# Capacity: objects held now (grows up to max_capacity).
+_OCAP = const(1)  # layout pool
+# Successful acquisitions (wraps at 2**30); frees = acquisitions - in use.
+_OACQ = const(2)  # layout pool
+# Refused acquisitions (wraps at 2**30).
+_OFAIL = const(3)  # layout pool
+# Peak objects in use.
+_OPEAK = const(4)  # layout pool
+# Key mode (see "Keys" above): 0 object, 1 id(), 2 object + identity, 3 address
+# bits, 4 scan. Set by _add; only grows (a new object may need a stronger key).
+_OMODE = const(5)  # layout pool
+# Growth steps taken (stats()["grows"]).
+_OGROW = const(6)  # layout pool
+# 1 when a reset hook is set (release calls it before the slot is free again).
+_ORESET = const(7)  # layout pool
+# Header length: the free stack starts here.
+_OH = const(8)  # layout pool
 
-_BSTRAT = const(0)
-_BCOUNT = const(1)
-_BNFREE = const(2)
-_BHEAD = const(3)
-_BTAIL = const(4)
-_BBS = const(9)
-_BH = const(10)
-_NIL = const(0x1FFFFFFF)
-_FREE = const(0x20000000)
+# BlockPool header words of self._m (written by the kernels' try_alloc/try_free and
+# by the constructor; every word < 2**30), then the per-block words from _BH on
+# (lifo/fifo: 0 in use, else _FREE | next free block or _NIL; bitmap: one word per 16
+# blocks, bit set = free).
+# Strategy: 0 lifo, 1 fifo, 2 bitmap.
+_BSTRAT = const(0)  # layout pool
+# Blocks (count), 1..MAX_BLOCKS.
+_BCOUNT = const(1)  # layout pool
+# Free blocks, 0.._BCOUNT.
+_BNFREE = const(2)  # layout pool
+# Lifo: top of the free stack; fifo: head of the free queue (_NIL: empty); bitmap:
+# the lowest word that may hold a free bit.
+_BHEAD = const(3)  # layout pool
+# Fifo: tail of the free queue (_NIL: empty); unused otherwise.
+_BTAIL = const(4)  # layout pool
+# Successful allocations, frees, refused allocations (each wraps at 2**30).
+_BALLOC = const(5)  # layout pool
+_BFREE = const(6)  # layout pool
+_BFAIL = const(7)  # layout pool
+# Peak blocks in use.
+_BPEAK = const(8)  # layout pool
+# Block size in bytes.
+_BBS = const(9)  # layout pool
+# Header length: the per-block words start here.
+_BH = const(10)  # layout pool
+# End of a free list, and the flag marking a block word free (both above any index).
+_NIL = const(0x1FFFFFFF)  # layout pool
+_FREE = const(0x20000000)  # layout pool
 
-MAX_BLOCKS = const(0x1FFFFFFE)
+MAX_BLOCKS = const(0x1FFFFFFE)  # layout pool
 STRATEGIES = ("lifo", "fifo", "bitmap")
 
 _len = len
@@ -103,7 +143,7 @@ def _lock():
 
 def _key_mode(o):
     """0: hashes by identity (key = object), 1: needs an identity key (unhashable, see
-    _pool_cold.by_identity), 2: hashes by value (key = object + identity check)."""
+    by_identity in _pool_cold), 2: hashes by value (key = object + identity check)."""
     try:
         h = hash(o)
     except TypeError:
@@ -131,6 +171,40 @@ def _index(objs, key):
             return i
         d[k] = i
     return d
+
+
+def _locked(p, lk):
+    # locked=True: the kernel's closures wrapped in the lock lk, bound on the instance
+    # in their place. Two cells each (lk, the kernel closure): with the try/finally
+    # handler the frame stays within ~11 words, off the heap (docs/design.md#frames).
+    acq = p.acquire
+    tacq = p.try_acquire
+    rel = p.release
+
+    def acquire():
+        lk.acquire()
+        try:
+            return acq()
+        finally:
+            lk.release()
+
+    def try_acquire():
+        lk.acquire()
+        try:
+            return tacq()
+        finally:
+            lk.release()
+
+    def release(obj):
+        lk.acquire()
+        try:
+            return rel(obj)
+        finally:
+            lk.release()
+
+    p.acquire = acquire
+    p.try_acquire = try_acquire
+    p.release = release
 
 
 class _Borrow:
@@ -166,18 +240,14 @@ class ObjectPool:
     """
 
     KERNEL = _k.NAME
+    _kern = _k  # the kernel module whose o_bind binds acquire/try_acquire/release
 
-    acquire = _k.o_acquire
-    try_acquire = _k.o_try_acquire
-    release = _k.o_release
-    _acquire = _k.o_acquire
-    _try_acquire = _k.o_try_acquire
-    _release = _k.o_release
     _take = _k.o_take
     _slot_of = _k.o_slot
     _give = _k.o_give
     _addr = _k.o_addr
 
+    # Bound per instance by _kern.o_bind (closures over the metadata, no self):
     # acquire() -> obj.  O(1), no-alloc unless the pool grows. Raises AllocError when
     #     empty and not growable (counted in stats()["failures"]).
     # try_acquire() -> obj or None.  O(1), never allocates nor grows; IRQ-safe when the
@@ -194,9 +264,9 @@ class ObjectPool:
                 and ((type(growth) is int and growth >= 1)
                      or (type(growth) is float and growth > 1.0))
                 and (reset is None or callable(reset))):
-            from mpalloc import _pool_cold
+            from mpalloc._pool_cold import o_check
 
-            _pool_cold.o_check(factory, capacity, reset, max_capacity, growth)
+            o_check(factory, capacity, reset, max_capacity, growth)
         if max_capacity is None:
             max_capacity = capacity
         self._factory = factory
@@ -209,17 +279,16 @@ class ObjectPool:
         self._probe = self._kv = None  # identity keys where id() is a big int (mode 3)
         self._m = _words(_OH)
         self._lk = None
+        self._retarget = None
         self._add(capacity)
         self._m[_ORESET] = 1 if reset is not None else 0
+        # The one binding site: the kernel's closures, then the lock around them.
+        self._retarget = self._kern.o_bind(self)
         if locked:
             lk = _lock()
             if lk is not None:
                 self._lk = lk
-                self._la = lk.acquire
-                self._lr = lk.release
-                self.acquire = self._l_acquire
-                self.try_acquire = self._l_try_acquire
-                self.release = self._l_release
+                _locked(self, lk)
 
     # ---- construction and growth (allocate) ------------------------------------------
 
@@ -240,9 +309,9 @@ class ObjectPool:
             if type(d) is int:  # equal objects: they need an identity key
                 d = None
         if d is None:
-            from mpalloc import _pool_cold
+            from mpalloc._pool_cold import by_identity
 
-            mode, d = _pool_cold.by_identity(self, objs)  # ValueError on a duplicate
+            mode, d = by_identity(self, objs, _index, _id)  # ValueError on a duplicate
         cap = _len(objs)
         oc = _len(old)
         om = self._m
@@ -264,6 +333,8 @@ class ObjectPool:
         self._bw = self._bw + [None] * k
         self._m = m
         self.capacity = cap  # objects held now (an attribute, as on every allocator)
+        if self._retarget is not None:  # growth: the bound closures follow
+            self._retarget()
 
     # ---- growth and cold paths of the kernels (allocate; code in _pool_cold) --------
 
@@ -272,43 +343,20 @@ class ObjectPool:
         the number added (0 at the limit). Allocates (the objects and new metadata);
         all or nothing if ``factory`` raises. Not IRQ-safe.
         """
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import o_grow
 
-        return _pool_cold.o_grow(self, k)
+        return o_grow(self, k)
 
     def _exhausted(self):
         # Cold path of acquire: grow one step, or count the failure and raise.
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import o_exhausted
 
-        return _pool_cold.o_exhausted(self)
+        return o_exhausted(self)
 
     def _bad_release(self, obj, i):
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import o_bad_release
 
-        _pool_cold.o_bad_release(self, obj, i)
-
-    # ---- locked variant: instance attributes shadow the kernel methods ---------------
-
-    def _l_acquire(self):
-        self._la()
-        try:
-            return self._acquire()
-        finally:
-            self._lr()
-
-    def _l_try_acquire(self):
-        self._la()
-        try:
-            return self._try_acquire()
-        finally:
-            self._lr()
-
-    def _l_release(self, obj):
-        self._la()
-        try:
-            return self._release(obj)
-        finally:
-            self._lr()
+        o_bad_release(self, obj, i)
 
     # ---- batch, borrow, queries ------------------------------------------------------
 
@@ -317,9 +365,9 @@ class ObjectPool:
         fewer than ``n`` are available, even after growing to ``max_capacity``, raises
         ``AllocError`` and nothing is taken (the pool is not grown either). O(n).
         """
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import o_acquire_many
 
-        return _pool_cold.o_acquire_many(self, n)
+        return o_acquire_many(self, n)
 
     def release_many(self, objs):
         """Release every object of ``objs``, all or none: if any is foreign, not in use
@@ -327,9 +375,9 @@ class ObjectPool:
         runs for each; if it raises, the objects before it are released and the rest
         stay in use. O(len(objs)); allocates a small list.
         """
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import o_release_many
 
-        _pool_cold.o_release_many(self, objs)
+        o_release_many(self, objs)
 
     def borrow(self):
         """Context manager: ``with pool.borrow() as obj:`` acquires (as ``acquire``:
@@ -363,22 +411,22 @@ class ObjectPool:
         allocs (successful acquires), frees (releases), failures (refused acquires),
         plus max_capacity and grows. Counters wrap at 2**30.
         """
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import o_stats
 
-        return _pool_cold.o_stats(self)
+        return o_stats(self)
 
     def dump(self, stream=None):
         """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
         counters, one character per slot ('#' in use, '.' available; at most 128) and
         the free runs. Allocates (the lines); O(capacity). Not IRQ-safe."""
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import o_dump
 
-        _pool_cold.o_dump(self, stream)
+        o_dump(self, stream)
 
     def __repr__(self):
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import o_repr
 
-        return _pool_cold.o_repr(self)
+        return o_repr(self)
 
 
 class BlockPool:
@@ -422,9 +470,9 @@ class BlockPool:
                 and 0 < block_size and block_size * count <= 0x3FFFFFFF
                 and strategy in STRATEGIES
                 and (poison is None or (type(poison) is int and 0 <= poison <= 255))):
-            from mpalloc import _pool_cold
+            from mpalloc._pool_cold import b_args
 
-            _pool_cold.b_args(block_size, count, strategy, poison)
+            b_args(block_size, count, strategy, poison, STRATEGIES)
         s = STRATEGIES.index(strategy)
         self.block_size = block_size
         self.count = count
@@ -499,14 +547,14 @@ class BlockPool:
             hits = self._hits
             i = self.try_alloc()
             if i >= 0 and self._hits != hits:
-                from mpalloc import _pool_cold
+                from mpalloc._pool_cold import b_poison_error
 
-                _pool_cold.b_poison_error(self)
+                b_poison_error(self)
         if i >= 0:
             return i
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import b_full
 
-        _pool_cold.b_full(self)
+        b_full(self)
 
     def free(self, i):
         """Free block ``i``. Raises ``ValueError`` on a double free or an index out of
@@ -522,11 +570,13 @@ class BlockPool:
     def _bad(self, a, b):
         # Cold: ValueError for block b of method a ("free"/"view"), or TypeError for
         # the bad argument b of method a (0 free, 1 view, 2 write, 3 readinto).
-        from mpalloc import _pool_cold
-
         if type(a) is str:
-            _pool_cold.b_check(self, b, a)
-        _pool_cold.b_type(a, b)
+            from mpalloc._pool_cold import b_check
+
+            b_check(self, b, a)
+        from mpalloc._pool_cold import b_type
+
+        b_type(a, b)
 
     def view(self, i):
         """A memoryview of block ``i``'s ``block_size`` bytes. Allocates the view.
@@ -604,27 +654,27 @@ class BlockPool:
         frees, failures (refused try_alloc/alloc), plus block_size and, with
         poisoning, poison_hits and last_poison_hit (-1: none). Counters wrap at 2**30.
         """
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import b_stats
 
-        return _pool_cold.b_stats(self)
+        return b_stats(self)
 
     def dump(self, stream=None):
         """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
         counters, one character per block ('#' in use, '.' free; at most 128) and the
         free runs with fragmentation. Allocates (the lines); O(count). Not IRQ-safe."""
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import b_dump
 
-        _pool_cold.b_dump(self, stream)
+        b_dump(self, stream)
 
     def __repr__(self):
-        from mpalloc import _pool_cold
+        from mpalloc._pool_cold import b_repr
 
-        return _pool_cold.b_repr(self)
+        return b_repr(self)
 
 
 def _with_kernel(kmod):
     """ObjectPool and BlockPool subclasses bound to kernel module ``kmod``
     (``_pool_viper`` or ``_pool_py``), as a pair; for benchmarks and twin tests."""
-    from mpalloc import _pool_cold
+    from mpalloc._pool_cold import with_kernel
 
-    return _pool_cold.with_kernel(kmod)
+    return with_kernel(kmod, ObjectPool, BlockPool)
