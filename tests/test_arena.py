@@ -4,7 +4,7 @@ import sys
 from mpalloc import arena
 from mpalloc.arena import MAX_ALIGN, Arena, Layout
 from mpalloc.errors import AllocError, CapacityError
-from support import IS_MICROPYTHON, has_numbers, no_alloc, raises, rng, skip
+from support import IS_MICROPYTHON, eq, has_numbers, no_alloc, raises, rng, skip
 
 try:
     import uctypes
@@ -623,17 +623,15 @@ def test_take_twins_agree():
             m = r.randrange(a.used() + 1)
             a.release(m)
             b.release(m)
-            n = "release %d" % m
+            n = "release(%d)" % m
         else:
-            got = (a.take(n), b.take(n))
-            assert got[0] == got[1], ("step", step, "take", n, "viper/pure", got)
-        for w in (0, 1):  # _POS, _END (word 2 is the block's own address bits)
-            assert a._s[w] == b._s[w], ("step", step, "op", n, "_s word", w,
-                                        "viper", a._s[w], "pure", b._s[w])
-        for w in (5, 8, 9, 10):  # _BI, _HW, _REL, _FAILS
-            assert a._c[w] == b._c[w], ("step", step, "op", n, "_c word", w,
-                                        "viper", a._c[w], "pure", b._c[w])
-        assert a.buf is a._c[0][a._c[5]] and b.buf is b._c[0][b._c[5]], step
+            eq(a.take(n), b.take(n), "step %d take(%d): viper vs pure result" % (step, n))
+        ctx = "step %d %s: viper vs pure" % (step, n if type(n) is str else "take(%d)" % n)
+        eq(list(a._s)[:2], list(b._s)[:2], ctx + " _s[_POS, _END]")  # [2]: own address
+        eq([a._c[w] for w in (5, 8, 9, 10)], [b._c[w] for w in (5, 8, 9, 10)],
+           ctx + " _c[_BI, _HW, _REL, _FAILS]")
+        eq((a.buf is a._c[0][a._c[5]], b.buf is b._c[0][b._c[5]]), (True, True),
+           ctx + ": buf is the current block")
 
 
 def test_take_closure_keeps_its_arena_alive():

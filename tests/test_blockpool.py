@@ -3,6 +3,7 @@ from mpalloc.errors import AllocError
 from mpalloc.pool import STRATEGIES, BlockPool
 from support import (
     RUNTIME,
+    eq,
     expected_kernel,
     has_numbers,
     message,
@@ -283,11 +284,9 @@ def test_twins_agree():
             if i % 7 == 0:
                 op += ", used(%d)" % i
                 got += (pv.used(i), pp.used(i))
-            assert got[0] == got[1] and got[2:3] == got[3:], (s, "step", step, op,
-                                                              "viper/pure", got)
-            for w in range(len(pv._m)):
-                assert pv._m[w] == pp._m[w], (s, "step", step, op, "word", w, "viper",
-                                              pv._m[w], "pure", pp._m[w])
+            eq((got[0],) + got[2:3], (got[1],) + got[3:],
+               "%s step %d %s: viper vs pure result" % (s, step, op))
+            eq(list(pv._m), list(pp._m), "%s step %d %s: viper vs pure _m" % (s, step, op))
 
 
 def test_closures_keep_their_pool_alive():

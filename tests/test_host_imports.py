@@ -25,17 +25,12 @@ PKG = "mpalloc"
 # (importer, imported): imports that close one of today's cycles. DELETE an entry when
 # you break its cycle; the list must end empty (issue 17: no import cycles in lib/).
 CYCLE_EDGES_TO_FIX = {
-    ("mpalloc._arena_cold", "mpalloc.arena"),
-    ("mpalloc._arena_views", "mpalloc.arena"),
-    ("mpalloc._pool_cold", "mpalloc.pool"),
     ("mpalloc._ring_cold", "mpalloc.ring"),
 }
 
 # (cold module, importer other than its public module). DELETE an entry when you move
 # that code home; the list must end empty.
-COLD_SHARED_TO_FIX = {
-    ("mpalloc._arena_cold", "mpalloc.stack"),  # Stack's code lives in arena's cold module
-}
+COLD_SHARED_TO_FIX = set()
 
 # Public modules that still reach their cold module another way than the convention
 # (``from mpalloc._X_cold import name`` inside the function that needs it, then
@@ -43,7 +38,7 @@ COLD_SHARED_TO_FIX = {
 # ``from mpalloc import _X_cold``. DELETE an entry when its module follows it; the list
 # must end empty.
 COLD_FORM_TO_FIX = {
-    "mpalloc.arena", "mpalloc.pool", "mpalloc.ring", "mpalloc.stack",
+    "mpalloc.ring",
 }
 
 

@@ -6,6 +6,7 @@ from mpalloc.errors import AllocError
 from mpalloc.pool import ObjectPool
 from support import (
     RUNTIME,
+    eq,
     expected_kernel,
     has_numbers,
     message,
@@ -561,13 +562,10 @@ def test_twins_agree():
                 out.append(p._slot_of(o))
                 p.release(o)
         what = ("try_acquire", "acquire", "release", "release")[op]
-        assert out[:len(out) // 2] == out[len(out) // 2:], ("step", step, what,
-                                                            "viper/pure", out)
-        assert len(pv._m) == len(pp._m), ("step", step, what, len(pv._m), len(pp._m))
-        for w in range(len(pv._m)):
-            assert pv._m[w] == pp._m[w], ("step", step, what, "word", w, "viper",
-                                          pv._m[w], "pure", pp._m[w])
-        assert pv.stats() == pp.stats(), ("step", step, what, pv.stats(), pp.stats())
+        ctx = "step %d %s: viper vs pure" % (step, what)
+        eq(out[:len(out) // 2], out[len(out) // 2:], ctx + " result (slot)")
+        eq(list(pv._m), list(pp._m), ctx + " _m")
+        eq(pv.stats(), pp.stats(), ctx + " stats()")
 
 
 class _StandInLock:
