@@ -582,13 +582,15 @@ class _StandInLock:
 
 
 def test_locked_wrappers_no_heap_frame():
+    from mpalloc._pool_cold import locked
+
     # locked=True wraps each kernel closure in try/finally: that handler enlarges the
     # frame, which must stay off the heap. Run on every lane with a stand-in lock (a
     # board without _thread never builds the wrappers itself).
     for cls in classes():
         p = cls(Thing, 2, reset=lambda o: None)
         lk = _StandInLock()
-        pool._locked(p, lk)
+        locked(p, lk)
         a = no_alloc(p.acquire)
         assert lk.held == 0 and no_alloc(p.release, a) is None and lk.held == 0
         b = no_alloc(p.try_acquire)

@@ -112,6 +112,40 @@ def _make_probe(self):
         pass
 
 
+def locked(p, lk):
+    # locked=True: the kernel's closures wrapped in the lock lk, bound on the instance
+    # in their place. Two cells each (lk, the kernel closure): with the try/finally
+    # handler the frame stays within ~11 words, off the heap (docs/design.md#frames).
+    acq = p.acquire
+    tacq = p.try_acquire
+    rel = p.release
+
+    def acquire():
+        lk.acquire()
+        try:
+            return acq()
+        finally:
+            lk.release()
+
+    def try_acquire():
+        lk.acquire()
+        try:
+            return tacq()
+        finally:
+            lk.release()
+
+    def release(obj):
+        lk.acquire()
+        try:
+            return rel(obj)
+        finally:
+            lk.release()
+
+    p.acquire = acquire
+    p.try_acquire = try_acquire
+    p.release = release
+
+
 def _grow_by(self):
     cap = self._m[_OCAP]
     g = self.growth
@@ -151,13 +185,37 @@ def o_exhausted(self):
         self._add(k)
         m = self._m
         m[_OGROW] += 1
-        return self._objs[self._take()]
+        return self._objs[_take(self._m)]
     m = self._m
     m[_OFAIL] = (m[_OFAIL] + 1) & _M30
     cap = m[_OCAP]
     raise AllocError("ObjectPool.acquire: all %d objects are in use (capacity %d, "
                      "max_capacity %d); release objects, or pass a larger "
                      "capacity/max_capacity" % (cap, cap, self.max_capacity))
+
+
+def _take(m):
+    # Pop a free slot of metadata m and mark it in use (m has one: the caller checked or
+    # grew); as the kernels' acquire.
+    n = m[_ON] - 1
+    # BEGIN SHARED pool-take-py
+    m[_ON] = n
+    i = m[_OH + n]
+    cap = m[_OCAP]
+    m[_OH + cap + i] = 1
+    m[_OACQ] = m[_OACQ] + 1 if m[_OACQ] != _M30 else 0
+    if cap - n > m[_OPEAK]:
+        m[_OPEAK] = cap - n
+    # END SHARED pool-take-py
+    return i
+
+
+def _give(m, i):
+    # Return slot i (in use) to the free stack; no reset: release_many's second pass.
+    m[_OH + m[_OCAP] + i] = 0
+    n = m[_ON]
+    m[_OH + n] = i
+    m[_ON] = n + 1
 
 
 def o_bad_release(self, obj, i):
@@ -196,7 +254,8 @@ def o_acquire_many(self, n):
             self._add(k)
             self._m[_OGROW] += 1
         objs = self._objs
-        return [objs[self._take()] for _ in range(n)]
+        m = self._m
+        return [objs[_take(m)] for _ in range(n)]
     finally:
         if lk:
             lk.release()
@@ -226,7 +285,7 @@ def o_release_many(self, objs):
         for i in slots:
             if r:
                 r(self._objs[i])
-            self._give(i)
+            _give(self._m, i)
     finally:
         if lk:
             lk.release()
@@ -393,9 +452,6 @@ def with_kernel(kmod, ObjectPool, BlockPool):
     class _KObjectPool(ObjectPool):
         KERNEL = kmod.NAME
         _kern = kmod
-        _take = kmod.o_take
-        _slot_of = kmod.o_slot
-        _give = kmod.o_give
         _addr = kmod.o_addr
 
     class _KBlockPool(BlockPool):

@@ -75,7 +75,7 @@ def o_bind(op):
         return objs[i]
 
     def release(obj):
-        i = o_slot(op, obj)
+        i = op._slot_of(obj)
         if i < 0 or m[_OH + m[_OCAP] + i] != 1:
             return op._bad_release(obj, i)
         if m[_ORESET]:
@@ -91,23 +91,6 @@ def o_bind(op):
     return retarget
 
 
-def o_take(self):
-    m = self._m
-    n = m[_ON] - 1
-    if n < 0:
-        return -1
-    # BEGIN SHARED pool-take-py
-    m[_ON] = n
-    i = m[_OH + n]
-    cap = m[_OCAP]
-    m[_OH + cap + i] = 1
-    m[_OACQ] = m[_OACQ] + 1 if m[_OACQ] != _M30 else 0
-    if cap - n > m[_OPEAK]:
-        m[_OPEAK] = cap - n
-    # END SHARED pool-take-py
-    return i
-
-
 def o_addr(self, obj):
     # Mode 3 key: bits 2..31 of obj's address, read through the one-item array('O')
     # probe and its uctypes byte view (little-endian); -1 without the view.
@@ -119,55 +102,6 @@ def o_addr(self, obj):
     obj = v[0] >> 2 | v[1] << 6 | v[2] << 14 | v[3] << 22
     p[0] = None
     return obj
-
-
-def _o_far(self, obj, mode):
-    # Modes 3 and 4 (id() would allocate here): the address key plus an identity
-    # check, or an identity scan.
-    objs = self._objs
-    if mode == 3:
-        i = self._slot.get(o_addr(self, obj), -1)
-        return i if i >= 0 and objs[i] is obj else -1
-    for i in range(len(objs)):
-        if objs[i] is obj:
-            return i
-    return -1
-
-
-def _o_key(self, obj):
-    # Modes 0 and 2: the slot keyed by obj itself, -1 when absent or unhashable. The
-    # exception handler lives in this small function, and catches Exception rather
-    # than (KeyError, TypeError): a larger frame (over ~11 words) comes from the heap
-    # on every call, and matching a tuple of classes takes that much.
-    try:
-        return self._slot.get(obj, -1)  # get: a foreign object raises no KeyError
-    except Exception:  # TypeError: an unhashable foreign object
-        return -1
-
-
-def o_slot(self, obj):
-    mode = self._m[_OMODE]
-    if mode == 1:
-        return self._slot.get(id(obj), -1)
-    if mode >= 3:
-        return _o_far(self, obj, mode)
-    mode = mode == 2  # an identity check needed
-    i = _o_key(self, obj)
-    if mode and i >= 0 and self._objs[i] is not obj:
-        return -1
-    return i
-
-
-def o_give(self, i):
-    m = self._m
-    cap = m[_OCAP]
-    if i < 0 or i >= cap or m[_OH + cap + i] == 0:
-        return False
-    m[_OH + cap + i] = 0
-    n = m[_ON]
-    m[_OH + n] = i
-    m[_ON] = n + 1
-    return True
 
 
 def b_bind(bp):

@@ -1,8 +1,8 @@
 """Viper kernel of ``mpalloc.pool`` (twin of ``_pool_py``: same functions, same results).
 
 ``o_bind``/``b_bind`` bind the hot methods of an ``ObjectPool``/``BlockPool`` on the
-instance, as closures called without ``self``; the other ``o_*`` functions take an
-``ObjectPool`` as ``self`` (class attributes: growth, batches, borrow, owns). State lives
+instance, as closures called without ``self``; ``o_addr`` (a class attribute) reads
+an object's address for the mode 3 keys. State lives
 in ``self._m``, an ``array('I')`` whose layout is described in ``pool.py``. No function
 allocates (the ObjectPool ones call back into Python only on their cold paths: growth,
 errors, the user's reset hook); every value stays below 2**30.
@@ -105,7 +105,7 @@ def o_bind(op):
         mode = int(p[_OMODE])
         i = -1
         if mode >= 3:
-            i = int(_o_far(op, obj, mode))
+            i = int(op._slot_of(obj))  # modes 3/4 (rare): plain Python
         else:
             try:  # a subscript is cheaper than dict.get (no method lookup)
                 if mode == 1:
@@ -136,25 +136,6 @@ def o_bind(op):
 
 
 @micropython.viper
-def o_take(self) -> int:
-    # Pop a free slot and mark it in use; -1 when none is free (not counted).
-    p = ptr32(self._m)
-    n = int(p[_ON]) - 1
-    if n < 0:
-        return -1
-    # BEGIN SHARED pool-take
-    p[_ON] = n
-    i = int(p[_OH + n])
-    cap = int(p[_OCAP])
-    p[_OH + cap + i] = 1
-    p[_OACQ] = (int(p[_OACQ]) + 1) & _M30
-    if cap - n > int(p[_OPEAK]):
-        p[_OPEAK] = cap - n
-    # END SHARED pool-take
-    return i
-
-
-@micropython.viper
 def o_addr(self, obj) -> int:
     # Mode 3 key: bits 2..31 of obj's address, read back from the array('O') probe.
     p = self._probe
@@ -162,61 +143,6 @@ def o_addr(self, obj) -> int:
     k = (int(ptr32(p)[0]) >> 2) & _M30
     p[0] = None
     return k
-
-
-@micropython.viper
-def _o_far(self, obj, mode: int) -> int:
-    # Modes 3 and 4 (id() would allocate here): the address key plus an identity
-    # check, or an identity scan.
-    objs = self._objs
-    if mode == 3:
-        p = self._probe
-        p[0] = obj
-        i = int(self._slot.get((int(ptr32(p)[0]) >> 2) & _M30, -1))
-        p[0] = None
-        if i >= 0 and objs[i] is obj:
-            return i
-        return -1
-    n = int(len(objs))
-    i = 0
-    while i < n:
-        if objs[i] is obj:
-            return i
-        i += 1
-    return -1
-
-
-@micropython.viper
-def o_slot(self, obj) -> int:
-    # The slot holding ``obj``, or -1 for a foreign (or unhashable foreign) object.
-    mode = int(ptr32(self._m)[_OMODE])
-    if mode >= 3:
-        return int(_o_far(self, obj, mode))
-    i = -1
-    try:  # get: a foreign object raises no KeyError (owns() allocates nothing)
-        if mode == 1:
-            i = int(self._slot.get(id(obj), -1))
-        else:
-            i = int(self._slot.get(obj, -1))
-            if mode == 2 and i >= 0 and self._objs[i] is not obj:
-                i = -1
-    except Exception:  # TypeError: an unhashable foreign object (as _pool_py)
-        i = -1
-    return i
-
-
-@micropython.viper
-def o_give(self, i: int) -> bool:
-    # Return slot i (no checks beyond range/in-use, no reset): batch release and undo.
-    m = ptr32(self._m)
-    cap = int(m[_OCAP])
-    if i < 0 or i >= cap or int(m[_OH + cap + i]) == 0:
-        return False
-    m[_OH + cap + i] = 0
-    n = int(m[_ON])
-    m[_OH + n] = i
-    m[_ON] = n + 1
-    return True
 
 
 def b_bind(bp):

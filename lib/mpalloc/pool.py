@@ -173,38 +173,44 @@ def _index(objs, key):
     return d
 
 
-def _locked(p, lk):
-    # locked=True: the kernel's closures wrapped in the lock lk, bound on the instance
-    # in their place. Two cells each (lk, the kernel closure): with the try/finally
-    # handler the frame stays within ~11 words, off the heap (docs/design.md#frames).
-    acq = p.acquire
-    tacq = p.try_acquire
-    rel = p.release
+def _far(self, obj, mode):
+    # Modes 3 and 4 (id() would allocate here): the address key plus an identity
+    # check, or an identity scan. Rare (RAM at or above 0x80000000 and unhashable
+    # objects): plain Python for both kernels.
+    objs = self._objs
+    if mode == 3:
+        i = self._slot.get(self._addr(obj), -1)
+        return i if i >= 0 and objs[i] is obj else -1
+    for i in range(_len(objs)):
+        if objs[i] is obj:
+            return i
+    return -1
 
-    def acquire():
-        lk.acquire()
-        try:
-            return acq()
-        finally:
-            lk.release()
 
-    def try_acquire():
-        lk.acquire()
-        try:
-            return tacq()
-        finally:
-            lk.release()
+def _key(self, obj):
+    # Modes 0 and 2: the slot keyed by obj itself, -1 when absent or unhashable. The
+    # handler lives in this small function and catches Exception, not (KeyError,
+    # TypeError): matching a tuple takes the frame past ~11 words, onto the heap.
+    try:
+        return self._slot.get(obj, -1)  # get: a foreign object raises no KeyError
+    except Exception:  # TypeError: an unhashable foreign object
+        return -1
 
-    def release(obj):
-        lk.acquire()
-        try:
-            return rel(obj)
-        finally:
-            lk.release()
 
-    p.acquire = acquire
-    p.try_acquire = try_acquire
-    p.release = release
+def _slot_of(self, obj):
+    # ObjectPool._slot_of: the slot holding obj, or -1 (foreign, or unhashable and
+    # foreign). O(1) (mode 4: O(capacity)), no allocation. Used by owns, borrow,
+    # release_many and the pure release; the viper release inlines modes 0-2.
+    mode = self._m[_OMODE]
+    if mode == 1:
+        return self._slot.get(_id(obj), -1)
+    if mode >= 3:
+        return _far(self, obj, mode)
+    mode = mode == 2  # an identity check needed
+    i = _key(self, obj)
+    if mode and i >= 0 and self._objs[i] is not obj:
+        return -1
+    return i
 
 
 class _Borrow:
@@ -241,11 +247,9 @@ class ObjectPool:
 
     KERNEL = _k.NAME
     _kern = _k  # the kernel module whose o_bind binds acquire/try_acquire/release
+    _slot_of = _slot_of
 
-    _take = _k.o_take
-    _slot_of = _k.o_slot
-    _give = _k.o_give
-    _addr = _k.o_addr
+    _addr = _k.o_addr  # mode 3 keys: bits 2..31 of an object's address
 
     # Bound per instance by _kern.o_bind (closures over the metadata, no self):
     # acquire() -> obj.  O(1), no-alloc unless the pool grows. Raises AllocError when
@@ -288,7 +292,9 @@ class ObjectPool:
             lk = _lock()
             if lk is not None:
                 self._lk = lk
-                _locked(self, lk)
+                from mpalloc._pool_cold import locked
+
+                locked(self, lk)
 
     # ---- construction and growth (allocate) ------------------------------------------
 
