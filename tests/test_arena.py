@@ -613,21 +613,36 @@ def test_take_twins_agree():
         b.alloc(200)
     a.reset()
     b.reset()
+    # The kernels see a block's address only as its low bits (_LOWS, _s[_LOW]): give b
+    # a's, so aligned offsets must agree too.
+    eq(a.blocks(), b.blocks(), "blocks")
+    for k in range(a.blocks()):
+        b._c[3][k] = a._c[3][k]
+    b._s[2] = a._s[2]
     kv.bind(a)
     kp.bind(b)
     r = rng(17)
-    reqs = (0, 1, 7, 64, 99, 150, 299, 300, 301, -1, 1 << 29, 1 << 30, -(1 << 30))
-    for step in range(600):
+    reqs = (0, 1, 7, 64, 99, 150, 299, 300, 301, -1, 1 << 29, 1 << 30, -(1 << 30),
+            1 << 64, -(1 << 64) + 8)
+    aligns = (1, 2, 4, 8, 64, 4096, 3, 0, -8, 8192, 1 << 64, -(1 << 64) + 8)
+    for step in range(900):
         n = reqs[r.randrange(len(reqs))]
-        if r.randrange(9) == 0:
+        op = r.randrange(9)
+        if op == 0:
             m = r.randrange(a.used() + 1)
             a.release(m)
             b.release(m)
-            n = "release(%d)" % m
+            what = "release(%d)" % m
+        elif op < 5:
+            what = "take(%d)" % n
+            eq(a.take(n), b.take(n), "step %d %s: viper vs pure result" % (step, what))
         else:
-            eq(a.take(n), b.take(n), "step %d take(%d): viper vs pure result" % (step, n))
-        ctx = "step %d %s: viper vs pure" % (step, n if type(n) is str else "take(%d)" % n)
-        eq(list(a._s)[:2], list(b._s)[:2], ctx + " _s[_POS, _END]")  # [2]: own address
+            al = aligns[r.randrange(len(aligns))]
+            what = "take_aligned(%d, %d)" % (n, al)
+            eq(a.take_aligned(n, al), b.take_aligned(n, al),
+               "step %d %s: viper vs pure result" % (step, what))
+        ctx = "step %d %s: viper vs pure" % (step, what)
+        eq(list(a._s), list(b._s), ctx + " _s[_POS, _END, _LOW]")
         eq([a._c[w] for w in (5, 8, 9, 10)], [b._c[w] for w in (5, 8, 9, 10)],
            ctx + " _c[_BI, _HW, _REL, _FAILS]")
         eq((a.buf is a._c[0][a._c[5]], b.buf is b._c[0][b._c[5]]), (True, True),

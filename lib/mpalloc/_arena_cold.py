@@ -249,16 +249,20 @@ def set_debug(a, debug):
             if s < e:
                 _fill(b, s, e, c[_PR])
 
-    k_take = a.take  # the kernel's closure
+    k_take = a.take  # the kernel's closures
+    k_take_aligned = a.take_aligned
 
     def take(n):
         return count(k_take(n), n)
 
     def take_aligned(n, align):
-        return count(Arena.take_aligned(a, n, align), n)
+        return count(k_take_aligned(n, align), n)
 
-    def off(n, align):
-        return count(Arena._off(a, n, align), n)
+    def off(n, align):  # Arena._off over the kernel's take_aligned
+        p = k_take_aligned(n, align)
+        if p < 0:
+            p = a._slow(n, align, True)
+        return count(p, n)
 
     def alloc(n, align=1):
         v = Arena.alloc(a, n, align)

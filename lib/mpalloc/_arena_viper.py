@@ -1,7 +1,9 @@
-"""Viper kernel of ``mpalloc.arena`` (twin of ``_arena_py``: same function, same results).
+"""Viper kernel of ``mpalloc.arena`` (twin of ``_arena_py``: same functions, same
+results).
 
-``bind(a)`` binds ``a.take``: a viper closure over the address of ``a._s`` (the hot state
-words, see arena.py), called without ``self`` (docs/design.md#pool-closures).
+``bind(a)`` binds ``a.take`` and ``a.take_aligned``: viper closures over the address of
+``a._s`` (the hot state words, see arena.py), called without ``self``
+(docs/design.md#pool-closures).
 """
 
 import micropython
@@ -11,7 +13,16 @@ NAME = "viper"
 
 _POS = const(0)  # layout arena
 _END = const(1)  # layout arena
+_LOW = const(2)  # layout arena
+MAX_ALIGN = const(4096)  # layout arena
+_BAD_ALIGN = const(-4096)  # layout arena
 _WRAP = const(0x3FFFFFFF)
+# Bounds as objects (viper compares the caller's ints with them before converting: a
+# big int would truncate), for take_aligned: module globals, because a closure call
+# allocates when its cells plus arguments pass 5 words (docs/design.md#pool-closures).
+_ZERO = 0
+_ONE = 1
+_AMAX = 4096
 
 
 @micropython.viper
@@ -22,13 +33,14 @@ def _addr(buf) -> uint:
 
 
 def bind(a):
-    """Set ``a.take`` (see ``Arena``): O(1), no allocation, IRQ-safe."""
+    """Set ``a.take`` and ``a.take_aligned`` (see ``Arena``): O(1), no allocation,
+    IRQ-safe."""
     s = a._s
     sa = _addr(s)
     # a: for its _slow (looked up per call: observe.on_failure wraps it on the instance);
     # the reference also keeps a, and so s, alive with the closure.
     lo = 0
-    hi = _WRAP  # objects: viper compares the caller's n with them before converting
+    hi = _WRAP  # objects: viper compares the caller's ints with them before converting
 
     @micropython.viper
     def take(nobj) -> int:
@@ -44,4 +56,19 @@ def bind(a):
         p[_POS] = q + n
         return q
 
+    @micropython.viper
+    def take_aligned(nobj, aobj) -> int:
+        if nobj < _ZERO or nobj > hi or aobj < _ONE or aobj > _AMAX:
+            return int(a._slow(nobj, aobj, False))
+        al = int(aobj)  # TypeError for a float
+        p = ptr32(sa)
+        low = int(p[_LOW])
+        q = ((int(p[_POS]) + low + al - 1) & (0 - al)) - low
+        e = q + int(nobj)  # TypeError for a float
+        if e > int(p[_END]) or ((al - 1) & (al | _BAD_ALIGN)) != 0:
+            return int(a._slow(nobj, aobj, False))
+        p[_POS] = e
+        return q
+
     a.take = take
+    a.take_aligned = take_aligned

@@ -173,7 +173,7 @@ class Arena:
                    0, 0, 0, -1, None, None, size, bool(grow), limit]
         self._s = array("i", (0, 0, 0))
         self._set(0, 0)
-        _k.bind(self)  # take: a closure over self._s (docs/design.md#pool-closures)
+        _k.bind(self)  # take, take_aligned: closures over self._s (docs/design.md#pool-closures)
         if debug:
             from mpalloc._arena_cold import set_debug
 
@@ -194,31 +194,20 @@ class Arena:
 
     # ---- allocation ---------------------------------------------------------------
 
-    # take(n) -> offset: bound per instance by the kernel's bind (_arena_viper or
-    # _arena_py), a closure over self._s called without self.
+    # take(n), take_aligned(n, align) -> offset: bound per instance by the kernel's
+    # bind (_arena_viper or _arena_py), closures over self._s called without self.
+    # take(n):
     #     Take ``n`` bytes (alignment 1); return their offset into ``arena.buf``.
     #     -1 when they do not fit, -2 for a request that can never succeed (n < 0 or
     #     n >= 2**30, a big int included); TypeError for a non-int n, nothing changed.
     #     The arena moves into a kept block if one fits, but never allocates a new
     #     block. No allocation, IRQ-safe, O(1). Read ``arena.buf`` after the call: it
     #     is the block the bytes are in.
-
-    def take_aligned(self, n, align):
-        """As ``take(n)``, with the offset's address a multiple of ``align`` (a power
-        of two up to MAX_ALIGN). -1 when full; -2 for a bad request (n < 0 or a bad
-        ``align``: where ``alloc`` raises ValueError, this IRQ-safe form returns -2).
-        No allocation, IRQ-safe, O(1).
-        """
-        if n < 0 or n > _WRAP or align < 1 or align > MAX_ALIGN:  # before arithmetic
-            return self._slow(n, align, False)
-        s = self._s
-        e = s[_LOW]  # locals reused: <= 11 words of frame (docs/design.md#frames)
-        p = ((s[_POS] + e + align - 1) & -align) - e  # TypeError for a float align
-        e = p + (n | 0)  # TypeError for a float n
-        if e > s[_END] or (align - 1) & (align | _BAD_ALIGN):
-            return self._slow(n, align, False)
-        s[_POS] = e
-        return p
+    # take_aligned(n, align):
+    #     As ``take(n)``, with the offset's address a multiple of ``align`` (a power
+    #     of two up to MAX_ALIGN). -1 when full; -2 for a bad request (n < 0 or a bad
+    #     ``align``: where ``alloc`` raises ValueError, this IRQ-safe form returns
+    #     -2). No allocation, IRQ-safe, O(1).
 
     def alloc(self, n, align=1):
         """A memoryview of exactly ``n`` bytes whose address is a multiple of ``align``.
@@ -421,7 +410,7 @@ class Arena:
 
     def _off(self, n, align):
         # Offset form that chains blocks and raises (typed views).
-        p = Arena.take_aligned(self, n, align)
+        p = self.take_aligned(n, align)
         if p < 0:
             p = self._slow(n, align, True)
         return p
