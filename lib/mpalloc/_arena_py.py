@@ -33,7 +33,7 @@ def bind(a):
     def take_aligned(n, align):
         if n < 0 or n > _WRAP or align < 1 or align > MAX_ALIGN:  # before arithmetic
             return a._slow(n, align, False)
-        e = s[_LOW]  # locals reused: <= 11 words of frame (docs/design.md#frames)
+        e = s[_LOW]  # locals reused: <= 11 words of frame (docs/design.md#heap-frames)
         q = ((s[_POS] + e + align - 1) & -align) - e  # TypeError for a float align
         e = q + (n | 0)  # TypeError for a float n
         if e > s[_END] or (align - 1) & (align | _BAD_ALIGN):

@@ -3,7 +3,7 @@ results).
 
 ``bind(a)`` binds ``a.take`` and ``a.take_aligned``: viper closures over the address of
 ``a._s`` (the hot state words, see arena.py), called without ``self``
-(docs/design.md#pool-closures).
+(docs/design.md#closures-without-self).
 """
 
 import micropython
@@ -19,7 +19,7 @@ _BAD_ALIGN = const(-4096)  # layout arena
 _WRAP = const(0x3FFFFFFF)
 # Bounds as objects (viper compares the caller's ints with them before converting: a
 # big int would truncate), for take_aligned: module globals, because a closure call
-# allocates when its cells plus arguments pass 5 words (docs/design.md#pool-closures).
+# allocates when its cells plus arguments pass 5 words (docs/design.md#closures-without-self).
 _ZERO = 0
 _ONE = 1
 _AMAX = 4096

@@ -49,7 +49,7 @@ def _addr(buf) -> uint:
 def o_bind(op):
     """Bind ``acquire``, ``try_acquire`` and ``release`` on ObjectPool ``op``: viper
     closures over the address of ``op._m``, ``op._objs`` and ``op._slot``, called
-    without ``self`` (docs/design.md#pool-closures). Returns ``retarget()``, which
+    without ``self`` (docs/design.md#closures-without-self). Returns ``retarget()``, which
     growth calls after replacing those three: it updates the shared cells, so closures
     a caller kept stay right."""
     # The closures reference op (their cold paths), which keeps op._m, the array at
@@ -148,7 +148,7 @@ def o_addr(self, obj) -> int:
 def b_bind(bp):
     """Bind ``try_alloc``, ``try_free`` and ``used`` on BlockPool ``bp`` (and the
     ``_try_alloc``/``_try_free`` the poisoning wrappers call): viper closures over the
-    address of ``bp._m``, called without ``self`` (docs/design.md#pool-closures)."""
+    address of ``bp._m``, called without ``self`` (docs/design.md#closures-without-self)."""
     m = bp._m
     a = _addr(m)
     lo = 0

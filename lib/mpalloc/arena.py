@@ -101,7 +101,7 @@ _END = const(1)  # layout arena
 _LOW = const(2)  # layout arena
 
 # Cold state ``self._c``: one list indexed by these constants, so an Arena instance has
-# only six attributes (docs/design.md#arena-attributes). _arena_cold repeats the indices
+# only six attributes (docs/design.md#few-attributes). _arena_cold repeats the indices
 # it uses, tagged "# layout arena" (the drift test checks one value per name).
 # List of the blocks (bytearrays), first one kept for life.
 _BLOCKS = const(0)  # layout arena
@@ -173,7 +173,7 @@ class Arena:
                    0, 0, 0, -1, None, None, size, bool(grow), limit]
         self._s = array("i", (0, 0, 0))
         self._set(0, 0)
-        _k.bind(self)  # take, take_aligned: closures over self._s (docs/design.md#pool-closures)
+        _k.bind(self)  # take, take_aligned (docs/design.md#closures-without-self)
         if debug:
             from mpalloc._arena_cold import set_debug
 
@@ -257,7 +257,7 @@ class Arena:
     def _next(self, n, align):
         # Move into the next block if it is kept from earlier use (wholly free) and the
         # n bytes fit there: their offset, else -1. Apart from _slow so that neither
-        # frame passes ~11 words (docs/design.md#frames).
+        # frame passes ~11 words (docs/design.md#heap-frames).
         c = self._c
         k = c[_BI] + 1
         if k < _len(c[_BLOCKS]):
