@@ -104,12 +104,20 @@ def o_bind(op):
         p = ptr32(a)
         mode = int(p[_OMODE])
         i = -1
-        if mode >= 3:
-            i = int(op._slot_of(obj))  # modes 3/4 (rare): plain Python
+        if mode == 4:
+            i = int(op._slot_of(obj))  # an identity scan (rare): plain Python
         else:
             try:  # a subscript is cheaper than dict.get (no method lookup)
                 if mode == 1:
                     i = int(slot[id(obj)])
+                elif mode == 3:  # bits 2..31 of the address, read through the probe
+                    pr = op._probe  # as o_addr, inline
+                    pr[0] = obj
+                    i = (int(ptr32(pr)[0]) >> 2) & _M30
+                    pr[0] = None
+                    i = int(slot[i])
+                    if objs[i] is not obj:
+                        i = -1
                 else:
                     i = int(slot[obj])
                     if mode == 2 and objs[i] is not obj:
