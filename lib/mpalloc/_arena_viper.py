@@ -28,7 +28,7 @@ _AMAX = 4096
 @micropython.viper
 def _addr(buf) -> uint:
     # The address of buf's bytes (a big int where RAM is at or above 0x80000000: made
-    # once per bind; ptr32() of it in the closure allocates nothing).
+    # once per bind; ptr32(int(a)) of it in the closures allocates nothing).
     return uint(ptr32(buf))
 
 
@@ -49,7 +49,7 @@ def bind(a):
         if nobj < lo or nobj > hi:
             return int(a._slow(nobj, 1, False))
         n = int(nobj)  # TypeError for a float
-        p = ptr32(sa)
+        p = ptr32(int(sa))
         q = int(p[_POS])
         if n > int(p[_END]) - q:
             return int(a._slow(nobj, 1, False))
@@ -61,7 +61,7 @@ def bind(a):
         if nobj < _ZERO or nobj > hi or aobj < _ONE or aobj > _AMAX:
             return int(a._slow(nobj, aobj, False))
         al = int(aobj)  # TypeError for a float
-        p = ptr32(sa)
+        p = ptr32(int(sa))
         low = int(p[_LOW])
         q = ((int(p[_POS]) + low + al - 1) & (0 - al)) - low
         e = q + int(nobj)  # TypeError for a float

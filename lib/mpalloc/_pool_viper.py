@@ -42,7 +42,7 @@ _FREE = const(0x20000000)  # layout pool
 @micropython.viper
 def _addr(buf) -> uint:
     # The address of buf's bytes (a big int where RAM is at or above 0x80000000: made
-    # once per bind; ptr32() of it in the closures allocates nothing).
+    # once per bind; ptr32(int(a)) of it in the closures allocates nothing).
     return uint(ptr32(buf))
 
 
@@ -66,7 +66,7 @@ def o_bind(op):
 
     @micropython.viper
     def acquire():
-        p = ptr32(a)
+        p = ptr32(int(a))
         n = int(p[_ON]) - 1
         if n < 0:
             return op._exhausted()  # grows one step or raises
@@ -83,7 +83,7 @@ def o_bind(op):
 
     @micropython.viper
     def try_acquire():
-        p = ptr32(a)
+        p = ptr32(int(a))
         n = int(p[_ON]) - 1
         if n < 0:
             p[_OFAIL] = (int(p[_OFAIL]) + 1) & _M30
@@ -101,7 +101,7 @@ def o_bind(op):
 
     @micropython.viper
     def release(obj):
-        p = ptr32(a)
+        p = ptr32(int(a))
         mode = int(p[_OMODE])
         i = -1
         if mode == 4:
@@ -129,7 +129,7 @@ def o_bind(op):
             return op._bad_release(obj, i)
         if p[_ORESET]:
             op._reset(obj)
-            p = ptr32(a)  # the hook may have grown the pool (retargeted a)
+            p = ptr32(int(a))  # the hook may have grown the pool (retargeted a)
             cap = int(p[_OCAP])
         p[_OH + cap + i] = 0
         n = int(p[_ON])
@@ -165,7 +165,7 @@ def b_bind(bp):
 
     @micropython.viper
     def try_alloc() -> int:
-        p = ptr32(a)
+        p = ptr32(int(a))
         nf = int(p[_BNFREE])
         if nf == 0:
             # Through the array object: this reference also keeps m alive as long as
@@ -209,7 +209,7 @@ def b_bind(bp):
             m  # noqa: B018 (a reference: keeps m alive with the closure, as in try_alloc)
             return False
         i = int(iobj)
-        p = ptr32(a)
+        p = ptr32(int(a))
         s = int(p[_BSTRAT])
         if s == 2:
             k = i >> 4
@@ -244,7 +244,7 @@ def b_bind(bp):
             m  # noqa: B018 (as in try_free)
             return False
         i = int(iobj)
-        p = ptr32(a)
+        p = ptr32(int(a))
         if int(p[_BSTRAT]) == 2:
             return (int(p[_BH + (i >> 4)]) & (1 << (i & 15))) == 0
         return int(p[_BH + i]) == 0
