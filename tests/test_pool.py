@@ -154,18 +154,27 @@ def id_mode(cls):
     return 3 if cls.KERNEL == "viper" or _has_uctypes() else 4
 
 
+def thing_mode():
+    """The key mode of a pool of plain instances: id() keys (1) where id() is a small int
+    on MicroPython, the objects themselves (0) on CPython and where id() is a big int."""
+    small = sys.maxsize >> 1
+    if RUNTIME == "cpython" or not -small - 1 <= id(Thing()) <= small:
+        return 0
+    return 1
+
+
 def test_key_modes():
     for cls in classes():
-        assert cls(Thing, 2)._m[MODE] == 0
+        eq(cls(Thing, 2)._m[MODE], thing_mode(), "key mode of plain instances")
         assert cls(lambda: bytearray(8), 2)._m[MODE] == id_mode(cls)
         assert cls(lambda: [0], 2)._m[MODE] == id_mode(cls)
         vals = iter(range(100))
         vp = cls(lambda: Valued(next(vals)), 3)  # noqa: B023 - used within this iteration
         assert vp._m[MODE] == 2
         # equal-but-distinct objects: an identity key
-        eq = cls(lambda: Valued(5), 3)
-        assert eq._m[MODE] == id_mode(cls)
-        for p in (vp, eq):
+        eqp = cls(lambda: Valued(5), 3)
+        assert eqp._m[MODE] == id_mode(cls)
+        for p in (vp, eqp):
             objs = [p.acquire() for _ in range(3)]
             twin = Valued(objs[0].v)  # equal to a pooled object, but foreign
             e = raises(ValueError, p.release, twin)
@@ -247,7 +256,8 @@ def test_big_ids_keep_identity_keys_without_id():
     for cls in classes():
         mode = 3 if cls.KERNEL == "viper" or _has_uctypes() else 4
         pools = _as_big_id_board(_identity_pools, cls)
-        assert cls(Thing, 2)._m[MODE] == 0  # identity-hashed objects never need id()
+        # identity-hashed objects never need id() there: keyed by themselves
+        eq(_as_big_id_board(cls, Thing, 2)._m[MODE], 0, "plain instances, big ids")
         for p in pools:
             assert p._m[MODE] == mode, (p._m[MODE], mode, cls.KERNEL)
             _check_identity_pool(p)
