@@ -145,7 +145,8 @@ def _lock():
 
 def _key_mode(o):
     """0: hashes by identity (key = object), 1: needs an identity key (unhashable, see
-    by_identity in _pool_cold), 2: hashes by value (key = object + identity check)."""
+    by_identity in _pool_cold), 2: hashes by value (key = object + identity check), 5:
+    hashes by identity and id() is a small int (keyed by id(): mode 1, built in _add)."""
     try:
         h = hash(o)
     except TypeError:
@@ -158,7 +159,7 @@ def _key_mode(o):
         # key then compares two small ints, where two instances make MicroPython look
         # __eq__ up in the class (150-400 ns per collision, unix x64: acquire+release
         # of a pool went from 150 to 900 ns depending on where its objects landed).
-        return 1
+        return 5
     if (_id(o) - h) % 0x80000000 == 0:
         return 0
     oh = getattr(object, "__hash__", None)  # None on MicroPython: decided above
@@ -312,13 +313,18 @@ class ObjectPool:
         old = self._objs
         new = [self._factory() for _ in range(k)]
         objs = old + new
-        mode = self._m[_OMODE]
+        mode = self._m[_OMODE] if old else 5  # 5: all identity-hashed with small ids
         for o in new:
             mm = _key_mode(o)
-            if mm == 1 or (mm == 2 and mode == 0):
+            if mm == 1 or (mm == 2 and (mode == 0 or mode == 5)) or (mm == 0 and mode == 5):
                 mode = mm
         d = None
-        if mode == 0 or mode == 2:
+        if mode == 5:  # id() keys built here: no cold import for a pool of instances
+            mode = 1
+            d = _index(objs, _id)
+            if type(d) is int:  # the same object twice: by_identity raises
+                d = None
+        elif mode == 0 or mode == 2:
             d = _index(objs, None)
             if type(d) is int:  # equal objects: they need an identity key
                 d = None
