@@ -96,3 +96,17 @@ def add_cases(add):
         note="O(1): same cost as with 10 (ratio ~1.0)")
     add("stack_alloc_free", 10, "Stack(4096) try_alloc(64, 1)+try_free", t_stack,
         Stack(4096), None, baseline="bytearray_64", summary="Stack")
+    # The take kernel (_arena_viper) against its pure twin (_arena_py), bound on an arena
+    # each; cases "arena_take_<kind>" as every kernel-vs-twin row.
+    for kind in ("viper", "py"):
+        try:
+            kmod = __import__("mpalloc._arena_" + kind, None, None, ("bind",))
+            a = Arena(big)
+            kmod.bind(a)
+            why = ""
+        except (SyntaxError, ImportError, ValueError) as e:
+            a, why = None, repr(e)
+        add("arena_take_" + kind, 12, "Arena(65536).take(64) [%s kernel]" % kind,
+            t_take if a is not None else None, a, None,
+            baseline="arena_take_py" if kind == "viper" else None,
+            target=0.5 if kind == "viper" else None, note=why)
