@@ -8,7 +8,7 @@ Two markers in lib/mpalloc/*.py (docs: the bulletin's conventions, CONTRIBUTING.
 
   every block of one <name> is identical after dedent, and a name has >= 2 blocks;
 
-    _D = const(20)  # layout <family>
+    _D = const(20)  # layout <family>[: any description]
 
   a layout constant repeated across files has one value per (family, name), and a tag
   names a constant that is repeated (>= 2 tagged definitions; a lone tag is a typo).
@@ -28,7 +28,7 @@ PKG = os.path.join(ROOT, "lib", "mpalloc")
 BEGIN = re.compile(r"^(\s*)# BEGIN SHARED (\S+)\s*$")
 END = re.compile(r"^(\s*)# END SHARED (\S+)\s*$")
 MARKER = re.compile(r"#\s*(BEGIN|END)\s+SHARED\b")
-LAYOUT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(.+?)\s*#\s*layout\s+(\S+)\s*$")
+LAYOUT = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*([^#]+?)\s*#\s*layout\s+(\w+)\b")
 LAYOUT_LOOSE = re.compile(r"#\s*layout\b")
 
 
@@ -94,8 +94,11 @@ def block_errors(blocks):
             errors.append("SHARED %s: only one block (%s:%d); a shared block has >= 2 copies "
                           "(drop the markers or mark the other copy)" % (name, path, no))
             continue
-        ref_path, ref_no, ref = copies[0]
-        for path, no, lines in copies[1:]:
+        # The reference is the version most copies share (the first on a tie), so one
+        # drifted copy is the one reported.
+        votes = [sum(1 for c in copies if c[2] == x[2]) for x in copies]
+        ref_path, ref_no, ref = copies[votes.index(max(votes))]
+        for path, no, lines in copies:
             if lines == ref:
                 continue
             for i in range(max(len(ref), len(lines))):
@@ -224,6 +227,12 @@ def test_planted_block_drift_names_files_lines_and_first_difference():
     assert "a.py:6:     i += 1" in msg and "b.py:7:     i += 2" in msg, msg
 
 
+def test_the_copy_that_drifted_is_reported_against_the_majority():
+    planted = LOOP.replace("i += 1", "i -= 1")
+    errors = drift({"a.py": planted, "b.py": LOOP, "c.py": nested(LOOP)})
+    assert len(errors) == 1 and "b.py:2 vs a.py:2" in errors[0], errors
+
+
 def test_block_cut_short_reports_end_of_block():
     short = LOOP.replace("        i += 1\n", "")
     msg = drift({"a.py": LOOP, "b.py": short})[0]
@@ -251,5 +260,7 @@ def test_planted_layout_drift_names_every_site():
     # families are separate namespaces; a lone or unreadable tag is an error
     assert len(drift({"a.py": a, "b.py": b.replace("layout ring", "layout slab")})) == 4
     assert "tagged once" in drift({"a.py": "_X = const(1)  # layout ring\n"})[0]
+    assert drift({"a.py": "_X = const(1)  # layout ring: the header words\n",
+                  "b.py": "_X = const(1)  # layout ring\n"}) == []  # a description may follow
     assert "not an integer" in drift({"a.py": "_X = const(Y)  # layout ring\n",
                                       "b.py": "_X = const(1)  # layout ring\n"})[0]
