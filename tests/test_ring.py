@@ -40,6 +40,27 @@ def _len(r):
     return len(r)
 
 
+# The kernels' state words, in the order of ByteRing._state() (the viper kernel's header).
+STATE_WORDS = ("w", "r", "dropped", "size", "scan", "capacity", "failures")
+
+
+def twin_diff(a, b):
+    """'' when two rings (pure, viper) hold the same state words and waiting bytes, else
+    what differs first: the word and both values, or the first differing waiting byte."""
+    sa, sb = a._state(), b._state()
+    for i in range(len(STATE_WORDS)):
+        if sa[i] != sb[i]:
+            return "word %s: py %d, viper %d" % (STATE_WORDS[i], sa[i], sb[i])
+    n = len(a)
+    ba, bb = bytearray(n), bytearray(n)
+    a.peek_into(ba)
+    b.peek_into(bb)
+    for i in range(n):
+        if ba[i] != bb[i]:
+            return "waiting byte %d of %d: py %d, viper %d" % (i, n, ba[i], bb[i])
+    return ""
+
+
 # --- kernel selection ---------------------------------------------------------------
 
 def test_kernel_matches_runtime():
@@ -329,8 +350,10 @@ def test_twins_agree():
         else:
             n = g.randrange(-1, 40)
             res = (a.read(n), b.read(n))
-        assert res[0] == res[1], (step, op, res)
-        assert state(a) == state(b), (step, state(a), state(b))
+        assert res[0] == res[1], "step %d op %d: py returned %r, viper %r" % (
+            step, op, res[0], res[1])
+        diff = twin_diff(a, b)
+        assert not diff, "step %d op %d: %s" % (step, op, diff)
 
 
 # --- no allocation ------------------------------------------------------------------
@@ -636,9 +659,15 @@ def test_twins_agree_write_from():
     out = (bytearray(40), bytearray(40))
     for step in range(3000):
         n = g.randrange(-3, 70)
-        assert a.write_from(src, n) == b.write_from(src, n), step
+        wa, wb = a.write_from(src, n), b.write_from(src, n)
+        assert wa == wb, "step %d write_from(src, %d): py %d, viper %d" % (step, n, wa, wb)
+        diff = twin_diff(a, b)
+        assert not diff, "step %d after write_from(src, %d): %s" % (step, n, diff)
         m = g.randrange(0, 40)
         ra = a.readinto(memoryview(out[0])[:m])
         rb = b.readinto(memoryview(out[1])[:m])
-        assert ra == rb and out[0][:ra] == out[1][:rb], step
-        assert state(a) == state(b), step
+        assert ra == rb and out[0][:ra] == out[1][:rb], (
+            "step %d readinto(%d): py %d %r, viper %d %r" % (step, m, ra, out[0][:ra], rb,
+                                                           out[1][:rb]))
+        diff = twin_diff(a, b)
+        assert not diff, "step %d after readinto(%d): %s" % (step, m, diff)

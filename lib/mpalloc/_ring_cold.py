@@ -1,25 +1,25 @@
-"""Cold paths of ``mpalloc.ring`` (internal): error messages, ``read``,
-``repr`` and the ``_with_kernel`` test hook. Imported on first use by
-``ring._cold`` so a program that only moves bytes never holds this code in RAM.
+"""Cold paths of ``mpalloc.ring`` (internal): error messages, ``read``, ``repr``,
+``stats``, ``dump`` and the ``_with_kernel`` test hook. ``ring`` imports each function
+where it needs it (``from mpalloc._ring_cold import read``), so a program that only moves
+bytes never holds this code in RAM. Serves ``ring`` only and never imports it: the class
+or instance comes in as an argument.
 """
 
-from mpalloc import ring
-
-_KERNEL_METHODS = ("put", "get", "peek", "write", "write_from", "readinto", "any", "space",
-                   "clear", "find", "peek_into", "skip", "readline_into", "_scan")
+_KERNEL_METHODS = ("peek", "write_from", "any", "space", "clear", "find", "peek_into", "skip",
+                   "readline_into", "_scan")
 
 
-def badcap(capacity):
+def bad_capacity(capacity, limit):
     if not isinstance(capacity, int) or isinstance(capacity, bool):
         raise TypeError("ByteRing capacity must be an int, got %s; pass the number of "
                         "bytes the queue must hold, e.g. ByteRing(256)"
                         % type(capacity).__name__)
     raise ValueError("ByteRing capacity must be 1..%d, got %d; pass the number of "
                      "bytes the queue must hold, e.g. ByteRing(256)"
-                     % (ring.MAX_CAPACITY, capacity))
+                     % (limit, capacity))
 
 
-def noattr(name):
+def no_attribute(name):
     raise AttributeError("'ByteRing' object has no attribute '%s'" % name)
 
 
@@ -35,7 +35,7 @@ def read(self, n):
     return bytes(buf)
 
 
-def rep(self):
+def describe(self):
     return "<ByteRing %d/%d bytes, dropped %d, kernel %s>" % (
         self.any(), self.capacity, self.dropped, self.KERNEL)
 
@@ -43,48 +43,27 @@ def rep(self):
 def stats(self):
     return {"unit": "bytes", "capacity": self.capacity, "in_use": self.any(),
             "free": self.space(), "peak": None, "allocs": None, "frees": None,
-            "failures": _failures(self), "dropped": self.dropped}
-
-
-def _failures(self):
-    # Refused producer calls: the pure twin's attribute, or the viper layout's word
-    # after the data (see _ring_viper).
-    if self.KERNEL == "py":
-        return self._fail
-    return _word(self._m, 20 + ((self.capacity + 4) & -4))  # after the data (_ring_viper)
-
-
-def _word(m, i):
-    # The little-endian 32-bit word at byte i of bytearray m (the viper layout).
-    return m[i] | m[i + 1] << 8 | m[i + 2] << 16 | m[i + 3] << 24
-
-
-def _indices(self):
-    # (read, write) storage indices of either kernel's layout (see _ring_viper/_ring_py).
-    if self.KERNEL == "py":
-        return self._r, self._w
-    return _word(self._m, 4), _word(self._m, 0)
+            "failures": self._state()[6], "dropped": self.dropped}
 
 
 def dump(self, stream):
     from mpalloc import observe
 
     out = observe._out(stream)
-    r, w = _indices(self)
-    size = self.capacity + 1
+    w, r, _, size, _, _, failures = self._state()
     out.write("ByteRing: %d of %d bytes waiting, %d free, dropped %d in %d refused calls, "
               "kernel %s\n" % (self.any(), self.capacity, self.space(), self.dropped,
-                               _failures(self), self.KERNEL))
+                               failures, self.KERNEL))
 
     def cell(i):  # storage byte i: waiting between r and w (wrapping)
         return "#" if (r <= i < w if r <= w else (i >= r or i < w)) else "."
 
     observe._cells(out, size, cell, "byte")
-    out.write("  read index %d, write index %d of %d storage bytes (one stays empty)%s\n"
+    out.write("  read index %d, write index %d of %d storage bytes%s\n"
               % (r, w, size, "; the waiting bytes wrap" if w < r else ""))
 
 
-def badbuf(self, name, buf):
+def bad_buffer(self, name, buf):
     try:
         n = len(buf)
     except TypeError:
@@ -99,7 +78,7 @@ def badbuf(self, name, buf):
                                         self.any(), self.space()))
 
 
-def badarg(self, what, a, b):
+def bad_argument(self, what, a, b):
     # ByteRing/ByteDeque/GlobalDeque consumer calls, raised before anything changes:
     # find(byte, start), readline_into(len(buf), delim), peek_into(offset, 0), and
     # QueueReader.readexactly_into(n, limit).
@@ -110,9 +89,15 @@ def badarg(self, what, a, b):
                "0 <= n <= len(buf) and n <= capacity %s" % cap)[what], len(self)))
 
 
-def with_kernel(kmod):
-    ns = {"KERNEL": kmod.NAME, "__len__": kmod.any, "_init": kmod.init, "_readk": kmod.readinto,
-          "_dropped": kmod.dropped}
+def with_kernel(cls, kmod):
+    # A subclass of ``cls`` (ByteRing) whose methods run on kernel module ``kmod``.
+    ns = {"KERNEL": kmod.NAME, "__len__": kmod.any, "_init": kmod.bind,
+          "_dropped": kmod.dropped, "_state": kmod.state}
     for name in _KERNEL_METHODS:
         ns[name] = getattr(kmod, name)
-    return type("ByteRing_" + kmod.NAME, (ring.ByteRing,), ns)
+    return type(cls.__name__ + "_" + kmod.NAME, (cls,), ns)
+
+
+# bytebuf.ByteDeque._bad still calls this one (another family's module; the bulletin asks
+# its owner to move it into _bytebuf_cold); remove once bytebuf no longer imports it.
+badarg = bad_argument

@@ -1,16 +1,26 @@
 """Pure-Python kernel for ``mpalloc.ring.ByteRing`` (twin of ``_ring_viper``).
 
-Same functions, same results as the viper kernel; used on firmware without a
-native emitter (most CircuitPython boards) and on CPython.
+Same functions, same call structure, same results as the viper kernel; used on firmware
+without a native emitter (most CircuitPython boards) and on CPython. ``bind(ring,
+capacity)`` allocates the storage and puts the hot entry points on the instance as
+closures (``put``, ``get``, ``write``, ``readinto``, ``_writek``, ``_readk``); the other
+functions are ByteRing methods.
 
-Layout (built by ``init``): ``self._d`` a bytearray of ``size = capacity + 1``
-bytes (one slot always stays empty), ``self._n`` = size, and three int
-attributes: ``self._w`` (producer index, written only by the producer),
-``self._r`` (consumer index, written only by the consumer) and ``self._drop``
-(bytes refused because the ring was full; producer; mod 2**30). Consumer-owned:
-``self._ls``, readline_into's scan memory ``(count << 8) | delim`` (the first
-``count`` waiting bytes hold no ``delim``; 0 after any other consuming call).
+State: the viper kernel's header words as attributes (owner, invariant)::
+
+    self._d     bytearray of size = (capacity + 4) & -4 data bytes (as the viper layout)
+    self._n     size; constant
+    self._cap   capacity; constant; (w - r) mod size <= capacity
+    self._w     write index 0..size-1; producer only, stored after the data
+    self._r     read index 0..size-1; consumer only, stored after the copy out
+    self._drop  bytes refused when full, mod 2**30; producer only
+    self._fail  refusing put/write/write_from calls, mod 2**30; producer only
+    self._ls    readline_into: (count << 8) | delim: no delim in the first count waiting
+                bytes; consumer only; 0 after any other consuming call
+
 Rebinding an existing instance attribute is one pointer store and allocates nothing.
+Few locals per function on purpose: a frame over ~11 words comes from the heap
+(docs/design.md#pure-frames).
 """
 
 from mpalloc._lines import find, readline_into  # noqa: F401 (kernel functions)
@@ -27,52 +37,145 @@ _len = len
 _type = type
 
 
-def init(self, capacity):
-    """Allocate the storage for ``capacity`` bytes (constructor only)."""
-    self._d = bytearray(capacity + 1)
-    self._n = capacity + 1
+def bind(self, capacity):
+    """Allocate the storage for ``capacity`` bytes and bind the hot entry points on the
+    instance (constructor only: allocates the storage and 6 closures)."""
+    size = (capacity + 4) & -4
+    d = bytearray(size)
+    self._d = d
+    self._n = size
+    self._cap = capacity
     self._w = 0
     self._r = 0
     self._drop = 0
-    self._fail = 0  # refused calls (stats()["failures"]), mod 2**30
+    self._fail = 0
     self._ls = 0
 
+    def put(b):
+        b &= 0xFF  # first: a non-int raises TypeError even on a full ring, as in viper
+        w = self._w
+        n = w - self._r
+        if n < 0:
+            n += self._n
+        if n == self._cap:
+            _refused(self, 1)
+            return False
+        d[w] = b
+        w += 1
+        if w == self._n:
+            w = 0
+        self._w = w  # publish only after the byte is in place
+        return True
 
-def put(self, b):
-    """Producer: append byte ``b & 0xFF``; False when full (``dropped`` += 1).
+    def get():
+        r = self._r
+        if r == self._w:
+            return -1
+        v = d[r]
+        r += 1
+        if r == self._n:
+            r = 0
+        self._ls = 0  # readline_into's scan memory no longer starts at the read index
+        self._r = r  # free the slot only after the byte is read
+        return v
 
-    O(1), no allocation, IRQ-safe.
-    """
-    b &= 0xFF  # first: a non-int raises TypeError even on a full ring, as in viper
-    w = self._w
-    nw = w + 1
-    if nw == self._n:
-        nw = 0
-    if nw == self._r:
-        # mod 2**30 without forming 2**30: a big int (heap) on 32-bit boards
-        self._drop = self._drop + 1 if self._drop != 0x3FFFFFFF else 0
-        self._fail = self._fail + 1 if self._fail != 0x3FFFFFFF else 0  # mod 2**30, as _drop
-        return False
-    self._d[w] = b
-    self._w = nw
-    return True
+    def writek(buf):
+        # write(buf) without a count; see ``write``.
+        if buf is not self._wl:
+            self._wchk(buf)  # a new buffer object: check its type once (cold path)
+        n = self._w - self._r
+        if n < 0:
+            n += self._n
+        n = self._cap - n  # free space
+        if _len(buf) <= n:
+            n = _len(buf)
+            if (_type(buf) is _BA or _type(buf) is _BY) and 0 <= self._n - self._w - n <= _TAIL_MAX:
+                # Whole source, no wrap: C slice store (no allocation: same length). It
+                # also memmoves the storage after the copy onto itself, so it runs only
+                # when that tail is at most _TAIL_MAX bytes; those bytes keep their values
+                # (only the producer, this caller, writes ring data).
+                d[self._w:self._w + n] = buf
+                _advance_w(self, n)
+                return n
+        else:
+            _refused(self, _len(buf) - n)
+        _put_bytes(self, buf, n)
+        return n
+
+    def readk(buf, n):
+        # readinto(buf, n) with an int count (n < 0: no limit); see ``readinto``.
+        if buf is not self._rl:
+            self._rchk(buf)  # a new buffer object: check its type once (cold path)
+        if n < 0 or n > _len(buf):
+            n = _len(buf)
+        k = any(self)
+        if k > n:
+            k = n
+        if k:
+            _get_bytes(self, buf, k)
+        return k
+
+    def write(buf, n=None):
+        if n is None or n < 0:
+            return writek(buf)
+        return write_from(self, buf, n)
+
+    def readinto(buf, n=None):
+        if n is None or n < 0:
+            return readk(buf, -1)
+        if _type(n) is not int:
+            n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
+        return readk(buf, n)
+
+    self.put = put
+    self.get = get
+    self.write = write
+    self.readinto = readinto
+    self._writek = writek
+    self._readk = readk
 
 
-def get(self):
-    """Consumer: remove and return the oldest byte, or -1 when empty.
+def _refused(self, k):
+    # Producer: count ``k`` refused bytes and one refusing call, mod 2**30 without ever
+    # forming 2**30 (a big int, a heap object, on 32-bit boards).
+    k = self._drop - 0x3FFFFFFF + k - 1
+    self._drop = k if k >= 0 else k + 0x3FFFFFFF + 1
+    self._fail = self._fail + 1 if self._fail != 0x3FFFFFFF else 0
 
-    O(1), no allocation, IRQ-safe.
-    """
-    r = self._r
-    if r == self._w:
-        return -1
-    v = self._d[r]
-    r += 1
-    if r == self._n:
-        r = 0
-    self._ls = 0  # readline_into's scan memory no longer starts at the read index
-    self._r = r
-    return v
+
+def _put_bytes(self, buf, n):
+    # Producer: copy buf[0:n] in at the write index (n <= free space), then publish.
+    k = self._n - self._w  # room before the wrap point
+    if n <= k:
+        _copy(self._d, self._w, buf, 0, n)
+    else:
+        _copy(self._d, self._w, buf, 0, k)
+        _copy(self._d, 0, buf, k, n - k)
+    _advance_w(self, n)
+
+
+def _get_bytes(self, buf, k):
+    # Consumer: copy k waiting bytes (k <= any()) out to buf[0:k], then free them.
+    n = self._n - self._r  # bytes before the wrap point
+    if k <= n:
+        _copy(buf, 0, self._d, self._r, k)
+        n = self._r + k
+    else:
+        _copy(buf, 0, self._d, self._r, n)
+        _copy(buf, n, self._d, 0, k - n)
+        n = k - n
+    self._ls = 0
+    self._r = n if n < self._n else 0  # free the slots only after the copy out
+
+
+def _advance_w(self, k):
+    w = self._w + k
+    if w >= self._n:
+        w -= self._n
+    self._w = w  # publish only after the data is in place
+
+
+# ---- methods (bound on the ByteRing class) --------------------------------------------
 
 
 def peek(self):
@@ -93,10 +196,10 @@ def any(self):
 
 def space(self):
     """Bytes that fit now: capacity - any(). O(1), no allocation, IRQ-safe."""
-    n = self._r - self._w - 1
+    n = self._w - self._r
     if n < 0:
         n += self._n
-    return n
+    return self._cap - n
 
 
 def dropped(self):
@@ -110,56 +213,6 @@ def clear(self):
     self._r = self._w
 
 
-def write(self, buf, n=None):
-    """Producer: append up to len(buf) bytes (the first ``n`` with a count; ``n < 0``:
-    all, as MicroPython streams); return how many fit.
-
-    The refused part counts in ``dropped``. No allocation, IRQ-safe (pure Python:
-    slow in a hard IRQ). O(len(buf)): C slice copy for a whole bytes/bytearray
-    that ends within 64 bytes of the storage's end, else one Python step per byte.
-    """
-    if n is not None and n >= 0:
-        return write_from(self, buf, n)
-    # Few locals on purpose (here and in readinto): a frame over ~11 words would come
-    # from the heap on every call. At most two segments: before and after the wrap.
-    if buf is not self._wl:
-        self._wchk(buf)  # new buffer object: check its type once (cold path)
-    n = self._r - self._w - 1  # free space
-    if n < 0:
-        n += self._n
-    if _len(buf) <= n:
-        n = _len(buf)
-        if (_type(buf) is _BA or _type(buf) is _BY) and 0 <= self._n - self._w - n <= _TAIL_MAX:
-            # Whole source, no wrap: C slice assignment (no allocation: same length). It
-            # also memmoves the storage after the copy onto itself, so it runs only when
-            # that tail is at most _TAIL_MAX bytes (cost O(len) + a constant). Those tail
-            # bytes are rewritten with their own values, which is safe only because the
-            # producer (this caller) is the one context that writes ring data.
-            self._d[self._w:self._w + n] = buf
-            _advance_w(self, n)
-            return n
-    else:
-        # dropped + refused - 2**30, every intermediate a small int on 32-bit boards
-        c = self._drop - 0x3FFFFFFF + (_len(buf) - n) - 1
-        self._drop = c if c >= 0 else c + 0x3FFFFFFF + 1
-        self._fail = self._fail + 1 if self._fail != 0x3FFFFFFF else 0  # mod 2**30, as _drop
-    c = self._n - self._w  # room before the wrap point
-    if n <= c:
-        _copy(self._d, self._w, buf, 0, n)
-    else:
-        _copy(self._d, self._w, buf, 0, c)
-        _copy(self._d, 0, buf, c, n - c)
-    _advance_w(self, n)
-    return n
-
-
-def _advance_w(self, k):
-    w = self._w + k
-    if w >= self._n:
-        w -= self._n
-    self._w = w
-
-
 def write_from(self, buf, n):
     """Producer: append the first ``n`` bytes of buf (all of it when n >= len(buf),
     nothing when n <= 0); return how many fit. For an IRQ that got ``n`` bytes from
@@ -167,33 +220,28 @@ def write_from(self, buf, n):
     those n bytes counts in ``dropped``. No allocation, IRQ-safe; O(n). TypeError
     (nothing changed) for a count that is not an int, as the viper twin.
     """
-    # Few locals on purpose: a frame over ~11 words would come from the heap.
     if _type(n) is not int:
         n = _count(n)
     if n >= _len(buf):
-        return write(self, buf)
+        return self._writek(buf)
     if buf is not self._wl:
         self._wchk(buf)
     if n <= 0:
         return 0
-    k = self._r - self._w - 1  # free space
-    if k < 0:
-        k += self._n
+    k = any(self)
+    k = self._cap - k  # free space
     if k < n:
-        # dropped + refused - 2**30 (n reused: a new local could cost a heap frame);
-        # every intermediate a small int on 32-bit boards, where 2**30 is a big int
-        n = self._drop - 0x3FFFFFFF + (n - k) - 1
-        self._drop = n if n >= 0 else n + 0x3FFFFFFF + 1
-        self._fail = self._fail + 1 if self._fail != 0x3FFFFFFF else 0  # mod 2**30, as _drop
+        _refused(self, n - k)
         n = k
-    k = self._n - self._w  # room before the wrap point
-    if n <= k:
-        _copy(self._d, self._w, buf, 0, n)
-    else:
-        _copy(self._d, self._w, buf, 0, k)
-        _copy(self._d, 0, buf, k, n - k)
-    _advance_w(self, n)
+    _put_bytes(self, buf, n)
     return n
+
+
+def state(self):
+    """The state as the viper kernel's header words (w, r, dropped, size, scan,
+    capacity, failures), as ``_ring_viper.state`` (tests, ``dump``, ``stats``).
+    Allocates; not IRQ-safe."""
+    return (self._w, self._r, self._drop, self._n, self._ls, self._cap, self._fail)
 
 
 def _count(n):
@@ -204,39 +252,7 @@ def _count(n):
     raise TypeError("count must be an int, not %s" % type(n).__name__)
 
 
-def readinto(self, buf, n=None):
-    """Consumer: move min(len(buf), n, any()) bytes into buf[0:] (``n`` None or < 0:
-    no limit); return that count.
-
-    No allocation, IRQ-safe. O(count), one Python step per byte.
-    """
-    if buf is not self._rl:
-        self._rchk(buf)  # new buffer object: check its type once (cold path)
-    k = self._w - self._r  # bytes waiting
-    if k < 0:
-        k += self._n
-    if _len(buf) < k:
-        k = _len(buf)
-    if n is not None and _type(n) is not int:
-        n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
-    if n is not None and 0 <= n < k:
-        k = n
-    if not k:
-        return 0
-    self._ls = 0
-    n = self._n - self._r  # bytes before the wrap point
-    if k <= n:
-        _copy(buf, 0, self._d, self._r, k)
-        n = self._r + k
-        self._r = n if n < self._n else 0
-    else:
-        _copy(buf, 0, self._d, self._r, n)
-        _copy(buf, n, self._d, 0, k - n)
-        self._r = k - n
-    return k
-
-
-# ---- consumer side: scan, peek, skip, lines (API second wave) --------------------------
+# ---- consumer side: scan, peek, skip, lines ---------------------------------------------
 
 
 def _scan(self, byte, i, stop):

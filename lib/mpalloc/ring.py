@@ -2,7 +2,7 @@
 
     from mpalloc.ring import ByteRing
 
-    rx = ByteRing(256)            # allocates once: 256 bytes + a 16-byte header
+    rx = ByteRing(256)            # allocates once: storage and entry points
 
     def on_uart(uart):            # producer, e.g. a UART IRQ handler
         rx.put(uart_byte)         # or rx.write(chunk); False / short count when full
@@ -58,9 +58,10 @@ class ByteRing:
       calling them (the other side can only make the answer more favourable:
       more bytes waiting for the consumer, more space for the producer).
 
-    One slot stays empty (``capacity + 1`` storage bytes), so ``write == read``
-    means empty and no shared count is needed. With several producers or several
-    consumers, guard each side with a lock / ``machine.disable_irq()``.
+    The two indices run over ``capacity`` rounded up past a multiple of 4 storage bytes
+    (docs/design.md#ring-storage): ``write == read`` means empty, ``any() == capacity``
+    full, and no shared count is needed. With several producers or several consumers,
+    guard each side with a lock / ``machine.disable_irq()``.
 
     Methods (IRQ = may run in a hard IRQ handler: no allocation, returns a status):
 
@@ -112,12 +113,10 @@ class ByteRing:
 
     KERNEL = KERNEL
 
-    put = _k.put
-    get = _k.get
+    # Methods from the kernel; put, get, write, readinto are bound per instance by
+    # _init (the kernel's bind: closures over the storage, docs/design.md#ring-closures).
     peek = _k.peek
-    write = _k.write
     write_from = _k.write_from
-    readinto = _k.readinto
     any = _k.any
     space = _k.space
     clear = _k.clear
@@ -126,38 +125,33 @@ class ByteRing:
     skip = _k.skip
     readline_into = _k.readline_into
     _scan = _k._scan  # for the pure twin's shared readline_into/find (mpalloc._lines)
-    _readk = _k.readinto
     __len__ = _k.any
-    _init = _k.init
+    _init = _k.bind
     _dropped = _k.dropped
+    _state = _k.state
 
     def __init__(self, capacity):
         """Allocate a ring holding ``capacity`` bytes (1..MAX_CAPACITY). TypeError /
-        ValueError for a bad capacity. Allocates the storage; not IRQ-safe."""
+        ValueError for a bad capacity. Allocates the storage and the per-instance entry
+        points (docs/design.md#ring-closures); not IRQ-safe."""
         if (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1
                 or capacity > MAX_CAPACITY):
-            _cold("badcap", capacity)
+            from mpalloc._ring_cold import bad_capacity
+
+            bad_capacity(capacity, MAX_CAPACITY)
         self.capacity = capacity
         self._wl = self._rl = _EMPTY  # last buffer checked by write / readinto
         self._init(capacity)
-        # The IRQ-path methods bound once onto the instance (a 3-word bound-method object
-        # each): MicroPython finds an instance attribute before searching the class,
-        # which saves ~20 ns per call.
-        self.put = self.put
-        self.get = self.get
-        self.write = self.write
-        self.write_from = self.write_from
-        self.readinto = self.readinto
 
     def __getattr__(self, name):
         # ``dropped``: bytes refused because the ring was full (mod 2**30); no
-        # allocation, IRQ-safe. Served here rather than by a property because on
-        # MicroPython a property (any data descriptor) in the class makes every
-        # instance attribute lookup search the class first, slowing each kernel
-        # call's ``self._a`` by ~5 ns; __getattr__ only runs when lookup fails.
+        # allocation, IRQ-safe. Served here rather than by a property: a data descriptor
+        # in the class slows every instance attribute lookup (docs/design.md#no-property).
         if name == "dropped":
             return self._dropped()
-        _cold("noattr", name)
+        from mpalloc._ring_cold import no_attribute
+
+        no_attribute(name)
 
     def read(self, n=-1):
         """Remove and return up to ``n`` waiting bytes (all of them when ``n < 0``).
@@ -165,7 +159,9 @@ class ByteRing:
         Consumer side. Allocates (a bytearray and the returned bytes): not IRQ-safe.
         O(n). Returns ``b""`` when empty.
         """
-        return _cold("read", self, n)
+        from mpalloc._ring_cold import read
+
+        return read(self, n)
 
     def stats(self):
         """Counters as a new dict (allocates), in bytes: the shared keys
@@ -173,20 +169,28 @@ class ByteRing:
         dropped, failures (put/write/write_from calls that dropped bytes; counted on
         the failure path only, mod 2**30); peak, allocs and frees are None (not
         counted: a counter per byte would slow put/get). Not IRQ-safe."""
-        return _cold("stats", self)
+        from mpalloc._ring_cold import stats
+
+        return stats(self)
 
     def dump(self, stream=None):
         """Write a memory map to ``stream`` (default ``sys.stdout``), line by line:
         counters, the storage ('#' waiting, '.' free; at most 128 characters) and the
         read/write indices. Allocates (the lines). Not IRQ-safe."""
-        _cold("dump", self, stream)
+        from mpalloc._ring_cold import dump
+
+        dump(self, stream)
 
     def __repr__(self):
-        return _cold("rep", self)
+        from mpalloc._ring_cold import describe
+
+        return describe(self)
 
     def _bad(self, what, a, b):
         # Cold path of find (0), readline_into (1), peek_into (2): ValueError.
-        _cold("badarg", self, what, a, b)
+        from mpalloc._ring_cold import bad_argument
+
+        bad_argument(self, what, a, b)
 
     # Cold path of write/readinto, run when a buffer object is seen for the first
     # time in a row: check its type once, then remember it (self._wl / self._rl; the
@@ -197,16 +201,19 @@ class ByteRing:
                                             and not _wide(buf)):
             self._wl = buf  # producer-owned
             return
-        _cold("badbuf", self, "write", buf)
+        from mpalloc._ring_cold import bad_buffer
+
+        bad_buffer(self, "write", buf)
 
     def _rchk(self, buf):
         t = type(buf)
-        if (t is _array or t is memoryview) and _wide(buf, True):
-            _cold("badbuf", self, "readinto", buf)  # items wider than a byte
-        if t is bytearray or t is _array or t is memoryview and _writable(buf):
+        if not ((t is _array or t is memoryview) and _wide(buf, True)) and (
+                t is bytearray or t is _array or t is memoryview and _writable(buf)):
             self._rl = buf  # consumer-owned
             return
-        _cold("badbuf", self, "readinto", buf)
+        from mpalloc._ring_cold import bad_buffer
+
+        bad_buffer(self, "readinto", buf)
 
 
 def _writable(view):
@@ -226,12 +233,6 @@ def _with_kernel(kmod):
     ``kmod`` is ``mpalloc._ring_viper`` or ``mpalloc._ring_py``; the class has the
     same API and the same per-call cost as ByteRing (kernel functions bound directly).
     """
-    return _cold("with_kernel", kmod)
+    from mpalloc._ring_cold import with_kernel
 
-
-def _cold(name, *args):
-    # Cold paths (construction, errors, read, repr, test hooks) live in _ring_cold,
-    # imported on first use so they hold no RAM in a program that never needs them.
-    from mpalloc import _ring_cold
-
-    return getattr(_ring_cold, name)(*args)
+    return with_kernel(ByteRing, kmod)
