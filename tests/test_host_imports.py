@@ -24,9 +24,7 @@ PKG = "mpalloc"
 
 # (importer, imported): imports that close one of today's cycles. DELETE an entry when
 # you break its cycle; the list must end empty (issue 17: no import cycles in lib/).
-CYCLE_EDGES_TO_FIX = {
-    ("mpalloc._ring_cold", "mpalloc.ring"),
-}
+CYCLE_EDGES_TO_FIX = set()
 
 # (cold module, importer other than its public module). DELETE an entry when you move
 # that code home; the list must end empty.
@@ -37,9 +35,7 @@ COLD_SHARED_TO_FIX = set()
 # ``name(...)``): a string lookup ``_cold("badcap")``, ``_cold().name``, or
 # ``from mpalloc import _X_cold``. DELETE an entry when its module follows it; the list
 # must end empty.
-COLD_FORM_TO_FIX = {
-    "mpalloc.ring",
-}
+COLD_FORM_TO_FIX = set()
 
 
 def module_files(lib=LIB):

@@ -11,6 +11,7 @@ from mpalloc.ring import ByteRing
 from mpalloc.slab import Slab
 from support import (
     IS_MICROPYTHON,
+    eq,
     has_numbers,
     no_alloc,
     no_heap_use,
@@ -344,9 +345,8 @@ def test_twins_agree_on_consumer_calls():
             assert res[0] == res[1], (step, op, res)
             assert len(a) == len(b) and _scanned(a) == _scanned(b), step
             if isinstance(a, ByteRing):
-                sa, sb = a._state(), b._state()
-                assert sa == sb, "step %d op %d: state words (w, r, dropped, size, scan, " \
-                    "capacity, failures) py %r, viper %r" % (step, op, sa, sb)
+                eq(b._state(), a._state(), "step %d op %d: state words (w, r, dropped, size, "
+                   "scan, capacity, failures), viper vs py" % (step, op))
             else:
                 assert list(a._h)[:11] == list(b._h)[:11], step
 

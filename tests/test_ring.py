@@ -5,6 +5,7 @@ from mpalloc import _ring_py, ring
 from mpalloc.ring import MAX_CAPACITY, ByteRing
 from support import (
     RUNTIME,
+    eq,
     expected_kernel,
     has_numbers,
     heap_fit,
@@ -350,10 +351,8 @@ def test_twins_agree():
         else:
             n = g.randrange(-1, 40)
             res = (a.read(n), b.read(n))
-        assert res[0] == res[1], "step %d op %d: py returned %r, viper %r" % (
-            step, op, res[0], res[1])
-        diff = twin_diff(a, b)
-        assert not diff, "step %d op %d: %s" % (step, op, diff)
+        eq(res[1], res[0], "step %d op %d: viper result vs py" % (step, op))
+        eq(twin_diff(a, b), "", "step %d op %d: first difference" % (step, op))
 
 
 # --- no allocation ------------------------------------------------------------------
@@ -660,14 +659,12 @@ def test_twins_agree_write_from():
     for step in range(3000):
         n = g.randrange(-3, 70)
         wa, wb = a.write_from(src, n), b.write_from(src, n)
-        assert wa == wb, "step %d write_from(src, %d): py %d, viper %d" % (step, n, wa, wb)
-        diff = twin_diff(a, b)
-        assert not diff, "step %d after write_from(src, %d): %s" % (step, n, diff)
+        eq(wb, wa, "step %d write_from(src, %d): viper vs py" % (step, n))
+        eq(twin_diff(a, b), "", "step %d after write_from(src, %d): first difference" % (step, n))
         m = g.randrange(0, 40)
         ra = a.readinto(memoryview(out[0])[:m])
         rb = b.readinto(memoryview(out[1])[:m])
         assert ra == rb and out[0][:ra] == out[1][:rb], (
             "step %d readinto(%d): py %d %r, viper %d %r" % (step, m, ra, out[0][:ra], rb,
                                                            out[1][:rb]))
-        diff = twin_diff(a, b)
-        assert not diff, "step %d after readinto(%d): %s" % (step, m, diff)
+        eq(twin_diff(a, b), "", "step %d after readinto(%d): first difference" % (step, m))

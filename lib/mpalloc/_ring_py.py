@@ -20,7 +20,7 @@ State: the viper kernel's header words as attributes (owner, invariant)::
 
 Rebinding an existing instance attribute is one pointer store and allocates nothing.
 Few locals per function on purpose: a frame over ~11 words comes from the heap
-(docs/design.md#pure-frames).
+(docs/design.md#heap-frames).
 """
 
 from mpalloc._lines import find, readline_into  # noqa: F401 (kernel functions)

@@ -146,7 +146,7 @@ class ByteRing:
     def __getattr__(self, name):
         # ``dropped``: bytes refused because the ring was full (mod 2**30); no
         # allocation, IRQ-safe. Served here rather than by a property: a data descriptor
-        # in the class slows every instance attribute lookup (docs/design.md#no-property).
+        # in the class slows every instance attribute lookup (docs/design.md#no-properties).
         if name == "dropped":
             return self._dropped()
         from mpalloc._ring_cold import no_attribute
