@@ -374,30 +374,13 @@ def _scan(self, byte: int, i: int, stop: int) -> int:
 
 
 @micropython.viper
-def _peek(self, buf, off: int) -> int:
-    if buf is not self._rl:
-        self._rchk(buf)  # a new buffer object: check its type once (cold path)
+def _pos(self, off: int) -> int:
+    # Storage index of waiting byte ``off`` (0 <= off < any()).
     h = ptr32(self._a)
-    size = int(h[_SIZE])
-    k = int(h[_W]) - int(h[_R])
-    if k < 0:
-        k += size
-    k -= off
-    m = int(_len(buf))
-    if k > m:
-        k = m
-    if k <= 0:
-        return 0
     p = int(h[_R]) + off
-    if p >= size:
-        p -= size
-    c = size - p  # bytes before the wrap point
-    if k <= c:
-        _mcopy(buf, 0, self._m, _D + p, k)
-    else:
-        _mcopy(buf, 0, self._m, _D + p, c)
-        _mcopy(buf, c, self._m, _D, k - c)
-    return k
+    if p >= int(h[_SIZE]):
+        p -= int(h[_SIZE])
+    return p
 
 
 @micropython.viper
@@ -477,11 +460,25 @@ def find(self, byte, start=0):
 
 
 def peek_into(self, buf, offset=0):
+    # Bytecode over _pos and the copy function: a rarely hot call, so it spends no RAM on
+    # its own viper code (docs/design.md#ring-closures). Few locals: docs/design.md#heap-frames.
+    if buf is not self._rl:
+        self._rchk(buf)  # a new buffer object: check its type once (cold path)
     if offset < 0:
         self._bad(2, offset, 0)  # ValueError (cold path)
-    if offset > _BIG:
-        offset = _BIG
-    return _peek(self, buf, offset)
+    k = any(self) - offset
+    if k > _len(buf):
+        k = _len(buf)
+    if k <= 0:
+        return 0
+    offset = _pos(self, offset)  # storage index of the first byte to copy
+    c = _len(self._m) - _D - offset  # bytes before the wrap point
+    if c > k:
+        c = k
+    _mcopy(buf, 0, self._m, _D + offset, c)
+    offset = k - c
+    _mcopy(buf, c, self._m, _D, offset)  # nothing when it does not wrap
+    return k
 
 
 def readline_into(self, buf, delim=10):
