@@ -105,7 +105,8 @@ class ByteRing:
     it has looked for ``delim`` (consumer-owned; any other consuming call forgets it),
     so a line that arrives a few bytes at a time is scanned once: polling it costs
     O(new bytes), not O(line). On the viper kernel the optional arguments cost one
-    small ``@native`` layer (viper functions take no defaults).
+    small ``@native`` (write, readinto) or bytecode (find, peek_into, readline_into)
+    layer: viper functions take no defaults.
 
     ``dropped``: bytes refused because the ring was full, wrapping modulo 2**30.
     Producer-owned diagnostics: the consumer never resets it (``clear()`` does not).
