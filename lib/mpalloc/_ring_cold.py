@@ -97,7 +97,3 @@ def with_kernel(cls, kmod):
         ns[name] = getattr(kmod, name)
     return type(cls.__name__ + "_" + kmod.NAME, (cls,), ns)
 
-
-# bytebuf.ByteDeque._bad still calls this one (another family's module; the bulletin asks
-# its owner to move it into _bytebuf_cold); remove once bytebuf no longer imports it.
-badarg = bad_argument

@@ -287,7 +287,7 @@ def bind(self, capacity):
 
 @micropython.viper
 def peek(self) -> int:
-    h = ptr32(self._a)
+    h = ptr32(int(self._a))
     r = int(h[_R])
     if r == h[_W]:
         return -1
@@ -297,7 +297,7 @@ def peek(self) -> int:
 
 @micropython.viper
 def any(self) -> int:
-    h = ptr32(self._a)
+    h = ptr32(int(self._a))
     n = int(h[_W]) - int(h[_R])
     if n < 0:
         n += int(h[_SIZE])
@@ -306,7 +306,7 @@ def any(self) -> int:
 
 @micropython.viper
 def space(self) -> int:
-    h = ptr32(self._a)
+    h = ptr32(int(self._a))
     n = int(h[_W]) - int(h[_R])
     if n < 0:
         n += int(h[_SIZE])
@@ -315,13 +315,13 @@ def space(self) -> int:
 
 @micropython.viper
 def dropped(self) -> int:
-    h = ptr32(self._a)
+    h = ptr32(int(self._a))
     return int(h[_DROPPED])
 
 
 @micropython.viper
 def clear(self):
-    h = ptr32(self._a)
+    h = ptr32(int(self._a))
     h[_SCAN] = 0
     h[_R] = h[_W]
 
@@ -353,7 +353,7 @@ def state(self):
 def _scan(self, byte: int, i: int, stop: int) -> int:
     # Offset (from the read index) of the first ``byte`` among the waiting bytes
     # i..stop-1 (caller keeps stop <= any()), or -1. O(stop - i), one compare per byte.
-    h = ptr32(self._a)
+    h = ptr32(int(self._a))
     size = int(h[_SIZE])
     p = int(h[_R]) + i
     if p >= size:
@@ -376,7 +376,7 @@ def _scan(self, byte: int, i: int, stop: int) -> int:
 @micropython.viper
 def _pos(self, off: int) -> int:
     # Storage index of waiting byte ``off`` (0 <= off < any()).
-    h = ptr32(self._a)
+    h = ptr32(int(self._a))
     p = int(h[_R]) + off
     if p >= int(h[_SIZE]):
         p -= int(h[_SIZE])
@@ -390,7 +390,7 @@ def skip(self, nobj) -> int:
         n = 0x3FFFFFFF
     if nobj < _ONE:
         return 0
-    h = ptr32(self._a)
+    h = ptr32(int(self._a))
     r = int(h[_R])
     size = int(h[_SIZE])
     k = int(h[_W]) - r
@@ -420,7 +420,7 @@ def _line(self, buf, delim: int) -> int:
     m = int(_len(buf))
     if m == 0:
         self._bad(1, m, delim)  # ValueError (cold path)
-    h = ptr32(self._a)
+    h = ptr32(int(self._a))
     n = int(h[_W]) - int(h[_R])
     if n < 0:
         n += int(h[_SIZE])
