@@ -85,3 +85,20 @@ def test_use_cases_count_their_objects(measured):
         rec = measured[row]
         assert rec["data_bytes"] > 0, (row, rec)
         assert rec["bytes"] > rec["import_bytes"], (row, rec)
+
+
+def test_boards_markdown_shows_every_row_with_budget_and_goal():
+    fp = footprint_tool()
+    table = budgets()
+    rows = {row: {"mpy": {"bytes": b["budget"] - 1}, "romfs": {"bytes": 100}}
+            for row, b in table["rows"].items()}
+    rows["ring"]["mpy"]["bytes"] = 3000  # meets its 4 KB goal
+    d = {"lanes": {"armv7m": {"rows": rows}}, "budgets": table, "note": "NOTE",
+         "labels": {row: fp.row_label(row) for row in fp.rows_for(())}}
+    md = fp.boards_markdown(d)
+    lines = {ln.split(" | ")[0][2:]: ln for ln in md.splitlines() if ln.startswith("| ")}
+    for row in fp.rows_for(()):
+        assert fp.row_label(row) in lines, row
+    assert lines["mpalloc.ring"].endswith("<= 4.0 KB: **pass** |"), lines["mpalloc.ring"]
+    assert lines["mpalloc.slab"].endswith("<= 4.0 KB: **miss** |"), lines["mpalloc.slab"]
+    assert dict((label, got) for label, got, _ in fp.headline(d))["mpalloc.ring"] == 3000

@@ -414,6 +414,7 @@ def main(argv=None):
     lat = summarize_latency([r for r in records if r["kind"] == "latency"][0])
     ram = footprint.footprint(exe)
     on_board = board(args.quick)
+    boards_ram = footprint.boards()  # [armv7m] and [rv32]: RAM after import, budgets
     result = {
         "schema": SCHEMA,
         "meta": run_meta(args, exe, meta, plan, started, rows),
@@ -421,6 +422,7 @@ def main(argv=None):
         "latency": lat,
         "footprint": ram,
         "board": on_board,
+        "footprint_boards": boards_ram,
         "targets": targets_summary(rows, lat, ram, on_board),
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

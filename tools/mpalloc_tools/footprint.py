@@ -748,7 +748,7 @@ BUDGET_LANE, BUDGET_KIND = "armv7m", "mpy"
 GOALS = {"ring": 4 * 1024, "slab": 4 * 1024, "uart": 10 * 1024, WHOLE_ROW: 40 * 1024}  # issue 16
 
 
-MARGIN_PERCENT, MARGIN_MIN = 4, 512  # while the families still shrink; 2 / 256 at the end
+MARGIN_PERCENT, MARGIN_MIN = 2, 256
 
 
 def budget_for(row, measured):

@@ -24,7 +24,7 @@ import os
 import shutil
 import sys
 
-from mpalloc_tools import ROOT
+from mpalloc_tools import ROOT, footprint
 
 SCHEMA = 4
 BEGIN, END = "<!-- summary -->", "<!-- /summary -->"
@@ -134,7 +134,14 @@ def footprint_headline(data):
     machine code is on the heap, which the x64 figures leave out), then x64's targets."""
     fp = data["footprint"]
     parts = []
-    bm = {r["module"]: r for r in (data.get("board") or {}).get("modules", [])}
+    boards = data.get("footprint_boards")
+    if boards and boards.get("lanes"):  # tools/footprint: [armv7m] .mpy against the goals
+        for label, got, goal in footprint.headline(boards):
+            parts.append("%s on a Cortex-M3 (armv7m, qemu): %s RAM after .mpy import%s" % (
+                label, kb(got), " (goal <= %s: **%s**)" % (
+                    kb(goal), "pass" if got <= goal else "miss") if goal else ""))
+    bm = {} if parts else {
+        r["module"]: r for r in (data.get("board") or {}).get("modules", [])}
     for name in ("mpalloc.ring", "(whole library)"):
         r = bm.get(name)
         if r is not None:
@@ -413,6 +420,10 @@ def render(data):
     out += ["![Latency distribution](img/latency.png)", ""]
     out += [latency_section(data["latency"]), "", "## Footprint", ""]
     out += ["![RAM after import and .mpy size per module](img/footprint.png)", ""]
+    if data.get("footprint_boards"):  # RAM after import on the 32-bit boards first
+        out += ["### RAM after import on [armv7m] and [rv32] (tools/footprint)", "",
+                footprint.boards_markdown(data["footprint_boards"]), "",
+                "### x64 unix port", ""]
     out += [footprint_section(data["footprint"]), ""]
     if "board" in data:  # results from before the board lanes have no such section
         out += ["## On a 32-bit board (Cortex-M3 under qemu)", "", board_section(data), ""]
