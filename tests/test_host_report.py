@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from mpalloc_tools import report
+from mpalloc_tools import footprint, report
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPORT = os.path.join(ROOT, "tools", "report")
@@ -235,6 +235,15 @@ def test_board_section_beside_x64():
     assert "NOTE-TEXT" in section and "| mpalloc.ring | 9.1 KB | 8.0 KB |" in section
     assert "| RING | RINGIO | 1.21x (1.10-1.40) | <= 1x: **miss** |" in section
     assert "not cycle-accurate" in section and "9 rounds on the board (METHOD-TEXT)" in section
+    # The README headline takes the board's RAM from tools/footprint's rows when the run
+    # has them (footprint_boards), else from these board modules.
+    boards = d.pop("footprint_boards", None)
     assert "whole library on a Cortex-M3 (armv7m, qemu): 71.0 KB" in report.summary_block(d)
+    if boards and boards.get("lanes"):
+        d["footprint_boards"] = boards
+        block = report.summary_block(d)
+        assert "71.0 KB" not in block
+        for label, got, _ in footprint.headline(boards):
+            assert "%s on a Cortex-M3 (armv7m, qemu): %s" % (label, report.kb(got)) in block
     d["board"] = {"skipped": "armv7m lane unavailable: qemu-system-arm not found"}
     assert "Not measured in this run: armv7m lane unavailable" in report.render(d)
