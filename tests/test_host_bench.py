@@ -289,6 +289,9 @@ def test_targets_list(bench):
     kinds = {t["kind"] for t in data["targets"]}
     assert {"cost_ratio", "kernel", "latency", "ram_after_mpy_import", "mpy_size",
             "metadata"} <= kinds
+    if (data.get("footprint_boards") or {}).get("lanes"):  # issue 16's goals on [armv7m]
+        assert {t["id"] for t in data["targets"] if t["kind"] == "board_ram"} == {
+            label for label, _, goal in footprint.headline(data["footprint_boards"]) if goal}
     for t in data["targets"]:
         assert t["status"] in ("pass", "miss", "missing"), t
         if t["value"] is not None:

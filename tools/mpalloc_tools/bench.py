@@ -273,9 +273,10 @@ def board(quick):
 # ---- targets (the goals table) --------------------------------------------------------------
 
 
-def targets_summary(rows, lat, fp, board_result):
+def targets_summary(rows, lat, fp, board_result, boards_ram=None):
     """Every target with its measured value and pass/miss, in one list: time ratios on
-    x64 (kernel rows apart), latency, time ratios on the board, then footprint."""
+    x64 (kernel rows apart), latency, time ratios on the board, RAM after import on the
+    board (tools/footprint's goals), then x64 footprint."""
     out = []
     for r in rows:
         if r["target"] is not None:
@@ -288,6 +289,11 @@ def targets_summary(rows, lat, fp, board_result):
     for r in board_result.get("cases", []):
         if r["target"] is not None:
             out.append(ratio_target(r, "board_cost_ratio", board_result["lane"]))
+    for label, got, goal in footprint.headline(boards_ram or {}):
+        if goal:
+            out.append({"kind": "board_ram", "id": label, "lane": footprint.BUDGET_LANE,
+                        "label": "RAM after .mpy import: " + label, "value": got,
+                        "target": goal, "status": "pass" if got <= goal else "miss"})
     return out + footprint_targets(fp)
 
 
@@ -423,7 +429,7 @@ def main(argv=None):
         "footprint": ram,
         "board": on_board,
         "footprint_boards": boards_ram,
-        "targets": targets_summary(rows, lat, ram, on_board),
+        "targets": targets_summary(rows, lat, ram, on_board, boards_ram),
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w") as f:

@@ -311,7 +311,9 @@ GOAL_GROUPS = (
     ("kernel", "Every viper kernel vs its pure twin (>= 2x: ratio <= 0.5), x64"),
     ("latency", "Worst single op vs the heap's (x64)"),
     ("board_cost_ratio", "Time vs baseline on the 32-bit board (qemu: ratios only)"),
-    ("footprint", "Footprint"),
+    ("board_ram", "RAM after import on the 32-bit board ([armv7m] .mpy; per-name breakdown "
+                  "of each miss under Footprint)"),
+    ("footprint", "Footprint on x64 (the earlier x64 targets; no machine code counted)"),
 )
 
 
