@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from mpalloc_tools import footprint
+from mpalloc_tools import build, footprint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,13 +30,8 @@ ARCHES = ("armv6m", "armv7emsp", "rv32imc", "xtensawin")
 
 
 def micropython_binary():
-    exe = os.environ.get("MICROPYTHON")
-    if exe:
-        return exe if os.path.exists(exe) or shutil.which(exe) else None
-    venv = os.path.join(ROOT, ".venv", "bin", "micropython")
-    if os.path.exists(venv):
-        return venv
-    return shutil.which("micropython")
+    exe = build.find_micropython()  # None, too, when $MICROPYTHON names nothing runnable
+    return exe if exe and (os.path.exists(exe) or shutil.which(exe)) else None
 
 
 @pytest.fixture(scope="module")

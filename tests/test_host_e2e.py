@@ -28,6 +28,8 @@ import time
 
 import pytest
 
+from mpalloc_tools import build
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG = os.path.join(ROOT, "lib", "mpalloc")
 BOOT_TIMEOUT = 20.0
@@ -35,13 +37,7 @@ CALL_TIMEOUT = 180.0
 
 
 def micropython_binary():
-    exe = os.environ.get("MICROPYTHON")
-    if exe:
-        return exe
-    for cand in (os.path.join(ROOT, ".venv", "bin", "micropython"), "/tmp/v/bin/micropython"):
-        if os.path.exists(cand):
-            return cand
-    found = shutil.which("micropython")
+    found = build.find_micropython()
     assert found, "no MicroPython unix port: set MICROPYTHON=/path"
     return found
 

