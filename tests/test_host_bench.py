@@ -373,3 +373,19 @@ def test_board_footprint_and_ratios(bench):
     assert "RAM after import, ROMFS" in out
 
 
+
+
+def test_only_times_the_named_cases_with_their_baselines_and_floors():
+    """tools/bench --only (for work on one case): the case, its baseline and floor, the
+    empty loop, and nothing else; an unknown id is an error that names it."""
+    run = [sys.executable, os.path.join(ROOT, "tools", "bench"), "--rounds", "1"]
+    out = subprocess.run(run + ["--only", "ring_128"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    with open(os.path.join(ROOT, "build", "bench-only.json")) as f:
+        ids = [r["id"] for r in json.load(f)["cases"]]
+    assert sorted(ids) == sorted(["empty_loop", "ring_128", "ringio_128",
+                                  "floor_calls_buf"]), ids
+    bad = subprocess.run(run + ["--only", "no_such_case"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300)
+    assert bad.returncode != 0 and "no_such_case" in bad.stderr, bad.stderr

@@ -361,13 +361,14 @@ def build_cases(board=False):
     return cases
 
 
-def board_selection(cases):
+def board_selection(cases, wanted=None):
+    """The cases declared on_board (or named in ``wanted``), their baselines and floors."""
     by_id = {}
     for c in cases:
         by_id[c["id"]] = c
-    keep = set()
+    keep = set(["empty_loop"]) if wanted else set()
     for c in cases:
-        if c["on_board"]:
+        if (c["id"] in wanted) if wanted else c["on_board"]:
             keep.add(c["id"])
             for other in (c["baseline"], c["floor"]):
                 if other in by_id:
@@ -641,9 +642,14 @@ def emit_meta():
 
 def main():
     rounds, window_ms, windows, gc_ms, lat_k, lat_passes = (int(v) for v in sys.argv[2:8])
+    only = sys.argv[8].split(",") if len(sys.argv) > 8 else None  # tools/bench --only
     emit_meta()
-    throughput(build_cases(), rounds, window_ms, windows, gc_ms)
-    latency(lat_k, lat_passes)
+    cases = build_cases()
+    if only:
+        cases = board_selection(cases, only)
+    throughput(cases, rounds, window_ms, windows, gc_ms)
+    if not only:
+        latency(lat_k, lat_passes)
     print("@@BENCH-DONE")
 
 

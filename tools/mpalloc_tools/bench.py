@@ -98,8 +98,10 @@ def parse_records(lines):
     return records, done, other
 
 
-def run_micropython(exe, lib, heapsize, plan):
+def run_micropython(exe, lib, heapsize, plan, only=None):
     cmd = [exe, "-X", "heapsize=" + heapsize, MP_SCRIPT, lib] + plan.args()
+    if only:
+        cmd.append(only)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=ROOT)
     records, done, other = parse_records(proc.stdout)
@@ -399,6 +401,10 @@ def main(argv=None):
     ap.add_argument("--lib", default=os.path.join(ROOT, "lib"),
                     help="directory holding the mpalloc package (default lib/)")
     ap.add_argument("--heapsize", default="8M", help="MicroPython heap (default 8M)")
+    ap.add_argument("--only", metavar="ID[,ID...]",
+                    help="while working on a case: time only these case ids (with their "
+                         "baselines and floors) on the unix port, print their table; no "
+                         "latency, footprint or board; JSON to build/bench-only.json")
     args = ap.parse_args(argv)
 
     plan = QUICK if args.quick else FULL
@@ -407,6 +413,8 @@ def main(argv=None):
                     plan.lat_passes)
     exe = micropython_binary()
     started = datetime.datetime.now(datetime.timezone.utc)
+    if args.only:
+        return only_cases(exe, args, plan)
     records = run_micropython(exe, os.path.abspath(args.lib), args.heapsize, plan)
     meta = [r for r in records if r["kind"] == "meta"][0]
     rows = summarize_cases([r for r in records if r["kind"] == "case"])
@@ -430,6 +438,22 @@ def main(argv=None):
         f.write("\n")
     print_tables(result)
     print("JSON: " + os.path.relpath(args.json))
+
+
+def only_cases(exe, args, plan):
+    """tools/bench --only: the named cases, their baselines and floors, nothing else."""
+    records = run_micropython(exe, os.path.abspath(args.lib), args.heapsize, plan, args.only)
+    rows = summarize_cases([r for r in records if r["kind"] == "case"])
+    missing = set(args.only.split(",")) - set(r["id"] for r in rows)
+    if missing:
+        sys.exit("tools/bench --only: no case %s" % ", ".join(sorted(missing)))
+    path = os.path.join(ROOT, "build", "bench-only.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"schema": SCHEMA, "only": args.only, "cases": rows}, f, indent=1)
+        f.write("\n")
+    print(cases_table(rows))
+    print("JSON: " + os.path.relpath(path))
 
 
 def run_meta(args, exe, meta, plan, started, rows):
