@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from mpalloc_tools import bench as bench_tool
 from mpalloc_tools import build, footprint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -106,6 +107,12 @@ def test_ratios(bench):
         assert r["ratio_min"] <= r["ratio"] <= r["ratio_max"], cid
         assert (r["floor_ratio"] is not None) == (r["floor"] is not None), cid
         assert r["floor_label"] == (rows[r["floor"]]["label"] if r["floor"] else None), cid
+        if r["floor"] is None:  # the floor read against the bound, the case against it
+            assert r["over_floor"] is None and r["floor_above_bound"] is None, cid
+        else:
+            assert r["over_floor"] == pytest.approx(r["ratio"] / r["floor_ratio"]), cid
+            assert r["floor_above_bound"] == (None if r["target"] is None
+                                              else r["floor_ratio"] > r["target"]), cid
         if r["target"] is not None:
             assert r["status"] == ("pass" if r["ratio"] <= r["target"] else "miss"), cid
     for cid, (base, target) in GOALS.items():
@@ -296,6 +303,10 @@ def test_targets_list(bench):
     rows = {r["id"]: r for r in data["cases"]}
     ratio_ids = [t["id"] for t in data["targets"] if t["kind"] in ("cost_ratio", "kernel")]
     assert ratio_ids == [cid for cid, r in rows.items() if r["target"] is not None]
+    for t in data["targets"]:
+        if t["kind"] in ("cost_ratio", "kernel"):
+            for key in ("floor_ratio", "over_floor", "floor_above_bound"):
+                assert t[key] == rows[t["id"]][key], (t["id"], key)
 
 
 def test_latency(bench):
@@ -331,8 +342,17 @@ def test_latency(bench):
 
 
 def test_tables_on_stdout(bench):
-    _, out = bench
+    data, out = bench
     assert "| case | ns/op median |" in out
+    lines = {}  # label -> its row in the x64 table (the first; the board's comes later)
+    for line in out.splitlines():
+        if line.startswith("| "):
+            lines.setdefault(line.split(" | ")[0][2:], line)
+    for r in data["cases"]:  # a miss printed with its floor and what that floor says
+        if r["status"] == "miss" and r["floor_ratio"] is not None:
+            line = lines[r["label"]]
+            assert "floor %.2fx; " % r["floor_ratio"] in line, line
+            assert "%.2fx of its floor" % r["over_floor"] in line, line
     assert "| single op (20000 live objects" in out and "min over" in out
     assert "slab worst / heap worst" in out
     assert "| module (with what it loads) |" in out
@@ -373,6 +393,23 @@ def test_board_footprint_and_ratios(bench):
     assert "RAM after import, ROMFS" in out
 
 
+
+
+def test_printed_miss_reads_its_floor_against_the_bound():
+    # tools/bench's table, made-up rows: a miss whose floor is under the bound (ours to
+    # cut), one whose floor is above it (the interpreter's: explained), one without a floor.
+    row = {"ratio": 3.0, "ratio_gc": None, "ratio_short": 3.0, "status": "miss",
+           "target": 1.5, "floor_ratio": 0.75}
+    assert bench_tool.ratio_text(row) == ("3.00x; floor 0.75x; 4.00x of its floor: still ours "
+                                     "to cut")
+    assert bench_tool.ratio_text(dict(row, floor_ratio=2.0)) == (
+        "3.00x; floor 2.00x; the interpreter's floor is above the bound: explained (1.50x "
+        "of its floor)")
+    assert bench_tool.ratio_text(dict(row, floor_ratio=None)) == (
+        "3.00x; no floor measured: unexplained")
+    assert bench_tool.ratio_text(dict(row, ratio=1.0, status="pass")) == "1.00x"
+    assert bench_tool.floor_reading(3.0, 2.0, 1.5) == (1.5, True)
+    assert bench_tool.floor_reading(3.0, 0.75, None) == (4.0, None)
 
 
 def test_only_times_the_named_cases_with_their_baselines_and_floors():

@@ -84,26 +84,56 @@ def test_summary_block_content():
     assert sum(1 for x in links if x.endswith(".png")) == 1  # one plot
 
 
+def test_summary_row_of_a_miss_says_what_its_floor_explains():
+    base = {"id": "b", "label": "BASE", "baseline": None, "summary": None, "ratio": None}
+    row = {"id": "c", "label": "C", "baseline": "b", "summary": "Ring", "ratio": 3.0,
+           "ratio_min": 2.9, "ratio_max": 3.1, "ratio_gc": None, "target": 1.5,
+           "status": "miss", "floor_ratio": 2.0}
+    rows = [base, row, dict(row, id="d", label="D", floor_ratio=0.5),
+            dict(row, id="e", label="E", floor_ratio=None),
+            dict(row, id="p", label="P", ratio=1.0, status="pass")]
+    got = report.summary_rows(rows)
+    assert got[0].endswith("| <= 1.5x: **miss**; floor 2.00x; the interpreter's floor is "
+                           "above the bound: explained (1.50x of its floor) |"), got[0]
+    assert got[1].endswith("| <= 1.5x: **miss**; floor 0.50x; 6.00x of its floor: still "
+                           "ours to cut |"), got[1]
+    assert got[2].endswith("| <= 1.5x: **miss**; no floor measured: unexplained |"), got[2]
+    assert got[3].endswith("| <= 1.5x: **pass** |"), got[3]
+
+
 def test_targets_table_counts_every_target():
     d = data()
     md = report.targets_section(d["targets"])
     passed = sum(1 for t in d["targets"] if t["status"] == "pass")
     assert "%d of %d targets met." % (passed, len(d["targets"])) in md
     assert md.count("| **miss** |") == sum(1 for t in d["targets"] if t["status"] == "miss")
-    for t in d["targets"]:  # a missed ratio shows its floor
-        if t["status"] == "miss" and t.get("floor_ratio") is not None:
-            assert "| %.2fx: %s |" % (t["floor_ratio"], t["floor_label"].replace(
-                "|", "\\|")) in md, t["id"]
+    for t in d["targets"]:  # a missed ratio shows its floor and what the floor says
+        if t["status"] != "miss" or "floor" not in t:
+            continue
+        if t["floor_ratio"] is None:
+            assert "| - | no floor measured: unexplained |" in md, t["id"]
+            continue
+        over = t["value"] / t["floor_ratio"]
+        why = ("the interpreter's floor is above the bound: explained (%.2fx of its floor)"
+               if t["floor_ratio"] > t["target"] else "%.2fx of its floor: still ours to cut")
+        assert "| %.2fx: %s | %s |" % (t["floor_ratio"], t["floor_label"].replace(
+            "|", "\\|"), why % over) in md, t["id"]
 
 
 def test_goals_table_renders_a_made_up_run():
     # Rendering only: a ratio target that missed with a floor, one GC-inclusive, one
     # kernel row, the latency goal, a board row, a footprint target.
+    # Misses: floor under the bound (ours to cut), floor above it (the interpreter's,
+    # explained), no floor (unexplained).
     ratio = {"lane": "x64", "baseline": "b", "basis": "short windows", "ratio_short": 1.3,
              "ratio_gc": None, "floor": "f", "floor_label": "FLOOR", "floor_ratio": 0.84}
     targets = [
         dict(ratio, kind="cost_ratio", id="a", label="A", value=1.3, target=1.0,
              status="miss"),
+        dict(ratio, kind="cost_ratio", id="w", label="W", value=3.0, target=1.5,
+             status="miss", floor_label="WORK | FLOOR", floor_ratio=2.0),
+        dict(ratio, kind="cost_ratio", id="n", label="N", value=1.2, target=1.0,
+             status="miss", floor=None, floor_label=None, floor_ratio=None),
         dict(ratio, kind="cost_ratio", id="s", label="S", value=0.8, target=0.9,
              status="pass", basis="GC-inclusive", ratio_gc=0.8, ratio_short=1.2),
         dict(ratio, kind="kernel", id="k_viper", label="K", value=0.25, target=0.5,
@@ -116,15 +146,20 @@ def test_goals_table_renders_a_made_up_run():
          "status": "pass"},
     ]
     md = report.targets_section(targets)
-    assert "| A | 1.30x | <= 1x | **miss** | 0.84x: FLOOR |" in md
-    assert "| S | 0.80x GC-incl. (1.20x short windows) | <= 0.9x | **pass** | - |" in md
-    assert "| K | 0.25x | <= 0.5x | **pass** | - |" in md
+    assert ("| A | 1.30x | <= 1x | **miss** | 0.84x: FLOOR | 1.55x of its floor: still "
+            "ours to cut |") in md
+    assert ("| W | 3.00x | <= 1.5x | **miss** | 2.00x: WORK \\| FLOOR | the interpreter's "
+            "floor is above the bound: explained (1.50x of its floor) |") in md
+    assert "| N | 1.20x | <= 1x | **miss** | - | no floor measured: unexplained |" in md
+    assert "| S | 0.80x GC-incl. (1.20x short windows) | <= 0.9x | **pass** | - | - |" in md
+    assert "| K | 0.25x | <= 0.5x | **pass** | - | - |" in md
     assert "| L | 1/800 | <= 1/500 | **pass** |" in md
-    assert "| A | 1.40x | <= 1x | **miss** | 0.90x: FLOOR |" in md
+    assert ("| A | 1.40x | <= 1x | **miss** | 0.90x: FLOOR | 1.56x of its floor: still ours "
+            "to cut |") in md
     assert "| M | 4 B | <= 4 B | **pass** |" in md
     assert md.index("x64 unix port") < md.index("pure twin") < md.index("Worst single op") \
         < md.index("32-bit board") < md.index("Footprint")
-    assert md.endswith("4 of 6 targets met.")
+    assert md.endswith("4 of 8 targets met.")
 
 
 def test_cli_writes_markdown_and_json(tmp_path):

@@ -24,7 +24,7 @@ import os
 import shutil
 import sys
 
-from mpalloc_tools import ROOT, footprint
+from mpalloc_tools import ROOT, bench, footprint
 
 SCHEMA = 4
 BEGIN, END = "<!-- summary -->", "<!-- /summary -->"
@@ -110,7 +110,8 @@ def summary_rows(rows):
     by_id = {r["id"]: r for r in rows}
     return ["| %s | %s | %s | %s | %s |" % (
         r["summary"], r["label"].replace("|", "\\|"),
-        by_id[r["baseline"]]["label"].replace("|", "\\|"), fmt_ratio(r), fmt_target(r))
+        by_id[r["baseline"]]["label"].replace("|", "\\|"), fmt_ratio(r),
+        fmt_target(r) + ("; " + bench.miss_note(r) if r["status"] == "miss" else ""))
         for r in rows if r.get("summary") and r["ratio"] is not None]
 
 
@@ -335,8 +336,9 @@ def targets_section(targets):
 
 def goal_rows(kind, sel):
     if kind in ("cost_ratio", "kernel", "board_cost_ratio"):
-        out = ["| goal | measured | bound | result | floor (a miss explained) |",
-               "|---|---:|---:|---|---|"]
+        out = ["| goal | measured | bound | result | floor: its ratio to the same baseline "
+               "(a miss only) | the miss: floor vs bound, case vs floor |",
+               "|---|---:|---:|---|---|---|"]
         for t in sel:
             v = "-" if t["value"] is None else "%.2fx" % t["value"]
             if t.get("ratio_gc") is not None:
@@ -344,8 +346,9 @@ def goal_rows(kind, sel):
             floor = "-"
             if t["status"] == "miss" and t.get("floor_ratio") is not None:
                 floor = "%.2fx: %s" % (t["floor_ratio"], t["floor_label"].replace("|", "\\|"))
-            out.append("| %s | %s | <= %gx | **%s** | %s |" % (
-                t["label"].replace("|", "\\|"), v, t["target"], t["status"], floor))
+            out.append("| %s | %s | <= %gx | **%s** | %s | %s |" % (
+                t["label"].replace("|", "\\|"), v, t["target"], t["status"], floor,
+                bench.miss_text(t, "value") or "-"))
         return out
     out = ["| goal | measured | bound | result |", "|---|---:|---:|---|"]
     for t in sel:
