@@ -99,6 +99,9 @@ def test_summary_row_of_a_miss_says_what_its_floor_explains():
                            "ours to cut |"), got[1]
     assert got[2].endswith("| <= 1.5x: **miss**; no floor measured: unexplained |"), got[2]
     assert got[3].endswith("| <= 1.5x: **pass** |"), got[3]
+    assert report.floor_reading(3.0, 2.0, 1.5) == (1.5, True)
+    assert report.floor_reading(3.0, 0.75, None) == (4.0, None)
+    assert report.floor_reading(3.0, None, 1.5) == (None, None)
 
 
 def test_targets_table_counts_every_target():
@@ -253,32 +256,25 @@ def test_quick_run_never_touches_docs_or_readme(tmp_path, monkeypatch):
 def test_board_section_beside_x64():
     d = data()
     d["board"] = {"lane": "armv7m", "machine": "qemu mps2-an385, Cortex-M3",
-                  "firmware": "/x/mps2-an385-armv7m.elf", "note": "NOTE-TEXT",
+                  "firmware": "/x/mps2-an385-armv7m.elf",
                   "ratio_note": "qemu, not cycle-accurate: ratios only",
-                  "modules": [{"module": "mpalloc.ring", "romfs_bytes": 8192,
-                               "fs_bytes": 9318},
-                              {"module": "(whole library)", "romfs_bytes": 57344,
-                               "fs_bytes": 72704}],
                   "rounds": 9, "method": "METHOD-TEXT",
                   "cases": [{"id": "ring_put_get", "baseline": "ringio_1", "label": "RING",
                              "ratio": 1.21, "ratio_min": 1.1, "ratio_max": 1.4,
-                             "ratio_gc": None, "target": 1.0, "status": "miss"},
+                             "ratio_gc": None, "target": 1.0, "status": "miss",
+                             "floor_ratio": 0.8},
                             {"id": "ringio_1", "baseline": None, "label": "RINGIO",
                              "ratio": None, "target": None}]}
     text = report.render(d)
     section = text[text.index("## On a 32-bit board"):]
-    assert "NOTE-TEXT" in section and "| mpalloc.ring | 9.1 KB | 8.0 KB |" in section
-    assert "| RING | RINGIO | 1.21x (1.10-1.40) | <= 1x: **miss** |" in section
+    assert ("| RING | RINGIO | 1.21x (1.10-1.40) | <= 1x: **miss**; floor 0.80x; 1.51x of "
+            "its floor: still ours to cut |") in section
     assert "not cycle-accurate" in section and "9 rounds on the board (METHOD-TEXT)" in section
-    # The README headline takes the board's RAM from tools/footprint's rows when the run
-    # has them (footprint_boards), else from these board modules.
-    boards = d.pop("footprint_boards", None)
-    assert "whole library on a Cortex-M3 (armv7m, qemu): 71.0 KB" in report.summary_block(d)
-    if boards and boards.get("lanes"):
-        d["footprint_boards"] = boards
-        block = report.summary_block(d)
-        assert "71.0 KB" not in block
-        for label, got, _ in footprint.headline(boards):
-            assert "%s on a Cortex-M3 (armv7m, qemu): %s" % (label, report.kb(got)) in block
+    assert "| module" not in section  # RAM after import there: tools/footprint
+    # The README headline takes the board's RAM from tools/footprint's rows.
+    boards = d["footprint_boards"]
+    block = report.summary_block(d)
+    for label, got, _ in footprint.headline(boards):
+        assert "%s on a Cortex-M3 (armv7m, qemu): %s" % (label, report.kb(got)) in block
     d["board"] = {"skipped": "armv7m lane unavailable: qemu-system-arm not found"}
     assert "Not measured in this run: armv7m lane unavailable" in report.render(d)

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 
-from mpalloc_tools import DEVICE, ROOT, build, footprint
+from mpalloc_tools import DEVICE, ROOT, build, footprint, report
 
 MP_SCRIPT = os.path.join(DEVICE, "bench_mp.py")
 SCHEMA = 4
@@ -73,6 +73,7 @@ LATENCY_NOTE = (
     "preemption included). Collections and bytes allocated come from one untimed pass "
     "(gc.mem_alloc() after every op)")
 BOARD_RATIO_NOTE = "qemu, not cycle-accurate: ratios only"
+BOARD_LANE = "armv7m"  # the board the cases declared on_board/board_target run on
 
 
 def micropython_binary():
@@ -169,53 +170,9 @@ def summarize_case(c, by_id, target):
     if target is not None:
         row["status"] = "missing" if row["ratio"] is None else (
             "pass" if row["ratio"] <= target else "miss")
-    row["over_floor"], row["floor_above_bound"] = floor_reading(row["ratio"],
-                                                                row["floor_ratio"], target)
+    row["over_floor"], row["floor_above_bound"] = report.floor_reading(
+        row["ratio"], row["floor_ratio"], target)
     return row
-
-
-def floor_reading(ratio, floor_ratio, target):
-    """(the case as a multiple of its floor, whether the floor itself is above the bound);
-    None where a part is not measured. Both ratios are against the same baseline in the
-    same rounds, so ratio / floor_ratio is case time / floor time."""
-    if floor_ratio is None:
-        return None, None
-    return (None if ratio is None else ratio / floor_ratio,
-            None if target is None else floor_ratio > target)
-
-
-def miss_text(t, value_key="ratio"):
-    """Why a missed ratio target misses, from its floor (issue 15: a miss is reported with
-    the measured floor that explains it); None unless ``t`` (a case row, or a target with
-    value_key="value") is a miss."""
-    if t["status"] != "miss":
-        return None
-    over, above = floor_reading(t[value_key], t.get("floor_ratio"), t["target"])
-    if over is None:
-        return "no floor measured: unexplained"
-    if above:
-        return "the interpreter's floor is above the bound: explained (%.2fx of its floor)" \
-            % over
-    return "%.2fx of its floor: still ours to cut" % over
-
-
-def ratio_text(r):
-    """The ratio as printed: both bases where the baseline allocates, and the floor of a
-    miss with what it says."""
-    if r["ratio"] is None:
-        return "-"
-    text = "%.2fx" % r["ratio"]
-    if r["ratio_gc"] is not None:
-        text += " GC-incl. (%.2fx short windows)" % r["ratio_short"]
-    if r["status"] == "miss":
-        text += "; " + miss_note(r)
-    return text
-
-
-def miss_note(r):
-    """A missed case row's floor and what it says, for one cell."""
-    floor = "" if r["floor_ratio"] is None else "floor %.2fx; " % r["floor_ratio"]
-    return floor + miss_text(r)
 
 
 # ---- latency -------------------------------------------------------------------------------
@@ -274,26 +231,27 @@ bench_mp.board_main(%s)
 
 
 def board(quick):
-    """Footprint and the board's cases on the emulated Cortex-M3, or {"skipped": reason}."""
-    lane, why = footprint.board_lane()
+    """The board's cases on the emulated Cortex-M3, or {"skipped": reason}. (RAM after
+    import on the boards is tools/footprint's: footprint.boards().)"""
+    lane = footprint.lanes()[BOARD_LANE]
+    why = lane.unavailable()
     if why:
-        return {"skipped": "%s lane unavailable: %s" % (footprint.BOARD_LANE, why)}
+        return {"skipped": "%s lane unavailable: %s" % (BOARD_LANE, why)}
     plan = BOARD_QUICK if quick else BOARD_FULL
     # Every benchmark program goes into the image (flash, not heap); bench_mp imports
     # only its BOARD_FAMILIES there.
     programs = sorted(n[:-3] for n in os.listdir(DEVICE) if n.startswith("bench_"))
     with tempfile.TemporaryDirectory(prefix="mpalloc-board-") as out:
-        image = footprint.board_image(lane, out, programs)
-        rows = footprint.board_modules(lane, image)
-        text, tail = lane.run_code(BOARD_SCRIPT % ", ".join(plan.args()[:4]), 1800, image)
+        image = footprint.BoardImage(lane, out, programs)
+        text, tail = lane.run_code(BOARD_SCRIPT % ", ".join(plan.args()[:4]), 1800,
+                                   image.path)
     records, done, other = parse_records(text.splitlines())
     if not done:
         raise RuntimeError("the board's benchmark did not finish (%s):\n%s"
                            % (tail, "\n".join(other[-60:])))
     cases = summarize_cases([r for r in records if r["kind"] == "case"], "board_target")
-    return {"lane": footprint.BOARD_LANE, "machine": "qemu mps2-an385, Cortex-M3",
-            "firmware": lane.firmware(), "note": footprint.BOARD_NOTE,
-            "ratio_note": BOARD_RATIO_NOTE, "modules": rows, "cases": cases,
+    return {"lane": BOARD_LANE, "machine": "qemu mps2-an385, Cortex-M3",
+            "firmware": lane.firmware(), "ratio_note": BOARD_RATIO_NOTE, "cases": cases,
             "rounds": plan.rounds, "method": METHOD % (plan.windows, plan.window_ms,
                                                        plan.gc_ms)}
 
@@ -353,72 +311,6 @@ def footprint_targets(fp):
                         "value": m["per_item_bytes"], "target": m["target_bytes"],
                         "status": m["status"]})
     return out
-
-
-# ---- printed tables -------------------------------------------------------------------------
-
-
-def fmt_ns(x):
-    if x is None:
-        return "-"
-    return "%.0f" % x if x >= 100 else "%.1f" % x
-
-
-def cases_table(rows):
-    names = {r["id"]: r["label"] for r in rows}
-    lines = ["| case | ns/op median | min-max | baseline | time vs baseline | target "
-             "| result |",
-             "|---|---:|---:|---|---:|---:|---|"]
-    for r in rows:
-        label = r["label"]
-        if r["ns_median"] is None:
-            label += " (not run: %s)" % r["note"]
-        lines.append("| %s | %s | %s-%s | %s | %s | %s | %s |" % (
-            label, fmt_ns(r["ns_median"]), fmt_ns(r["ns_min"]), fmt_ns(r["ns_max"]),
-            names.get(r["baseline"], "-") if r["baseline"] else "-", ratio_text(r),
-            "<= %gx" % r["target"] if r["target"] is not None else "-",
-            r["status"] or "-"))
-    return "\n".join(lines)
-
-
-def notes(rows):
-    return "\n".join("- %s: %s" % (r["label"], r["note"]) for r in rows
-                     if r["note"] and r["ns_median"] is not None)
-
-
-def latency_table(lat):
-    lines = ["| single op (%d live objects, gc.threshold(%d), min over %d passes per op) "
-             "| worst us | p99.9 us | p99 us | median us | raw worst us | GC collections |"
-             % (lat["live_objects"], lat["gc_threshold"], lat["passes"]),
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    for kind in lat["kinds"]:
-        d = lat[kind]
-        lines.append("| %s | %d | %d | %d | %g | %d | %d |" % (
-            d["label"], d["worst_us"], d["p999_us"], d["p99_us"], d["median_us"],
-            d["raw_worst_us"], d["collections"]))
-    lines.append("")
-    for kind, r in lat["ratios"].items():
-        lines.append("%s worst / heap worst = %d / %d us = 1/%.0f (target <= 1/%d): %s" % (
-            kind, lat[kind]["worst_us"], lat["heap"]["worst_us"],
-            1 / max(r["worst_over_heap_worst"], 1e-9), round(1 / lat["target"]),
-            r["status"].upper()))
-    lines.append("Method: " + lat["note"] + ".")
-    return "\n".join(lines)
-
-
-def board_table(b):
-    if "skipped" in b:
-        return "Board (%s): skipped: %s" % (footprint.BOARD_LANE, b["skipped"])
-    lines = [footprint.board_modules_table(b), ""]
-    lines.append("| time vs baseline on %s (%s) | median | min..max | target |"
-                 % (b["lane"], b["ratio_note"]))
-    lines.append("|---|---:|---|---|")
-    for r in b["cases"]:
-        if r["ratio"] is not None:
-            lines.append("| %s | %s | %.2f..%.2f | %s |" % (
-                r["label"], ratio_text(r), r["ratio_min"], r["ratio_max"],
-                "<= %gx: %s" % (r["target"], r["status"]) if r["target"] else "-"))
-    return "\n".join(lines)
 
 
 # ---- main -----------------------------------------------------------------------------------
@@ -486,7 +378,7 @@ def only_cases(exe, args, plan):
     with open(path, "w") as f:
         json.dump({"schema": SCHEMA, "only": args.only, "cases": rows}, f, indent=1)
         f.write("\n")
-    print(cases_table(rows))
+    print(report.cases_section(rows))
     print("JSON: " + os.path.relpath(path))
 
 
@@ -516,6 +408,7 @@ def run_meta(args, exe, meta, plan, started, rows):
 
 
 def print_tables(result):
+    """The run on stdout: the report's own tables (tools/report renders the same)."""
     meta = result["meta"]
     impl = meta["micropython"]["implementation"]
     print("mpalloc bench: MicroPython %s (%s), %s, ring kernel %s, slab kernel %s, "
@@ -523,10 +416,10 @@ def print_tables(result):
                            meta["micropython"]["sys_version"], meta["host"]["machine"],
                            meta["ring_kernel"], meta["slab_kernel"], meta["rounds"],
                            " (--quick: timings not meaningful)" if meta["quick"] else ""))
-    ram = result["footprint"]
-    for part in (cases_table(result["cases"]), notes(result["cases"]),
-                 latency_table(result["latency"]), footprint.footprint_table(ram),
-                 "Note: " + ram["note"], board_table(result["board"])):
+    for part in (report.cases_section(result["cases"]),
+                 report.latency_section(result["latency"]),
+                 report.footprint_section(result["footprint"]),
+                 report.board_section(result)):
         print()
         print(part)
     print()

@@ -30,8 +30,8 @@ The device side is tools/device/footprint_mp.py; budgets held by tests/test_host
 
 The same module serves tools/bench: RAM after import per public module on the x64 unix
 port (.py / .mpy / ROMFS, the API floor), .mpy bytes per arch, metadata per slot
-(``footprint(exe)``), and the [armv7m] rows of its board section
-(``board_image``/``board_modules``); tools/report renders their tables.
+(``footprint(exe)``), these boards' rows (``boards()``) and the image its board cases run
+from (``BoardImage``); tools/report renders their tables.
 """
 
 import argparse
@@ -407,126 +407,6 @@ def kb(n):
     return "%.1f KB" % (n / 1024)
 
 
-def footprint_table(fp):
-    lines = ["| module (with what it loads) | RAM after import, .py | RAM after import, "
-             ".mpy (x64) | of which its own (.mpy) | ROMFS | API floor .mpy / ROMFS "
-             "| target (.mpy) | result |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
-    for r in fp["modules"]:
-        t = r["target_mpy_bytes"]
-        lines.append("| %s | %d B | %d B | %d B | %d B | %d / %d B | %s | %s |" % (
-            r["module"], r["py_bytes"], r["mpy_bytes"], r["mpy_own_bytes"],
-            r["romfs_bytes"], r["floor_mpy_bytes"], r["floor_romfs_bytes"],
-            "<= %d B" % t if t else "-",
-            (r["status"] + (" (below the API floor)" if r["target_below_floor"] else ""))
-            if r["status"] else "-"))
-    arches = fp["arches"]
-    lines += ["", "| module: .mpy bytes installed (loaded) | %s |" % " | ".join(arches),
-              "|---|%s" % ("---:|" * len(arches))]
-    for r in fp["mpy_modules"]:
-        lines.append("| %s | %s |" % (r["module"], " | ".join(
-            "%d (%d)" % (r["installed"][a], r["loaded"][a]) for a in arches)))
-    c = fp["core_mpy"]
-    lines += ["", "core (%s) .mpy on %s: %d B (target <= %d B): %s" % (
-        ", ".join(c["modules"]), c["arch"], c["bytes"][c["arch"]], c["target_bytes"],
-        c["status"].upper()), "",
-        "| object | n | bytes for n | per slot/block beyond its data | fixed | target |",
-        "|---|---:|---:|---:|---:|---|"]
-    for m in fp["metadata"]:
-        lines.append("| %s | %d | %d | %s | %d B | %s |" % (
-            m["label"], m["n"], m["bytes_n"],
-            "-" if m["per_item_bytes"] is None else "%g B" % m["per_item_bytes"],
-            m["fixed_bytes"], "<= %d B: %s" % (m["target_bytes"], m["status"])
-            if m["target_bytes"] is not None else "-"))
-    return "\n".join(lines)
-
-
-# ---- the 32-bit board: [armv7m] under qemu ---------------------------------------------
-
-BOARD_LANE = "armv7m"
-BOARD_NOTE = (
-    "MicroPython v1.29 firmware for an emulated Cortex-M3 (qemu mps2-an385, the [armv7m] "
-    "test lane: tests/lanes/qemu.py, firmware from ../shared/runtimes/qemu), 140 KiB heap, "
-    "the library as armv7m .mpy. RAM after import is gc.mem_alloc() after minus before, "
-    "one fresh boot per row; here the viper kernels' machine code is on the heap, so "
-    "these are the numbers a board pays. ROMFS: the .mpy in the ROMFS partition (bytecode "
-    "read in place). Filesystem: the same files served by a read-only VFS whose files "
-    "are plain streams, so import copies them into the heap as from FAT/littlefs.")
-# A read-only filesystem over the image's /rom/lib whose files are streams (io.BytesIO):
-# import then loads .mpy files as from a board's FAT/littlefs (nothing mapped in place).
-BOARD_FS_PRELUDE = """\
-import vfs, io, os
-_stat = os.stat
-class CopyFS:
-    def mount(self, ro, mkfs):
-        pass
-    def umount(self):
-        pass
-    def stat(self, p):
-        return _stat('/rom/lib' + p)
-    def open(self, p, mode):
-        with open('/rom/lib' + p, 'rb') as f:
-            return io.BytesIO(f.read())
-vfs.mount(CopyFS(), '/fs')
-"""
-
-def board_lane():
-    """The [armv7m] lane object (tests/lanes/qemu.py), or (None, why it is missing)."""
-    sys.path.insert(0, os.path.join(ROOT, "tests"))
-    try:
-        from lanes import qemu
-    finally:
-        sys.path.pop(0)
-    lane = [x for x in qemu.LANES if x.name == BOARD_LANE][0]
-    return lane, lane.unavailable()
-
-
-def board_image(lane, out, programs=()):
-    """ROMFS image: the library as armv7m .mpy at /rom/lib/mpalloc, the device programs
-    ``programs`` (tools/device/<name>.py, compiled) at /rom."""
-    tree = os.path.join(out, "board")
-    lib = os.path.join(tree, "lib")
-    build_mpy((lane.arch,), out)
-    os.makedirs(lib)
-    shutil.copytree(os.path.join(out, lane.arch, "mpalloc"), os.path.join(lib, "mpalloc"))
-    for name in programs:
-        lane._compile(os.path.join(DEVICE, name + ".py"), os.path.join(tree, name + ".mpy"))
-    return romfs_image(tree, os.path.join(out, "board.romfs"))
-
-
-def run_board(lane, image, script, tag, timeout=600):
-    out, tail = lane.run_code(script, timeout, image)
-    for line in out.splitlines():
-        if line.startswith(tag + " "):
-            return ast.literal_eval(line[len(tag) + 1:])
-    raise RuntimeError("the board printed no %s line (%s):\n%s" % (tag, tail, out[-3000:]))
-
-
-def board_modules(lane, image):
-    """RAM after import per public module (and the whole library) on the board, from the
-    ROMFS image and from a filesystem that copies files into the heap."""
-    mods = public_modules()
-    rows = []
-    for mod in mods + [WHOLE]:
-        steps = [[m] for m in mods] if mod == WHOLE else [[mod]]
-        row = {"module": mod}
-        for kind, path, prelude in (("romfs", "/rom/lib", ""),
-                                    ("fs", "/fs", BOARD_FS_PRELUDE)):
-            got, _ = run_board(lane, image, prelude + RAM_SCRIPT % {
-                "path": [path, ".frozen"], "steps": steps}, "@@RAM")
-            row[kind + "_bytes"] = sum(got)
-        rows.append(row)
-    return rows
-
-
-def board_modules_table(b):
-    lines = ["| module (%s, %s) | RAM after import, ROMFS | RAM after import, filesystem |"
-             % (b["lane"], b["machine"]), "|---|---:|---:|"]
-    for r in b["modules"]:
-        lines.append("| %s | %s | %s |" % (r["module"], kb(r["romfs_bytes"]), kb(r["fs_bytes"])))
-    return "\n".join(lines)
-
-
 # ---- tools/footprint: RAM after import on the qemu boards -----------------------------
 
 BOARD_LANES = ("armv7m", "rv32")
@@ -625,10 +505,10 @@ def steps_for(row):
 
 class BoardImage:
     """ROMFS images for one lane: the library as .mpy at /rom/lib/mpalloc (without its
-    kernels at /rom/pure/mpalloc, as sources at /rom/py/mpalloc), tools/device/footprint_mp at
-    /rom."""
+    kernels at /rom/pure/mpalloc, as sources at /rom/py/mpalloc), the device ``programs``
+    (tools/device/<name>.py, compiled) at /rom."""
 
-    def __init__(self, lane, out):
+    def __init__(self, lane, out, programs=("footprint_mp",)):
         self.lane = lane
         tree = os.path.join(out, "tree")
         try:
@@ -641,8 +521,8 @@ class BoardImage:
                         ignore=lambda d, names: [n for n in names if n.endswith("_viper.mpy")])
         shutil.copytree(build.PKG, os.path.join(tree, "py", "mpalloc"),
                         ignore=lambda d, names: [n for n in names if not n.endswith(".py")])
-        lane._compile(os.path.join(DEVICE, "footprint_mp.py"),
-                      os.path.join(tree, "footprint_mp.mpy"))
+        for name in programs:
+            lane._compile(os.path.join(DEVICE, name + ".py"), os.path.join(tree, name + ".mpy"))
         self.path = os.path.join(out, "footprint.romfs")
         with open(self.path, "wb") as f:
             f.write(deploy.pack_romfs(tree))

@@ -73,50 +73,63 @@ def _skip_lines(src):
 
 
 def candidates(path):
-    """(description, new source) for every mutant of file ``path``."""
+    """(description, new source) for every mutant of file ``path``: token swaps first,
+    then statement deletions, each in source order."""
     src = _read(path)
     lines = src.splitlines(keepends=True)
     skip = _skip_lines(src)
     out = []
-    toks = tokenize.generate_tokens(io.StringIO(src).readline)
-    for tok in toks:
-        (row, col), (_, ecol) = tok.start, tok.end
-        if row in skip or row > len(lines):
-            continue
-        line = lines[row - 1]
-        if line.lstrip().startswith(("@", "def ", "import ", "from ")):
-            continue
-        new = None
-        if (tok.type == tokenize.OP and tok.string in SWAPS) or \
-                (tok.type == tokenize.NAME and tok.string in ("and", "or")):
-            if tok.string == "-" and line[:col].rstrip().endswith(("(", "=", ",", "[")):
-                continue  # a unary minus
-            new = SWAPS[tok.string]
-        elif tok.type == tokenize.NUMBER and "." not in tok.string and "j" not in tok.string:
-            try:
-                v = int(tok.string, 0)
-            except ValueError:
-                continue
-            new = str(v + 1) if v < 0x3FFFFFFF else str(v - 1)
-        if new is None:
-            continue
-        mutated = line[:col] + new + line[ecol:]
-        out.append(("%d: %s -> %s" % (row, line.strip(), mutated.strip()),
-                    "".join(lines[:row - 1]) + mutated + "".join(lines[row:])))
-    tree = ast.parse(src)
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef,)):
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        row = tok.start[0]
+        if row not in skip and row <= len(lines):
+            new = _swap(tok, lines[row - 1])
+            if new is not None:
+                out.append(_mutant(lines, row, new, tok.start[1], tok.end[1]))
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.FunctionDef) and len(node.body) > 1:
             for st in node.body:
-                if len(node.body) > 1 and st.lineno == st.end_lineno and \
-                        st.lineno not in skip and \
-                        isinstance(st, (ast.Assign, ast.AugAssign, ast.Expr)) and \
-                        not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant)):
+                if _deletable(st, skip):
                     line = lines[st.lineno - 1]
                     indent = line[:len(line) - len(line.lstrip())]
                     out.append(("%d: delete %s" % (st.lineno, line.strip()),
-                                "".join(lines[:st.lineno - 1]) + indent + "pass\n"
-                                + "".join(lines[st.lineno:])))
+                                _with_line(lines, st.lineno, indent + "pass\n")))
     return out
+
+
+def _swap(tok, line):
+    """The token's mutated text (SWAPS, or an int constant off by one), or None."""
+    if line.lstrip().startswith(("@", "def ", "import ", "from ")):
+        return None
+    if (tok.type == tokenize.OP and tok.string in SWAPS) or \
+            (tok.type == tokenize.NAME and tok.string in ("and", "or")):
+        if tok.string == "-" and line[:tok.start[1]].rstrip().endswith(("(", "=", ",", "[")):
+            return None  # a unary minus
+        return SWAPS[tok.string]
+    if tok.type == tokenize.NUMBER and "." not in tok.string and "j" not in tok.string:
+        try:
+            v = int(tok.string, 0)
+        except ValueError:
+            return None
+        return str(v + 1) if v < 0x3FFFFFFF else str(v - 1)
+    return None
+
+
+def _deletable(st, skip):
+    """A one-line assignment or call (not a docstring) outside the skipped lines."""
+    return (st.lineno == st.end_lineno and st.lineno not in skip
+            and isinstance(st, (ast.Assign, ast.AugAssign, ast.Expr))
+            and not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant)))
+
+
+def _mutant(lines, row, new, col, ecol):
+    line = lines[row - 1]
+    mutated = line[:col] + new + line[ecol:]
+    return ("%d: %s -> %s" % (row, line.strip(), mutated.strip()),
+            _with_line(lines, row, mutated))
+
+
+def _with_line(lines, row, text):
+    return "".join(lines[:row - 1]) + text + "".join(lines[row:])
 
 
 def copy_tree(dst):

@@ -24,7 +24,7 @@ import os
 import shutil
 import sys
 
-from mpalloc_tools import ROOT, bench, footprint
+from mpalloc_tools import ROOT, footprint
 
 SCHEMA = 4
 BEGIN, END = "<!-- summary -->", "<!-- /summary -->"
@@ -60,10 +60,43 @@ def fmt_ratio(r):
     return text
 
 
-def fmt_target(r):
+def fmt_target(r, why=None):
+    """The bound and pass/miss; a miss followed by ``why(r)`` (miss_text, miss_note)."""
     if r["target"] is None:
         return "-"
-    return "<= %gx: **%s**" % (r["target"], r["status"])
+    text = "<= %gx: **%s**" % (r["target"], r["status"])
+    return text + "; " + why(r) if why and r["status"] == "miss" else text
+
+
+def floor_reading(ratio, floor_ratio, target):
+    """(the case as a multiple of its floor, whether the floor itself is above the bound);
+    None where a part is not measured. Both ratios are against the same baseline in the
+    same rounds, so ratio / floor_ratio is case time / floor time."""
+    if floor_ratio is None:
+        return None, None
+    return (None if ratio is None else ratio / floor_ratio,
+            None if target is None else floor_ratio > target)
+
+
+def miss_text(t, value_key="ratio"):
+    """Why a missed ratio target misses, from its floor (issue 15: a miss is reported with
+    the measured floor that explains it); None unless ``t`` (a case row, or a target with
+    value_key="value") is a miss."""
+    if t["status"] != "miss":
+        return None
+    over, above = floor_reading(t[value_key], t.get("floor_ratio"), t["target"])
+    if over is None:
+        return "no floor measured: unexplained"
+    if above:
+        return "the interpreter's floor is above the bound: explained (%.2fx of its floor)" \
+            % over
+    return "%.2fx of its floor: still ours to cut" % over
+
+
+def miss_note(r):
+    """A missed case row's floor and what it says, for one cell."""
+    floor = "" if r["floor_ratio"] is None else "floor %.2fx; " % r["floor_ratio"]
+    return floor + miss_text(r)
 
 
 def kb(n):
@@ -111,7 +144,7 @@ def summary_rows(rows):
     return ["| %s | %s | %s | %s | %s |" % (
         r["summary"], r["label"].replace("|", "\\|"),
         by_id[r["baseline"]]["label"].replace("|", "\\|"), fmt_ratio(r),
-        fmt_target(r) + ("; " + bench.miss_note(r) if r["status"] == "miss" else ""))
+        fmt_target(r, miss_note))
         for r in rows if r.get("summary") and r["ratio"] is not None]
 
 
@@ -141,15 +174,6 @@ def footprint_headline(data):
             parts.append("%s on a Cortex-M3 (armv7m, qemu): %s RAM after .mpy import%s" % (
                 label, kb(got), " (goal <= %s: **%s**)" % (
                     kb(goal), "pass" if got <= goal else "miss") if goal else ""))
-    bm = {} if parts else {
-        r["module"]: r for r in (data.get("board") or {}).get("modules", [])}
-    for name in ("mpalloc.ring", "(whole library)"):
-        r = bm.get(name)
-        if r is not None:
-            parts.append("%s on a Cortex-M3 (%s, qemu): %s RAM after import from a "
-                         "filesystem, %s from ROMFS" % (
-                             module_name(name), data["board"]["lane"], kb(r["fs_bytes"]),
-                             kb(r["romfs_bytes"])))
     mods = {r["module"]: r for r in fp["modules"]}
     for name in ("mpalloc.ring", "(whole library)"):
         r = mods.get(name)
@@ -220,7 +244,7 @@ def case_table(sel, by_id):
         out.append("| %s | %s | %s-%s | %s | %s | %s | %s |" % (
             label.replace("|", "\\|"), fmt_ns(r["ns_median"]), fmt_ns(r["ns_min"]),
             fmt_ns(r["ns_max"]), base["label"].replace("|", "\\|") if base else "-",
-            fmt_ratio(r), fmt_target(r),
+            fmt_ratio(r), fmt_target(r, miss_text),
             "-" if r["floor_ratio"] is None else "%.2fx" % r["floor_ratio"]))
     notes = ["- %s: %s" % (r["label"], r["note"]) for r in sel
              if r["note"] and r["ns_median"] is not None]
@@ -348,7 +372,7 @@ def goal_rows(kind, sel):
                 floor = "%.2fx: %s" % (t["floor_ratio"], t["floor_label"].replace("|", "\\|"))
             out.append("| %s | %s | <= %gx | **%s** | %s | %s |" % (
                 t["label"].replace("|", "\\|"), v, t["target"], t["status"], floor,
-                bench.miss_text(t, "value") or "-"))
+                miss_text(t, "value") or "-"))
         return out
     out = ["| goal | measured | bound | result |", "|---|---:|---:|---|"]
     for t in sel:
@@ -364,32 +388,24 @@ def goal_rows(kind, sel):
 
 
 def board_section(data):
-    """Footprint and ratios measured on the emulated 32-bit board, beside x64's."""
+    """The cases timed on the emulated 32-bit board, beside x64's ratios (RAM after
+    import on the boards is under Footprint)."""
     b = data["board"]
     if "skipped" in b:
         return "Not measured in this run: %s." % b["skipped"]
-    x64 = {r["module"]: r for r in data["footprint"]["modules"]}
-    out = [b["note"], "",
-           "| module (with what it loads) | %s: RAM after import, filesystem | %s: ROMFS "
-           "| x64 unix port: .mpy | x64: ROMFS |" % (b["lane"], b["lane"]),
-           "|---|---:|---:|---:|---:|"]
-    for r in b["modules"]:
-        x = x64.get(r["module"], {})
-        out.append("| %s | %s | %s | %s | %s |" % (
-            r["module"], kb(r["fs_bytes"]), kb(r["romfs_bytes"]),
-            kb(x["mpy_bytes"]) if "mpy_bytes" in x else "-",
-            kb(x["romfs_bytes"]) if "romfs_bytes" in x else "-"))
     by_id = {r["id"]: r for r in data["cases"]}
     names = {r["id"]: r["label"] for r in b["cases"]}
-    out += ["", "| case | baseline | %s (%s): median (min-max) | target | x64 unix port |"
-            % (b["lane"], b["ratio_note"]), "|---|---|---:|---|---:|"]
+    out = ["[%s] %s: the cases declared for the board, the same method; its RAM after "
+           "import is under Footprint." % (b["lane"], b["machine"]), "",
+           "| case | baseline | %s (%s): median (min-max) | target | x64 unix port |"
+           % (b["lane"], b["ratio_note"]), "|---|---|---:|---|---:|"]
     for r in b["cases"]:
         if r["ratio"] is None:
             continue
         x = by_id.get(r["id"])
         out.append("| %s | %s | %s | %s | %s |" % (
             r["label"].replace("|", "\\|"), names.get(r["baseline"], "-").replace("|", "\\|"),
-            fmt_ratio(r), fmt_target(r),
+            fmt_ratio(r), fmt_target(r, miss_note),
             fmt_ratio(x) if x is not None and x["ratio"] is not None else "-"))
     out += ["", "%d rounds on the board (%s); firmware %s." % (
         b["rounds"], b["method"], os.path.basename(b["firmware"]))]
