@@ -643,6 +643,53 @@ def test_unbound_and_rebound_deque():
     assert s.stats()["in_use"] == 0
 
 
+def _method_of(cls, name, src):
+    obj = cls(Slab(256, 8))
+    if src is not None:
+        obj.write(src)
+    return getattr(obj, name)
+
+
+def _kept_alone(cls, name, src=None):
+    # Method ``name`` of a new cls on its own slab (given src first when not None), the object
+    # itself dropped and its memory reused: a closure that did not hold it would now read
+    # and write the 0xFF bytes of the junk.
+    import gc
+
+    fn = _method_of(cls, name, src)
+    gc.collect()
+    return fn, [bytearray(b"\xff" * n) for n in (16, 32, 48, 64, 96, 128, 256) * 20]
+
+
+def test_closures_keep_their_deque_and_buffer_alive():
+    # The hot entry points are per-instance closures over raw addresses (header, slab data
+    # and metadata): each kept alone must keep its object, its header and its slab alive
+    # (an IRQ handler often keeps only d.push_back or d.write_from).
+    src = pattern(70)
+    for buf_cls, deq_cls in _twins():
+        k = deq_cls.KERNEL
+        for name in ("push_back", "write", "write_from"):
+            fn, junk = _kept_alone(deq_cls, name)
+            got = [fn(7) for _ in range(70)] if name == "push_back" else (
+                [fn(src)] if name == "write" else [fn(src, 70)])
+            eq(got[-1], True if name == "push_back" else 70, "%s: kept %s" % (k, name))
+            del junk
+        for name in ("pop_front", "readinto"):
+            fn, junk = _kept_alone(deq_cls, name, src)
+            if name == "pop_front":
+                got = bytes([fn() for _ in range(70)]) + bytes([fn() + 1])
+            else:
+                out = bytearray(80)
+                got = bytes(out[:fn(out)]) + bytes(1)
+            eq(got, bytes(src) + bytes(1), "%s: kept %s" % (k, name))
+            del junk
+        for name in ("write", "try_write"):
+            fn, junk = _kept_alone(buf_cls, name)
+            eq(fn(src), 70 if name == "write" else True, "%s: kept ByteBuffer.%s" % (k, name))
+            eq(fn(src), 70 if name == "write" else True, "%s: kept ByteBuffer.%s" % (k, name))
+            del junk
+
+
 # --- two threads: an IRQ-fed deque beside main-loop buffers on one irq_safe slab --------
 
 def _stress_deque(d, slab, total):

@@ -42,6 +42,8 @@ _QC = const(7)  # layout bytebuf
 _QL = const(8)  # layout bytebuf
 _CS = const(9)  # layout bytebuf
 _DROP = const(10)  # layout bytebuf
+_DA = const(11)  # layout bytebuf
+_MA = const(13)  # layout bytebuf
 _SC = const(15)  # layout bytebuf
 _HD = const(16)  # layout bytebuf
 # END SHARED bytebuf-layout
@@ -120,9 +122,10 @@ def _drop(self):
 
 
 def kernels(self):
-    """ByteDeque's IRQ pair ``(push_back, pop_front)``: closures over the header and the
-    slab data, stored on the instance by ``ByteDeque._bind`` (the one binding site) and
-    called without ``self``, as the viper twin's."""
+    """ByteDeque's hot entry points (``push_back``, ``pop_front``, ``writek``, ``readk``,
+    ``write``, ``write_from``, ``readinto``): closures over the header and the slab data,
+    stored on the instance by ``ByteDeque._bind`` (the one binding site) and called
+    without ``self``, as the viper twin's."""
     h = self._h
     d = self._d
 
@@ -153,7 +156,36 @@ def kernels(self):
             _drop(self)  # the head chunk is done: back to the slab
         return v
 
-    return push_back, pop_front
+    def writek(buf, n):
+        return _writen(self, buf, n)
+
+    def readk(buf, n):
+        return _readn(self, buf, n)
+
+    def write(buf, n=None):
+        if n is None or n < 0:
+            return writek(buf, -1)
+        if n > 0x3FFFFFFF:
+            n = 0x3FFFFFFF
+        return writek(buf, n)
+
+    def write_from(buf, n):
+        if type(n) is not int:
+            n = _count(n)  # TypeError for a float or None (as the viper twin), bool: 0/1
+        if n < 1:
+            n = 0
+        elif n > 0x3FFFFFFF:
+            n = 0x3FFFFFFF
+        return writek(buf, n)
+
+    def readinto(buf, n=None):
+        if n is None or n < 0:
+            return readk(buf, -1)
+        if n > 0x3FFFFFFF:
+            n = 0x3FFFFFFF
+        return readk(buf, n)
+
+    return push_back, pop_front, writek, readk, write, write_from, readinto
 
 
 def _put(self, buf, i, c):
@@ -171,12 +203,13 @@ def _put(self, buf, i, c):
     return c
 
 
-def write_from(self, buf, n):
+def _writen(self, buf, n):
+    # writek: the first n bytes of buf (n < 0: all); the count queued.
     if buf is not self._wl:
         self._wchk(buf)  # a new buffer object: check its type once (cold path)
     if type(n) is not int:
-        n = _count(n)  # TypeError for a float or None (as the viper twin), bool: 0/1
-    if n > _len(buf):
+        n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
+    if n < 0 or n > _len(buf):
         n = _len(buf)
     i = 0
     while i < n:
@@ -197,12 +230,6 @@ def _count_drop(h, c):
         h[_DROP] += c
     else:
         h[_DROP] = c - (0x3FFFFFFF - h[_DROP]) - 1
-
-
-def write(self, buf, n=None):
-    if n is None or n < 0:
-        return write_from(self, buf, _len(buf))
-    return write_from(self, buf, n)
 
 
 def _count(n):
@@ -228,12 +255,13 @@ def _get(self, buf, k, c):
     return c
 
 
-def readinto(self, buf, n=None):
+def _readn(self, buf, n):
+    # readk: move min(n, len(buf), len(self)) bytes into buf (n < 0: no limit).
     if buf is not self._rl:
         self._rchk(buf)  # a new buffer object: check its type once (cold path)
-    if n is not None and type(n) is not int:
+    if type(n) is not int:
         n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
-    if n is None or n < 0 or n > _len(buf):
+    if n < 0 or n > _len(buf):
         n = _len(buf)
     if n > self._h[_N]:
         n = self._h[_N]
@@ -364,14 +392,19 @@ def _reserve(self, n):
     while j < n:
         hd = _take(self)
         if not hd:
-            while j > 0:  # roll back: nothing appended, nothing kept
-                j -= 1
-                _give(self, h[_HD + h[_QC] + j])
-                h[_HD + h[_QC] + j] = 0
+            _unreserve(self, h[_QC], j)  # nothing appended, nothing kept
             return False
         h[_HD + h[_QC] + j] = hd
         j += 1
     return True
+
+
+def _unreserve(self, qc, j):
+    # ByteBuffer: the chunks taken into table slots qc..qc+j-1 back to the slab.
+    while j > 0:
+        j -= 1
+        _give(self, self._h[_HD + qc + j])
+        self._h[_HD + qc + j] = 0
 
 
 def _fill(self, buf, i, c):
@@ -411,13 +444,25 @@ def _append(self, buf):
     return n
 
 
-def try_write(self, buf):
-    return _append(self, buf) >= 0
+def _appender(self, strict):
+    # ByteBuffer's append closure (buffer_kernels makes two, as the viper twin): all of
+    # buf (its length) or nothing (-1; strict: AllocError through self._full).
+    def append(buf):
+        n = _append(self, buf)
+        if n < 0 and strict:
+            self._full(buf)
+        return n
+
+    return append
 
 
-def append(self, buf):
-    # ByteBuffer.write: _append, raising AllocError (self._full) when refused.
-    n = _append(self, buf)
-    if n < 0:
-        self._full(buf)
-    return n
+def buffer_kernels(self):
+    """ByteBuffer's ``write``, ``try_write`` and the unguarded non-raising append, as
+    the viper twin's."""
+    write = _appender(self, True)
+    appendk = _appender(self, False)
+
+    def try_write(buf):
+        return appendk(buf) >= 0
+
+    return write, try_write, appendk

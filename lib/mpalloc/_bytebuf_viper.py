@@ -1,18 +1,21 @@
 """Viper kernel of ``mpalloc.bytebuf`` (twin of ``_bytebuf_py``: same functions, same
 results, same call structure).
 
-Functions take the ByteDeque/ByteBuffer as ``self`` (bound as class attributes: one
-call layer), except ByteDeque's IRQ pair, which ``kernels`` makes per instance. All
-state lives in ``self._h``, one ``array('I')`` (the word table is in bytebuf.py);
-``self._a`` is its address, so a call reads one attribute.
+The hot entry points are per-instance closures called without ``self``: ByteDeque's
+``push_back``/``pop_front``/``write``/``write_from``/``readinto`` (``kernels``) and
+ByteBuffer's ``write``/``try_write`` (``buffer_kernels``), made at each class's one
+binding site (docs/design.md#per-instance-closures). The other functions take the object
+as ``self`` (class attributes). All state lives in ``self._h``, one ``array('I')`` (the
+word table is in bytebuf.py), whose words ``_DA``/``_MA`` hold the slab buffers'
+addresses.
 
 Slab coupling (deliberate, for speed): a chunk is one slab block, and the slab's
 one-block take/give run here on the slab's metadata words, as the slab's own kernel
 does them. What bytebuf may touch and why it is safe: docs/bytebuf.md#the-slab-bytebuf-contract.
-Byte copies: ``write_from``/``_readn`` (the deque's stream calls) inline the copy
-loop's aligned part as the SHARED ``copy_aligned`` block of ``_mem_viper.copy`` and send
-chunks without common word alignment to that function; ByteBuffer and peek_into call it
-once per chunk (docs/design.md#ram-per-kernel). No function allocates.
+Byte copies: the closures inline the copy loop's aligned part (SHARED ``copy_aligned``,
+docs/design.md#copy-words) and send chunks without common word alignment to
+``_mem_viper.copy`` (``self._mcopy``); peek_into calls it once per chunk. No function
+allocates.
 """
 
 import micropython
@@ -37,6 +40,8 @@ _QC = const(7)  # layout bytebuf
 _QL = const(8)  # layout bytebuf
 _CS = const(9)  # layout bytebuf
 _DROP = const(10)  # layout bytebuf
+_DA = const(11)  # layout bytebuf
+_MA = const(13)  # layout bytebuf
 _SC = const(15)  # layout bytebuf
 _HD = const(16)  # layout bytebuf
 # END SHARED bytebuf-layout
@@ -64,15 +69,28 @@ _SCAP = const(0x3FFFFF)  # largest scan count kept in _SC (the word stays < 2**3
 
 
 @micropython.viper
-def addr(buf) -> int:
-    return int(ptr8(buf))
+def addr(buf) -> uint:
+    return uint(ptr8(buf))
+
+
+@micropython.viper
+def _put_addr(hobj, i: int, buf):
+    # Header words i, i + 1 = the address of buf's data (low, high 32 bits; the high
+    # word is 0 on a 32-bit board). Read back as lo | hi << 16 << 16 (never a shift by
+    # 32, which a 32-bit CPU may treat as a shift by 0).
+    h = ptr32(hobj)
+    a = uint(ptr8(buf))
+    h[i] = a
+    h[i + 1] = a >> 16 >> 16
 
 
 def setup(self, h):
-    """Record header ``h``, its address and the slab metadata's (``_bind`` only)."""
+    """Record header ``h``, its address and the slab buffers' (``_bind`` only)."""
     self._h = h
     self._a = addr(h)
-    self._ma = addr(self._s._m) if self._s is not None else 0
+    _put_addr(h, _DA, self._d)
+    if self._s is not None:
+        _put_addr(h, _MA, self._s._m)
 
 
 @micropython.viper
@@ -82,109 +100,26 @@ def length(self) -> int:
 
 
 @micropython.viper
-def _reserve(self, qc: int, need: int) -> bool:
-    # ByteBuffer: ``need`` chunks into table slots qc.., all or none (False: the slab
-    # ran out; the ones taken are given back). The slab's one-block take inline, its own
-    # unguarded kernel otherwise (docs/bytebuf.md#the-slab-bytebuf-contract).
+def _unreserve(self, qc: int, j: int):
+    # ByteBuffer: the chunks taken into table slots qc..qc+j-1 back to the slab, as the
+    # slab's try_free (a write the slab could not serve whole: nothing appended, nothing
+    # kept).
     h = ptr32(int(self._a))
-    cs = int(h[_CS])
-    m = ptr32(int(self._ma))
-    j = 0
-    while j < need:
-        # BEGIN SHARED slab-take-one
-        s = int(m[_HINT])
-        if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
-            hd = int(self._s._try_alloc(cs))
-        else:
-            tag = int(m[_H + s]) >> 18
-            m[_H + s] = (tag << 18) | cs
-            free = int(m[_FREE]) - 1
-            m[_FREE] = free
-            if int(m[_SLOTS]) - free > int(m[_PEAK]):
-                m[_PEAK] = int(m[_SLOTS]) - free
-            m[_LIVE] = int(m[_LIVE]) + 1
-            m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
-            if s + 1 < int(m[_SLOTS]):
-                m[_HINT] = s + 1
-            else:
-                m[_HINT] = 0
-            hd = (tag << 18) | (s + 1)
-        # END SHARED slab-take-one
-        if hd == 0:
-            while j > 0:  # roll back: nothing appended, nothing kept
-                j -= 1
-                _give(self, int(h[_HD + qc + j]))
-                h[_HD + qc + j] = 0
-            return False
-        h[_HD + qc + j] = hd
-        j += 1
-    return True
-
-
-@micropython.viper
-def _give(self, hd: int):
-    # Chunk ``hd`` back to the slab, as the slab's try_free (a stale handle is left
-    # alone).
-    m = ptr32(int(self._ma))
-    if (hd & _LEN) == 0 or (hd & _LEN) > int(m[_SLOTS]):
-        return
-    # BEGIN SHARED slab-give-one
-    s = (hd & _LEN) - 1
-    w = int(m[_H + s])
-    if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
-        m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
-        m[_FREE] = int(m[_FREE]) + 1
-        m[_LIVE] = int(m[_LIVE]) - 1
-        m[_FREES] = (int(m[_FREES]) + 1) & _M30
-        m[_HINT] = s
-    # END SHARED slab-give-one
-
-
-@micropython.viper
-def _grow(self) -> int:
-    # ByteDeque: new tail chunk; its offset, or -1 when the slab (or the table) is
-    # exhausted.
-    h = ptr32(int(self._a))
-    qc = int(h[_QC])
-    if qc == int(h[_QL]):
-        return -1
-    cs = int(h[_CS])
-    m = ptr32(int(self._ma))
-    # BEGIN SHARED slab-take-one
-    s = int(m[_HINT])
-    if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
-        hd = int(self._s._try_alloc(cs))
-    else:
-        tag = int(m[_H + s]) >> 18
-        m[_H + s] = (tag << 18) | cs
-        free = int(m[_FREE]) - 1
-        m[_FREE] = free
-        if int(m[_SLOTS]) - free > int(m[_PEAK]):
-            m[_PEAK] = int(m[_SLOTS]) - free
-        m[_LIVE] = int(m[_LIVE]) + 1
-        m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
-        if s + 1 < int(m[_SLOTS]):
-            m[_HINT] = s + 1
-        else:
-            m[_HINT] = 0
-        hd = (tag << 18) | (s + 1)
-    # END SHARED slab-take-one
-    if hd == 0:
-        return -1
-    o = ((hd & _LEN) - 1) * cs
-    t = int(h[_QT])
-    h[_HD + t] = hd
-    t += 1
-    if t == int(h[_QL]):
-        t = 0
-    h[_QT] = t
-    h[_QC] = qc + 1
-    if qc == 0:
-        h[_RP] = o
-        h[_RE] = o + cs
-    h[_WP] = o
-    h[_WE] = o + cs
-    return o
+    m = ptr32(int(h[_MA]) | (int(h[_MA + 1]) << 16 << 16))
+    while j > 0:
+        j -= 1
+        hd = int(h[_HD + qc + j])
+        h[_HD + qc + j] = 0
+        # BEGIN SHARED slab-give-one
+        slot = (hd & _LEN) - 1
+        w = int(m[_H + slot])
+        if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
+            m[_H + slot] = (((w >> 18) + 1) & 0xFFF) << 18
+            m[_FREE] = int(m[_FREE]) + 1
+            m[_LIVE] = int(m[_LIVE]) - 1
+            m[_FREES] = (int(m[_FREES]) + 1) & _M30
+            m[_HINT] = slot
+        # END SHARED slab-give-one
 
 
 @micropython.viper
@@ -195,16 +130,16 @@ def _drop(self):
     qh = int(h[_QH])
     hd = int(h[_HD + qh])
     h[_HD + qh] = 0
-    m = ptr32(int(self._ma))
+    m = ptr32(int(h[_MA]) | (int(h[_MA + 1]) << 16 << 16))
     # BEGIN SHARED slab-give-one
-    s = (hd & _LEN) - 1
-    w = int(m[_H + s])
+    slot = (hd & _LEN) - 1
+    w = int(m[_H + slot])
     if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
-        m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
+        m[_H + slot] = (((w >> 18) + 1) & 0xFFF) << 18
         m[_FREE] = int(m[_FREE]) + 1
         m[_LIVE] = int(m[_LIVE]) - 1
         m[_FREES] = (int(m[_FREES]) + 1) & _M30
-        m[_HINT] = s
+        m[_HINT] = slot
     # END SHARED slab-give-one
     h[_QC] = int(h[_QC]) - 1
     if int(h[_N]) == 0:
@@ -226,18 +161,22 @@ def _drop(self):
 
 
 def kernels(self):
-    """ByteDeque's IRQ pair ``(push_back, pop_front)``: closures over the header, slab
-    data and slab metadata addresses, stored on the instance by ``ByteDeque._bind`` (the
-    one binding site; made again whenever it binds) and called without ``self``.
-    docs/design.md#per-instance-closures. Each carries the slab's one-block take/give
-    inline (the idle deque pays one per push/pop)."""
-    ha = addr(self._h)
-    da = addr(self._d)
-    ma = addr(self._s._m) if self._s is not None else 0
+    """ByteDeque's hot entry points, made per instance by ``ByteDeque._bind`` (the one
+    binding site; made again whenever it binds) and called without ``self``
+    (docs/design.md#per-instance-closures): ``push_back``, ``pop_front``, the unguarded
+    ``writek(buf, n)``/``readk(buf, n)`` (machine-int count, n < 0: no limit) and the
+    public ``write``, ``write_from``, ``readinto`` over them. Every closure captures the
+    header's address >> 2 (a small int on every board) and the deque (liveness, the
+    remembered buffers, cold paths); the slab's data and metadata addresses are header
+    words. Each carries the slab's one-block take/give inline."""
+    ha4 = addr(self._h) >> 2
+    ln = len  # a cell: loads faster than a global, and no globals switch per call
+    one = 1  # write_from's count bounds, as objects
+    big = 0x3FFFFFFF
 
     @micropython.viper
     def push_back(b: int) -> bool:
-        h = ptr32(int(ha))
+        h = ptr32(int(ha4) << 2)
         w = int(h[_WP])
         if w == int(h[_WE]):  # the tail chunk is full (or there is none): a new one
             qc = int(h[_QC])
@@ -245,25 +184,25 @@ def kernels(self):
                 h[_DROP] = (int(h[_DROP]) + 1) & _M30
                 return False
             cs = int(h[_CS])
-            m = ptr32(int(ma))
+            m = ptr32(int(h[_MA]) | (int(h[_MA + 1]) << 16 << 16))
             # BEGIN SHARED slab-take-one
-            s = int(m[_HINT])
-            if int(m[_FREE]) == 0 or (int(m[_H + s]) & _LEN) != 0 or cs > int(m[_ONE]):
+            slot = int(m[_HINT])
+            if int(m[_FREE]) == 0 or (int(m[_H + slot]) & _LEN) != 0 or cs > int(m[_ONE]):
                 hd = int(self._s._try_alloc(cs))
             else:
-                tag = int(m[_H + s]) >> 18
-                m[_H + s] = (tag << 18) | cs
+                tag = int(m[_H + slot]) >> 18
+                m[_H + slot] = (tag << 18) | cs
                 free = int(m[_FREE]) - 1
                 m[_FREE] = free
                 if int(m[_SLOTS]) - free > int(m[_PEAK]):
                     m[_PEAK] = int(m[_SLOTS]) - free
                 m[_LIVE] = int(m[_LIVE]) + 1
                 m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
-                if s + 1 < int(m[_SLOTS]):
-                    m[_HINT] = s + 1
+                if slot + 1 < int(m[_SLOTS]):
+                    m[_HINT] = slot + 1
                 else:
                     m[_HINT] = 0
-                hd = (tag << 18) | (s + 1)
+                hd = (tag << 18) | (slot + 1)
             # END SHARED slab-take-one
             if hd == 0:
                 h[_DROP] = (int(h[_DROP]) + 1) & _M30
@@ -280,7 +219,7 @@ def kernels(self):
                 h[_RP] = w
                 h[_RE] = w + cs
             h[_WE] = w + cs
-        d = ptr8(int(da))
+        d = ptr8(int(h[_DA]) | (int(h[_DA + 1]) << 16 << 16))
         d[w] = b
         h[_WP] = w + 1
         h[_N] = int(h[_N]) + 1
@@ -288,12 +227,13 @@ def kernels(self):
 
     @micropython.viper
     def pop_front() -> int:
-        h = ptr32(int(ha))
+        h = ptr32(int(ha4) << 2)
         n = int(h[_N])
         if n == 0:
+            alive = self  # noqa: F841 (names self: a kept pop_front keeps the deque alive)
             return -1
         r = int(h[_RP])
-        d = ptr8(int(da))
+        d = ptr8(int(h[_DA]) | (int(h[_DA + 1]) << 16 << 16))
         v = int(d[r])
         r += 1
         n -= 1
@@ -306,16 +246,16 @@ def kernels(self):
         qh = int(h[_QH])
         hd = int(h[_HD + qh])
         h[_HD + qh] = 0
-        m = ptr32(int(ma))
+        m = ptr32(int(h[_MA]) | (int(h[_MA + 1]) << 16 << 16))
         # BEGIN SHARED slab-give-one
-        s = (hd & _LEN) - 1
-        w = int(m[_H + s])
+        slot = (hd & _LEN) - 1
+        w = int(m[_H + slot])
         if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
-            m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
+            m[_H + slot] = (((w >> 18) + 1) & 0xFFF) << 18
             m[_FREE] = int(m[_FREE]) + 1
             m[_LIVE] = int(m[_LIVE]) - 1
             m[_FREES] = (int(m[_FREES]) + 1) & _M30
-            m[_HINT] = s
+            m[_HINT] = slot
         # END SHARED slab-give-one
         h[_QC] = int(h[_QC]) - 1
         if n == 0:
@@ -336,150 +276,240 @@ def kernels(self):
         h[_RE] = r + cs
         return v
 
-    return push_back, pop_front
-
-
-@micropython.viper
-def write_from(self, buf, nobj) -> int:
-    if buf is not self._wl:
-        self._wchk(buf)  # a new buffer object: check its type once (cold path)
-    m = _len(buf)
-    n = int(nobj)  # TypeError for a non-int count (a float, None), nothing changed
-    # The count compared as an object: a big int must not truncate to a machine word.
-    if nobj > m:
-        n = int(m)
-    if nobj < _N1:
-        return 0
-    h = ptr32(int(self._a))
-    data = self._d
-    base = int(ptr8(data))
-    sa = int(ptr8(buf))
-    s0 = sa
-    w = int(h[_WP])
-    i = 0
-    while i < n:
-        c = int(h[_WE]) - w
-        if c == 0:
-            w = int(_grow(self))
-            if w < 0:
-                break
-            continue
-        if c > n - i:
-            c = n - i
-        i += c
-        da = base + w
-        w += c
-        if c >= 16 and (da ^ sa) & 3:  # no common word alignment: the copy function
-            _mcopy(data, da - base, buf, sa - s0, c)
-            sa += c
-            c = 0
-        # BEGIN SHARED copy_aligned
-        # Copy c bytes from address sa to address da (same address mod 4 when
-        # c >= 16); advances both (docs/design.md#copy-words).
-        if c >= 16:
-            while da & 3:
-                ptr8(da)[0] = ptr8(sa)[0]
-                da += 1
-                sa += 1
-                c -= 1
-            e = da + (c & -16)
-            while da < e:
-                dw = ptr32(da)
-                sw = ptr32(sa)
-                dw[0] = sw[0]
-                dw[1] = sw[1]
-                dw[2] = sw[2]
-                dw[3] = sw[3]
-                da += 16
-                sa += 16
-            c &= 15
-        d = ptr8(da)
-        s = ptr8(sa)
-        j = 0
-        while j < c:
-            d[j] = s[j]
-            j += 1
-        da += c
-        sa += c
-        # END SHARED copy_aligned
-        h[_WP] = w
-    h[_N] = int(h[_N]) + i
-    if i < n:  # the refused tail: counted, as ByteRing's dropped
-        h[_DROP] = (int(h[_DROP]) + n - i) & _M30
-    return i
-
-
-@micropython.viper
-def _readn(self, buf, lim: int) -> int:
-    # readinto(buf, n): move min(lim, len(buf), len(self)) bytes (lim < 0: no limit).
-    if buf is not self._rl:
-        self._rchk(buf)  # a new buffer object: check its type once (cold path)
-    m = int(_len(buf))
-    if lim >= 0 and lim < m:
-        m = lim
-    h = ptr32(int(self._a))
-    n = int(h[_N])
-    if m > n:
-        m = n
-    if m <= 0:
-        return 0
-    h[_SC] = 0
-    data = self._d
-    base = int(ptr8(data))
-    da = int(ptr8(buf))
-    d0 = da
-    k = 0
-    while k < m:
-        r = int(h[_RP])
-        if int(h[_QC]) == 1:
-            c = int(h[_WP]) - r
-        else:
-            c = int(h[_RE]) - r
-        if c > m - k:
-            c = m - k
-        k += c
-        sa = base + r
-        r += c
-        if c >= 16 and (da ^ sa) & 3:  # no common word alignment: the copy function
-            _mcopy(buf, da - d0, data, sa - base, c)
+    @micropython.viper
+    def writek(buf, n: int) -> int:
+        # Append the first n bytes of buf (n < 0: all); the count queued (short when
+        # the slab or the table runs out; the refused tail counted in _DROP).
+        if buf is not self._wl:
+            self._wchk(buf)  # a new buffer object: check its type once (cold path)
+        k = int(ln(buf))
+        if n < 0 or n > k:
+            n = k
+        h = ptr32(int(ha4) << 2)
+        base = int(h[_DA]) | (int(h[_DA + 1]) << 16 << 16)
+        sa = int(ptr8(buf))
+        s0 = sa
+        w = int(h[_WP])
+        i = 0
+        while i < n:
+            c = int(h[_WE]) - w
+            if c == 0:  # the tail chunk is full (or there is none): a new one
+                qc = int(h[_QC])
+                if qc == int(h[_QL]):
+                    break
+                cs = int(h[_CS])
+                m = ptr32(int(h[_MA]) | (int(h[_MA + 1]) << 16 << 16))
+                # BEGIN SHARED slab-take-one
+                slot = int(m[_HINT])
+                if int(m[_FREE]) == 0 or (int(m[_H + slot]) & _LEN) != 0 or cs > int(m[_ONE]):
+                    hd = int(self._s._try_alloc(cs))
+                else:
+                    tag = int(m[_H + slot]) >> 18
+                    m[_H + slot] = (tag << 18) | cs
+                    free = int(m[_FREE]) - 1
+                    m[_FREE] = free
+                    if int(m[_SLOTS]) - free > int(m[_PEAK]):
+                        m[_PEAK] = int(m[_SLOTS]) - free
+                    m[_LIVE] = int(m[_LIVE]) + 1
+                    m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
+                    if slot + 1 < int(m[_SLOTS]):
+                        m[_HINT] = slot + 1
+                    else:
+                        m[_HINT] = 0
+                    hd = (tag << 18) | (slot + 1)
+                # END SHARED slab-take-one
+                if hd == 0:
+                    break
+                t = int(h[_QT])
+                h[_HD + t] = hd
+                t += 1
+                if t == int(h[_QL]):
+                    t = 0
+                h[_QT] = t
+                h[_QC] = qc + 1
+                w = ((hd & _LEN) - 1) * cs
+                if qc == 0:
+                    h[_RP] = w
+                    h[_RE] = w + cs
+                h[_WE] = w + cs
+                h[_WP] = w
+                continue
+            if c > n - i:
+                c = n - i
+            i += c
+            da = base + w
+            w += c
+            if c >= 16 and (da ^ sa) & 3:  # no common word alignment: the copy function
+                self._mcopy(self._d, da - base, buf, sa - s0, c)
+                sa += c
+                c = 0
+            # BEGIN SHARED copy_aligned
+            # Copy c bytes from address sa to address da (same address mod 4 when
+            # c >= 16); advances both (docs/design.md#copy-words).
+            if c >= 16:
+                while da & 3:
+                    ptr8(da)[0] = ptr8(sa)[0]
+                    da += 1
+                    sa += 1
+                    c -= 1
+                e = da + (c & -16)
+                while da < e:
+                    dw = ptr32(da)
+                    sw = ptr32(sa)
+                    dw[0] = sw[0]
+                    dw[1] = sw[1]
+                    dw[2] = sw[2]
+                    dw[3] = sw[3]
+                    da += 16
+                    sa += 16
+                c &= 15
+            d = ptr8(da)
+            s = ptr8(sa)
+            j = 0
+            while j < c:
+                d[j] = s[j]
+                j += 1
             da += c
-            c = 0
-        # BEGIN SHARED copy_aligned
-        # Copy c bytes from address sa to address da (same address mod 4 when
-        # c >= 16); advances both (docs/design.md#copy-words).
-        if c >= 16:
-            while da & 3:
-                ptr8(da)[0] = ptr8(sa)[0]
-                da += 1
-                sa += 1
-                c -= 1
-            e = da + (c & -16)
-            while da < e:
-                dw = ptr32(da)
-                sw = ptr32(sa)
-                dw[0] = sw[0]
-                dw[1] = sw[1]
-                dw[2] = sw[2]
-                dw[3] = sw[3]
-                da += 16
-                sa += 16
-            c &= 15
-        d = ptr8(da)
-        s = ptr8(sa)
-        j = 0
-        while j < c:
-            d[j] = s[j]
-            j += 1
-        da += c
-        sa += c
-        # END SHARED copy_aligned
-        n = int(h[_N]) - (r - int(h[_RP]))
-        h[_N] = n
-        if n == 0 or r == int(h[_RE]):
-            _drop(self)
-        else:
-            h[_RP] = r
-    return m
+            sa += c
+            # END SHARED copy_aligned
+            h[_WP] = w
+        h[_N] = int(h[_N]) + i
+        if i < n:  # the refused tail: counted, as ByteRing's dropped
+            h[_DROP] = (int(h[_DROP]) + n - i) & _M30
+        return i
+
+    @micropython.viper
+    def readk(buf, n: int) -> int:
+        # Move min(n, len(buf), len(self)) bytes into buf (n < 0: no limit); the count.
+        # A chunk read to its end goes back to the slab at once.
+        if buf is not self._rl:
+            self._rchk(buf)  # a new buffer object: check its type once (cold path)
+        lim = int(ln(buf))
+        if n >= 0 and n < lim:
+            lim = n
+        h = ptr32(int(ha4) << 2)
+        n = int(h[_N])
+        if lim > n:
+            lim = n
+        if lim <= 0:
+            return 0
+        h[_SC] = 0
+        base = int(h[_DA]) | (int(h[_DA + 1]) << 16 << 16)
+        da = int(ptr8(buf))
+        d0 = da
+        k = 0
+        while k < lim:
+            r = int(h[_RP])
+            if int(h[_QC]) == 1:
+                c = int(h[_WP]) - r
+            else:
+                c = int(h[_RE]) - r
+            if c > lim - k:
+                c = lim - k
+            k += c
+            sa = base + r
+            r += c
+            if c >= 16 and (da ^ sa) & 3:  # no common word alignment: the copy function
+                self._mcopy(buf, da - d0, self._d, sa - base, c)
+                da += c
+                c = 0
+            # BEGIN SHARED copy_aligned
+            # Copy c bytes from address sa to address da (same address mod 4 when
+            # c >= 16); advances both (docs/design.md#copy-words).
+            if c >= 16:
+                while da & 3:
+                    ptr8(da)[0] = ptr8(sa)[0]
+                    da += 1
+                    sa += 1
+                    c -= 1
+                e = da + (c & -16)
+                while da < e:
+                    dw = ptr32(da)
+                    sw = ptr32(sa)
+                    dw[0] = sw[0]
+                    dw[1] = sw[1]
+                    dw[2] = sw[2]
+                    dw[3] = sw[3]
+                    da += 16
+                    sa += 16
+                c &= 15
+            d = ptr8(da)
+            s = ptr8(sa)
+            j = 0
+            while j < c:
+                d[j] = s[j]
+                j += 1
+            da += c
+            sa += c
+            # END SHARED copy_aligned
+            n = int(h[_N]) - (r - int(h[_RP]))
+            h[_N] = n
+            if n != 0 and r != int(h[_RE]):
+                h[_RP] = r
+                continue
+            # The head chunk is done: back to the slab (as pop_front).
+            qh = int(h[_QH])
+            hd = int(h[_HD + qh])
+            h[_HD + qh] = 0
+            m = ptr32(int(h[_MA]) | (int(h[_MA + 1]) << 16 << 16))
+            # BEGIN SHARED slab-give-one
+            slot = (hd & _LEN) - 1
+            w = int(m[_H + slot])
+            if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
+                m[_H + slot] = (((w >> 18) + 1) & 0xFFF) << 18
+                m[_FREE] = int(m[_FREE]) + 1
+                m[_LIVE] = int(m[_LIVE]) - 1
+                m[_FREES] = (int(m[_FREES]) + 1) & _M30
+                m[_HINT] = slot
+            # END SHARED slab-give-one
+            h[_QC] = int(h[_QC]) - 1
+            if n == 0:
+                h[_QH] = 0
+                h[_QT] = 0
+                h[_RP] = 0
+                h[_RE] = 0
+                h[_WP] = 0
+                h[_WE] = 0
+            else:
+                qh += 1
+                if qh == int(h[_QL]):
+                    qh = 0
+                h[_QH] = qh
+                cs = int(h[_CS])
+                r = ((int(h[_HD + qh]) & _LEN) - 1) * cs
+                h[_RP] = r
+                h[_RE] = r + cs
+        return lim
+
+    # write/readinto take an optional count, which viper cannot: one @native layer each
+    # over the kernels above (docs/design.md#per-instance-closures).
+    @micropython.native
+    def write(buf, n=None):
+        if n is None or n < 0:
+            return writek(buf, -1)
+        if n > 0x3FFFFFFF:  # a big int would truncate in the viper kernel
+            n = 0x3FFFFFFF
+        return writek(buf, n)
+
+    @micropython.viper
+    def write_from(buf, nobj) -> int:
+        n = int(nobj)  # TypeError for a non-int count, before anything changes
+        # Compared as objects (cells): a big int must not truncate to a machine word.
+        if nobj < one:
+            n = 0
+        elif nobj > big:
+            n = 0x3FFFFFFF
+        return int(writek(buf, n))
+
+    @micropython.native
+    def readinto(buf, n=None):
+        if n is None or n < 0:
+            return readk(buf, -1)
+        if n > 0x3FFFFFFF:
+            n = 0x3FFFFFFF
+        return readk(buf, n)
+
+    return push_back, pop_front, writek, readk, write, write_from, readinto
 
 
 @micropython.viper
@@ -488,19 +518,19 @@ def clear(self):
     h = ptr32(int(self._a))
     qh = int(h[_QH])
     qc = int(h[_QC])
-    m = ptr32(int(self._ma))
+    m = ptr32(int(h[_MA]) | (int(h[_MA + 1]) << 16 << 16))
     while qc > 0:
         hd = int(h[_HD + qh])
         h[_HD + qh] = 0
         # BEGIN SHARED slab-give-one
-        s = (hd & _LEN) - 1
-        w = int(m[_H + s])
+        slot = (hd & _LEN) - 1
+        w = int(m[_H + slot])
         if (w & _LEN) != 0 and ((w ^ hd) >> 18) == 0:
-            m[_H + s] = (((w >> 18) + 1) & 0xFFF) << 18
+            m[_H + slot] = (((w >> 18) + 1) & 0xFFF) << 18
             m[_FREE] = int(m[_FREE]) + 1
             m[_LIVE] = int(m[_LIVE]) - 1
             m[_FREES] = (int(m[_FREES]) + 1) & _M30
-            m[_HINT] = s
+            m[_HINT] = slot
         # END SHARED slab-give-one
 
         qh += 1
@@ -518,96 +548,128 @@ def clear(self):
     h[_WE] = 0
 
 
-@micropython.viper
-def _append(self, buf) -> int:
-    # ByteBuffer: append all of buf (returns its length) or nothing (-1: the chunks are
-    # taken first and rolled back when the slab runs out). Never raises for a checked
-    # buffer.
-    if buf is not self._wl:
-        self._wchk(buf)
-    h = ptr32(int(self._a))
-    n = int(_len(buf))
-    w = int(h[_WP])
-    room = int(h[_WE]) - w
-    ci = int(h[_QC])  # table slot of the next chunk to fill once the current one is full
-    if n > room:
-        cs = int(h[_CS])
-        need = (n - room + cs - 1) // cs
-        qc = ci
-        if qc + need > int(h[_QL]):
-            return -1
-        if not _reserve(self, qc, need):
-            return -1
-        h[_QC] = qc + need
-        h[_QT] = qc + need
-    data = self._d
-    base = int(ptr8(data))
-    sa = int(ptr8(buf))
-    s0 = sa
-    i = 0
-    while i < n:
-        c = int(h[_WE]) - w
-        if c == 0:  # into the next reserved chunk
+def _appender(self, ha4, ln, strict):
+    # ByteBuffer's append closure (``buffer_kernels`` makes two: strict for write, not
+    # for try_write): all of buf (returns its length) or nothing (-1; strict: AllocError
+    # through self._full). The chunks are taken first and given back when the slab runs
+    # out. 4 cells + 1 argument (docs/design.md#closures-without-self).
+
+    @micropython.viper
+    def append(buf) -> int:
+        if buf is not self._wl:
+            self._wchk(buf)  # a new buffer object: check its type once (cold path)
+        n = int(ln(buf))
+        h = ptr32(int(ha4) << 2)
+        w = int(h[_WP])
+        ci = int(h[_QC])  # table slot of the next chunk to fill once the current one is full
+        if n > int(h[_WE]) - w:
             cs = int(h[_CS])
-            w = ((int(h[_HD + ci]) & _LEN) - 1) * cs
-            ci += 1
-            h[_WE] = w + cs
-            c = cs
-        if c > n - i:
-            c = n - i
-        i += c
-        da = base + w
-        w += c
-        if c >= 16 and (da ^ sa) & 3:  # no common word alignment: the copy function
-            _mcopy(data, da - base, buf, sa - s0, c)
+            need = (n - int(h[_WE]) + w + cs - 1) // cs
+            if ci + need > int(h[_QL]):
+                if strict:
+                    self._full(buf)  # AllocError (cold path)
+                return -1
+            m = ptr32(int(h[_MA]) | (int(h[_MA + 1]) << 16 << 16))
+            k = 0
+            while k < need:
+                # BEGIN SHARED slab-take-one
+                slot = int(m[_HINT])
+                if int(m[_FREE]) == 0 or (int(m[_H + slot]) & _LEN) != 0 or cs > int(m[_ONE]):
+                    hd = int(self._s._try_alloc(cs))
+                else:
+                    tag = int(m[_H + slot]) >> 18
+                    m[_H + slot] = (tag << 18) | cs
+                    free = int(m[_FREE]) - 1
+                    m[_FREE] = free
+                    if int(m[_SLOTS]) - free > int(m[_PEAK]):
+                        m[_PEAK] = int(m[_SLOTS]) - free
+                    m[_LIVE] = int(m[_LIVE]) + 1
+                    m[_ALLOCS] = (int(m[_ALLOCS]) + 1) & _M30
+                    if slot + 1 < int(m[_SLOTS]):
+                        m[_HINT] = slot + 1
+                    else:
+                        m[_HINT] = 0
+                    hd = (tag << 18) | (slot + 1)
+                # END SHARED slab-take-one
+                if hd == 0:
+                    self._k._unreserve(self, ci, k)  # nothing appended, nothing kept
+                    if strict:
+                        self._full(buf)
+                    return -1
+                h[_HD + ci + k] = hd
+                k += 1
+            h[_QC] = ci + need
+            h[_QT] = ci + need
+        base = int(h[_DA]) | (int(h[_DA + 1]) << 16 << 16)
+        sa = int(ptr8(buf))
+        s0 = sa
+        i = 0
+        while i < n:
+            c = int(h[_WE]) - w
+            if c == 0:  # into the next reserved chunk
+                cs = int(h[_CS])
+                w = ((int(h[_HD + ci]) & _LEN) - 1) * cs
+                ci += 1
+                h[_WE] = w + cs
+                c = cs
+            if c > n - i:
+                c = n - i
+            i += c
+            da = base + w
+            w += c
+            if c >= 16 and (da ^ sa) & 3:  # no common word alignment: the copy function
+                self._mcopy(self._d, da - base, buf, sa - s0, c)
+                sa += c
+                c = 0
+            # BEGIN SHARED copy_aligned
+            # Copy c bytes from address sa to address da (same address mod 4 when
+            # c >= 16); advances both (docs/design.md#copy-words).
+            if c >= 16:
+                while da & 3:
+                    ptr8(da)[0] = ptr8(sa)[0]
+                    da += 1
+                    sa += 1
+                    c -= 1
+                e = da + (c & -16)
+                while da < e:
+                    dw = ptr32(da)
+                    sw = ptr32(sa)
+                    dw[0] = sw[0]
+                    dw[1] = sw[1]
+                    dw[2] = sw[2]
+                    dw[3] = sw[3]
+                    da += 16
+                    sa += 16
+                c &= 15
+            d = ptr8(da)
+            s = ptr8(sa)
+            j = 0
+            while j < c:
+                d[j] = s[j]
+                j += 1
+            da += c
             sa += c
-            c = 0
-        # BEGIN SHARED copy_aligned
-        # Copy c bytes from address sa to address da (same address mod 4 when
-        # c >= 16); advances both (docs/design.md#copy-words).
-        if c >= 16:
-            while da & 3:
-                ptr8(da)[0] = ptr8(sa)[0]
-                da += 1
-                sa += 1
-                c -= 1
-            e = da + (c & -16)
-            while da < e:
-                dw = ptr32(da)
-                sw = ptr32(sa)
-                dw[0] = sw[0]
-                dw[1] = sw[1]
-                dw[2] = sw[2]
-                dw[3] = sw[3]
-                da += 16
-                sa += 16
-            c &= 15
-        d = ptr8(da)
-        s = ptr8(sa)
-        j = 0
-        while j < c:
-            d[j] = s[j]
-            j += 1
-        da += c
-        sa += c
-        # END SHARED copy_aligned
-    h[_WP] = w
-    h[_N] = int(h[_N]) + n
-    return n
+            # END SHARED copy_aligned
+        h[_WP] = w
+        h[_N] = int(h[_N]) + n
+        return n
+
+    return append
 
 
-@micropython.viper
-def try_write(self, buf) -> bool:
-    return int(_append(self, buf)) >= 0
+def buffer_kernels(self):
+    """ByteBuffer's ``write``, ``try_write`` and the unguarded non-raising append,
+    made per instance by the ByteBuffer constructor (the one binding site) and called
+    without ``self``: docs/design.md#per-instance-closures."""
+    ha4 = addr(self._h) >> 2
+    write = _appender(self, ha4, len, True)
+    appendk = _appender(self, ha4, len, False)
 
+    @micropython.viper
+    def try_write(buf) -> bool:
+        return int(appendk(buf)) >= 0
 
-@micropython.viper
-def append(self, buf) -> int:
-    # ByteBuffer.write: _append, raising AllocError (self._full) when refused.
-    n = int(_append(self, buf))
-    if n < 0:
-        self._full(buf)
-    return n
+    return write, try_write, appendk
 
 
 # ---- ByteDeque consumer side: scan, peek, skip, lines (API second wave) ------------------
@@ -768,9 +830,9 @@ def _line(self, buf, delim: int) -> int:
             i = lim
     i = int(_scan(self, delim, i, lim))
     if i >= 0:
-        return int(_readn(self, buf, i + 1))
+        return int(self._readk(buf, i + 1))
     if n >= m:  # no delim in the first len(buf) bytes: the line goes on
-        _readn(self, buf, m)
+        self._readk(buf, m)
         return 0 - m
     if lim > _SCAP:
         lim = _SCAP
@@ -778,23 +840,9 @@ def _line(self, buf, delim: int) -> int:
     return 0
 
 
-# Public entry points with optional arguments: viper functions take a fixed number of
-# arguments, so these are small plain-Python functions (one call layer; bytecode costs a
-# quarter of the RAM native code would: docs/design.md#ram-per-kernel).
-
-
-def write(self, buf, n=None):
-    if n is None or n < 0:
-        return write_from(self, buf, _len(buf))
-    return write_from(self, buf, n)
-
-
-def readinto(self, buf, n=None):
-    if n is None or n < 0:
-        return _readn(self, buf, -1)
-    if n > _BIG:  # a big int would truncate in the viper kernel
-        n = _BIG
-    return _readn(self, buf, n)
+# Consumer-side entry points with optional arguments: viper functions take a fixed
+# number of arguments, so these are small plain-Python functions (one call layer;
+# bytecode costs a quarter of the RAM native code would: docs/design.md#ram-per-kernel).
 
 
 def find(self, byte, start=0):

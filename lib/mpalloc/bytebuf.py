@@ -25,8 +25,8 @@ attribute per side), so that buffer stays referenced until another one is passed
 
 State. Each object keeps everything in ``self._h``, one ``array('I')`` of ``_HD``
 header words (bytes held, read/write positions and chunk ends as offsets in the slab's
-data, chunk-table head/tail/count/length, block size, a "use the guarded slab calls"
-flag, the slab buffers' addresses for the viper kernel) followed by the chunk table:
+data, chunk-table head/tail/count/length, block size, the slab buffers' addresses for
+the viper kernel) followed by the chunk table:
 ``slab.slots`` handle words, a ring, oldest first. The kernel (``KERNEL``: ``"viper"``
 from ``_bytebuf_viper`` where the native emitter exists, else ``"py"`` from
 ``_bytebuf_py``; same results) does every hot operation on it. A chunk's offset in the
@@ -79,6 +79,8 @@ _QC = const(7)  # layout bytebuf
 _QL = const(8)  # layout bytebuf
 _CS = const(9)  # layout bytebuf
 _DROP = const(10)  # layout bytebuf
+_DA = const(11)  # layout bytebuf
+_MA = const(13)  # layout bytebuf
 _SC = const(15)  # layout bytebuf
 _HD = const(16)  # layout bytebuf
 # END SHARED bytebuf-layout
@@ -94,7 +96,9 @@ _HD = const(16)  # layout bytebuf
 #  8  _QL     B     table length = slab slots (0 while unbound: every push refused)
 #  9  _CS     B     chunk size = slab block size
 #  10 _DROP   P     ByteDeque: bytes refused (slab or table exhausted), mod 2**30
-#  11..14     -     spare, always 0
+#  11, 12 _DA B     address of the slab's data (low, high 32 bits; high 0 on a 32-bit
+#                   board): the viper closures read it here instead of holding a cell
+#  13, 14 _MA B     address of the slab's metadata Slab._m, the same way (0: unbound)
 #  15 _SC     C     ByteDeque: readline_into's scan memory, (count << 8) | delim, or 0;
 #                   every other consuming call clears it (the pure twin keeps it in
 #                   self._ls). Unused on a ByteBuffer.
@@ -176,6 +180,7 @@ class _Chain:
     KERNEL = KERNEL
     _k = _k  # the kernel module (the _with_kernel hook swaps it)
     __len__ = _k.length
+    _mcopy = staticmethod(_copy)  # the closures' copy of unaligned chunks (no global)
 
     def _wchk(self, buf):
         if type(buf) not in _WT or _wide(buf):
@@ -240,8 +245,9 @@ class ByteBuffer(_Chain):
     _W = "ByteBuffer.write"
     _R = "ByteBuffer.readinto"
 
-    # Kernel functions bound as methods (one call layer; a viper function carries no
-    # docstring, so the documentation lives here):
+    # Per-instance closures made by the kernel's buffer_kernels (the constructor is the
+    # one binding site; a kernel function carries no docstring, so the documentation
+    # lives here):
     # try_write(data) -> bool.  Append all of ``data``, or nothing when the slab runs
     #     out (False). No allocation; O(len(data)) plus one slab allocation per new
     #     chunk. TypeError (nothing appended) for a non-buffer. Not for IRQs.
@@ -250,8 +256,6 @@ class ByteBuffer(_Chain):
     #     free) when the slab runs out. No allocation unless it raises. Not IRQ-safe.
     # clear().  Drop the contents, every chunk back to the slab. No allocation;
     #     O(chunks).
-    try_write = _k.try_write
-    write = _k.append
     clear = _k.clear
 
     def __init__(self, slab):
@@ -268,14 +272,23 @@ class ByteBuffer(_Chain):
         self._s = s
         self._wl = self._rl = _EMPTY  # last buffers checked by write / readinto
         _header(self, s)
+        w, tw, self._appendk = self._k.buffer_kernels(self)
         if s.irq_safe and _crit(self, s):
             # Calls that take or return chunks run in the slab's critical section.
-            self.try_write = self._g_try_write
-            self.write = self._g_write
+            w = self._g_write
+            tw = self._g_try_write
             self.clear = self._g_clear
-        else:
-            self.try_write = self.try_write  # docs/design.md#bound-on-instance
-            self.write = self.write
+        self.write = w
+        self.try_write = tw
+
+    def write(self, buf):
+        """See the class comment (this class-level form only forwards to the
+        per-instance closure)."""
+        return self.write(buf)
+
+    def try_write(self, buf):
+        """See the class comment (forwards to the per-instance closure)."""
+        return self.try_write(buf)
 
     # Guarded twins on an irq_safe slab. No try/finally on purpose (a frame with an
     # exception handler comes from the heap on every call): the arguments are checked
@@ -284,7 +297,7 @@ class ByteBuffer(_Chain):
         if data is not self._wl:
             self._wchk(data)
         st = self._dis()
-        data = _append(self, data)
+        data = self._appendk(data)
         self._en(st)
         return data >= 0
 
@@ -292,7 +305,7 @@ class ByteBuffer(_Chain):
         if data is not self._wl:
             self._wchk(data)
         st = self._dis()
-        n = _append(self, data)
+        n = self._appendk(data)
         self._en(st)
         if n < 0:
             self._full(data)
@@ -417,16 +430,12 @@ class ByteDeque(_Chain):
     #     -len(buf) when the line is longer than ``buf`` (buf filled, that much
     #     consumed). Remembers how far it looked (any other consuming call forgets), so
     #     a line arriving piecemeal is scanned once: O(new bytes + line length).
-    write = _k.write
-    write_from = _k.write_from
-    readinto = _k.readinto
     clear = _k.clear
     find = _k.find
     peek_into = _k.peek_into
     skip = _k.skip
     readline_into = _k.readline_into
     _scan = _k._scan  # for the pure twin's shared readline_into/find (mpalloc._lines)
-    _readk = _k.readinto
     _always_guarded = False  # GlobalDeque: guarded even before it has a slab
     _gd = False  # the guarded methods are installed (per instance, by _bind)
 
@@ -445,6 +454,18 @@ class ByteDeque(_Chain):
         """See the class comment (forwards to the per-instance closure)."""
         return self._pop()
 
+    def write(self, buf, n=None):
+        """See the class comment (forwards to the per-instance closure)."""
+        return self.write(buf, n)
+
+    def write_from(self, buf, n):
+        """See the class comment (forwards to the per-instance closure)."""
+        return self.write_from(buf, n)
+
+    def readinto(self, buf, n=None):
+        """See the class comment (forwards to the per-instance closure)."""
+        return self.readinto(buf, n)
+
     def _bind(self, s):
         # The one binding site (constructor, global_slab.configure and _reset): the state
         # array for slab s (None: unbound, no table: pushes refused, pops -1), the
@@ -454,7 +475,8 @@ class ByteDeque(_Chain):
         # slab, one for this port). Bound once: calls allocate nothing.
         self._s = s
         _header(self, s)
-        self._push, self._pop = self._k.kernels(self)
+        (self._push, self._pop, self._writek, self._readk, w, wf,
+         r) = self._k.kernels(self)
         if (self._always_guarded or (s is not None and s.irq_safe)) and _crit(self, s):
             self._gd = True
             self.push_back = self._g_push_back
@@ -470,9 +492,9 @@ class ByteDeque(_Chain):
         elif not self._gd:
             self.push_back = self._push
             self.pop_front = self._pop
-            self.write = self.write  # found before the class: docs/design.md#bound-on-instance
-            self.write_from = self.write_from
-            self.readinto = self.readinto
+            self.write = w
+            self.write_from = wf
+            self.readinto = r
 
     # Guarded twins, installed per instance (see _bind). No try/finally on purpose (a
     # frame with an exception handler comes from the heap on every call): arguments are
@@ -494,29 +516,31 @@ class ByteDeque(_Chain):
         if buf is not self._wl:
             self._wchk(buf)
         if n is None or n < 0:
-            n = _len(buf)
-        st = self._dis()
-        n = _write_from(self, buf, n)
-        self._en(st)
-        return n
+            n = -1
+        return self._gk(self._writek, buf, n)
 
     def _g_write_from(self, buf, n):
         if buf is not self._wl:
             self._wchk(buf)
-        n |= 0  # TypeError for a non-int count, before the critical section
-        st = self._dis()
-        n = _write_from(self, buf, n)
-        self._en(st)
-        return n
+        if n < 1:
+            n &= 0  # nothing; TypeError for a non-int count
+        return self._gk(self._writek, buf, n)
 
     def _g_readinto(self, buf, n=None):
         if buf is not self._rl:
             self._rchk(buf)
-        if n is None:
+        if n is None or n < 0:
             n = -1
-        n |= 0  # TypeError for a non-int count, before the critical section
+        return self._gk(self._readk, buf, n)
+
+    def _gk(self, k, buf, n):
+        # The unguarded stream kernel k(buf, n) inside the critical section; n checked:
+        # an int (TypeError here, before the section), capped below 2**30.
+        n |= 0
+        if n > 0x3FFFFFFF:
+            n = 0x3FFFFFFF
         st = self._dis()
-        n = _readinto(self, buf, n)
+        n = k(buf, n)
         self._en(st)
         return n
 
@@ -562,10 +586,7 @@ class ByteDeque(_Chain):
         bad_arg(self, what, a, b)
 
 
-_write_from = _k.write_from
-_readinto = _k.readinto
 _clear = _k.clear
-_append = _k._append
 _find = _k.find
 _peek_into = _k.peek_into
 _skip = _k.skip
@@ -575,12 +596,11 @@ _readline_into = _k.readline_into
 def _with_kernel(kmod):
     """Internal (tests, tools/bench): (ByteBuffer, ByteDeque) subclasses running on
     kernel module ``kmod`` (``_bytebuf_viper`` or ``_bytebuf_py``). Unguarded use only:
-    the guarded methods other than push_back/pop_front call this module's kernel."""
+    the guarded consumer-side methods and clear call this module's kernel."""
     ns = {"KERNEL": kmod.NAME, "_k": kmod, "__len__": kmod.length, "clear": kmod.clear}
-    b = dict(ns, try_write=kmod.try_write, write=kmod.append)
-    d = dict(ns, _readk=kmod.readinto)
-    for name in ("write", "write_from", "readinto", "find", "peek_into", "skip",
-                 "readline_into", "_scan"):
+    b = dict(ns)
+    d = dict(ns)
+    for name in ("find", "peek_into", "skip", "readline_into", "_scan"):
         d[name] = getattr(kmod, name)
     return (type("ByteBuffer_" + kmod.NAME, (ByteBuffer,), b),
             type("ByteDeque_" + kmod.NAME, (ByteDeque,), d))
