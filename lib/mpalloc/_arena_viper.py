@@ -1,9 +1,9 @@
 """Viper kernel of ``mpalloc.arena`` (twin of ``_arena_py``: same functions, same
 results).
 
-``bind(a)`` binds ``a.take`` and ``a.take_aligned``: viper closures over the address of
-``a._s`` (the hot state words, see arena.py), called without ``self``
-(docs/design.md#closures-without-self).
+``bind(a)`` binds ``a.take`` and ``a.take_aligned`` and returns ``bump`` (for the
+``alloc`` closure arena.py makes): viper closures over the address of ``a._s`` (the hot
+state words, see arena.py), called without ``self`` (docs/design.md#closures-without-self).
 """
 
 import micropython
@@ -33,8 +33,9 @@ def _addr(buf) -> uint:
 
 
 def bind(a):
-    """Set ``a.take`` and ``a.take_aligned`` (see ``Arena``): O(1), no allocation,
-    IRQ-safe."""
+    """Set ``a.take`` and ``a.take_aligned`` (see ``Arena``) and return ``bump(n)``: take's
+    fast path alone (the offset of n bytes taken in the current block, else -1 with
+    nothing changed and no cold path). O(1), no allocation, IRQ-safe."""
     s = a._s
     sa = _addr(s)
     # a: for its _slow (looked up per call: observe.on_failure wraps it on the instance);
@@ -70,5 +71,18 @@ def bind(a):
         p[_POS] = e
         return q
 
+    @micropython.viper
+    def bump(nobj) -> int:
+        if nobj < lo or nobj > hi:
+            return -1
+        n = int(nobj)  # TypeError for a float
+        p = ptr32(int(sa))
+        q = int(p[_POS])
+        if n > int(p[_END]) - q:
+            return -1
+        p[_POS] = q + n
+        return q
+
     a.take = take
     a.take_aligned = take_aligned
+    return bump

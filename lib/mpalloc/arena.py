@@ -101,7 +101,7 @@ _END = const(1)  # layout arena
 _LOW = const(2)  # layout arena
 
 # Cold state ``self._c``: one list indexed by these constants, so an Arena instance has
-# only six attributes (docs/design.md#few-attributes). _arena_cold repeats the indices
+# few attributes (docs/design.md#few-attributes). _arena_cold repeats the indices
 # it uses, tagged "# layout arena" (the drift test checks one value per name).
 # List of the blocks (bytearrays), first one kept for life.
 _BLOCKS = const(0)  # layout arena
@@ -173,7 +173,9 @@ class Arena:
                    0, 0, 0, -1, None, None, size, bool(grow), limit]
         self._s = array("i", (0, 0, 0))
         self._set(0, 0)
-        _k.bind(self)  # take, take_aligned (docs/design.md#closures-without-self)
+        # take, take_aligned and alloc: closures on the instance, called without self
+        # (docs/design.md#closures-without-self).
+        self.alloc = _alloc(self, _k.bind(self))
         if debug:
             from mpalloc._arena_cold import set_debug
 
@@ -217,6 +219,9 @@ class Arena:
         bytearray). Raises ``AllocError`` when the bytes do not fit (past ``limit``,
         or grow=False), ValueError for n < 0 or a bad align, TypeError for non-ints;
         after an error the arena is unchanged. Not IRQ-safe: use ``take``.
+
+        ``arena.alloc`` is the per-instance closure made by ``_alloc`` (the common case
+        without the method dispatch); this method is its general path.
         """
         s = self._s
         p = s[_POS]
@@ -438,6 +443,23 @@ class Arena:
 
     # Debug mode (``debug=``): _arena_cold.set_debug() overrides take, take_aligned, alloc,
     # _off, release and reset per instance; the class methods stay as fast as without.
+
+
+def _alloc(a, bump):
+    # Arena a's alloc(n, align=1) (docs/design.md#closures-without-self): for align 1 the
+    # view is made before bump takes the bytes, so a float n (TypeError) or a MemoryError
+    # for the view leaves the arena unchanged; anything else (another align, a full
+    # block, a bad n: bump returns -1) goes to Arena.alloc, which raises or chains.
+    # Two cells: the frame stays on the C stack (docs/design.md#heap-frames).
+    def alloc(n, align=1):
+        if align == 1:
+            p = a._s[_POS]
+            v = a._mv[p:p + n]
+            if bump(n) == p:
+                return v
+        return Arena.alloc(a, n, align)
+
+    return alloc
 
 
 class Layout:
