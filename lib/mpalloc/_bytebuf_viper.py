@@ -170,7 +170,7 @@ def kernels(self):
     remembered buffers, cold paths); the slab's data and metadata addresses are header
     words. Each carries the slab's one-block take/give inline."""
     ha4 = addr(self._h) >> 2
-    ln = len  # a cell: loads faster than a global, and no globals switch per call
+    ln = len  # a cell, not a global: docs/design.md#per-instance-closures
     one = 1  # write_from's count bounds, as objects
     big = 0x3FFFFFFF
 
@@ -487,14 +487,14 @@ def kernels(self):
     def write(buf, n=None):
         if n is None or n < 0:
             return writek(buf, -1)
-        if n > 0x3FFFFFFF:  # a big int would truncate in the viper kernel
+        if n > 0x3FFFFFFF:  # docs/design.md#compare-as-objects
             n = 0x3FFFFFFF
         return writek(buf, n)
 
     @micropython.viper
     def write_from(buf, nobj) -> int:
         n = int(nobj)  # TypeError for a non-int count, before anything changes
-        # Compared as objects (cells): a big int must not truncate to a machine word.
+        # Compared as objects (cells): docs/design.md#compare-as-objects
         if nobj < one:
             n = 0
         elif nobj > big:
@@ -775,7 +775,7 @@ def _peek(self, buf, off: int) -> int:
 @micropython.viper
 def skip(self, nobj) -> int:
     n = int(nobj)  # TypeError for a float or None
-    if nobj > _BIG:  # compared as objects: a big int must not truncate
+    if nobj > _BIG:  # docs/design.md#compare-as-objects
         n = 0x3FFFFFFF
     if nobj < _N1:
         return 0
@@ -846,7 +846,7 @@ def _line(self, buf, delim: int) -> int:
 
 
 def find(self, byte, start=0):
-    if byte < 0 or byte > 255 or start < 0:  # as objects: a big int must not truncate
+    if byte < 0 or byte > 255 or start < 0:  # docs/design.md#compare-as-objects
         self._bad(0, byte, start)
     if start > _BIG:
         start = _BIG
@@ -854,7 +854,7 @@ def find(self, byte, start=0):
 
 
 def peek_into(self, buf, offset=0):
-    if offset < 0:  # as objects: a big int must not truncate
+    if offset < 0:  # docs/design.md#compare-as-objects
         self._bad(2, offset, 0)
     if offset > _BIG:
         offset = _BIG
@@ -862,6 +862,6 @@ def peek_into(self, buf, offset=0):
 
 
 def readline_into(self, buf, delim=10):
-    if delim < 0 or delim > 255:  # as objects: a big int must not truncate
+    if delim < 0 or delim > 255:  # docs/design.md#compare-as-objects
         self._bad(1, _len(buf), delim)
     return _line(self, buf, delim)

@@ -91,7 +91,7 @@ def _fail(m):
 
 def kernels(m):
     def try_alloc(n):
-        if n > _M30 or n < 1:  # before any arithmetic: a big int would allocate
+        if n > _M30 or n < 1:  # before any arithmetic: docs/design.md#small-ints
             return _fail(m)
         n |= 0  # TypeError for an in-range float, as the viper twin's int(), full or not
         if n <= m[_ONE]:
@@ -118,7 +118,7 @@ def kernels(m):
         return m[_H + s] - n + s + 1  # tag << 18 | (slot + 1)
 
     def try_free(h):
-        if h > _M30 or h < 1:  # before any arithmetic: a big int would allocate
+        if h > _M30 or h < 1:  # before any arithmetic: docs/design.md#small-ints
             return False
         s = (h & _LEN) - 1
         if s < 0 or s >= m[_SLOTS]:

@@ -4,17 +4,12 @@ same call structure).
 ``kernels(m)`` is called once per Slab (``Slab._bind``, the one binding site) with the
 slab's metadata array ``m`` (layout: slab.py) and returns four closures stored on the
 instance and called without ``self``: ``try_alloc``, ``try_free``, ``valid``, ``size``.
-They capture ``m``'s address (an int; a big int where RAM sits at or above 2**31 on a
-32-bit board, as on rv32: ``int()`` truncates it to the machine word, and
-``ptr32(int(a))`` skips the buffer-protocol probe ``ptr32(a)`` makes) and the handle
-bounds as objects (a cell
-load is cheaper than a global lookup, and a closure that names no global skips the
-globals switch on every call). docs/design.md#per-instance-closures.
+They capture ``m``'s address, read as ``ptr32(int(a))``, and the handle bounds as
+objects (cells, no globals): docs/design.md#per-instance-closures.
 
 No function allocates or raises for int arguments; an int outside 1..2**30-1 (a big int
 included) is refused like a stale handle, compared as an object before any arithmetic
-(``int()`` would truncate a big int to a machine word that may look valid). All values
-stay below 2**30.
+(docs/design.md#compare-as-objects). All values stay below 2**30.
 """
 
 import micropython

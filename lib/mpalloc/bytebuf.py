@@ -290,9 +290,8 @@ class ByteBuffer(_Chain):
         """See the class comment (forwards to the per-instance closure)."""
         return self.try_write(buf)
 
-    # Guarded twins on an irq_safe slab. No try/finally on purpose (a frame with an
-    # exception handler comes from the heap on every call): the arguments are checked
-    # before the critical section, and the kernels cannot raise after that.
+    # Guarded twins on an irq_safe slab: arguments checked before the critical section,
+    # no try/finally (docs/design.md#handlers).
     def _g_try_write(self, data):
         if data is not self._wl:
             self._wchk(data)
@@ -366,7 +365,7 @@ class ByteBuffer(_Chain):
         return h[_CS] if i < h[_QC] - 1 else h[_WP] - self._span(i)
 
     def _send(self, stream, i):
-        # Chunk i to the stream; returns the bytes it accepted. Few locals on purpose.
+        # Chunk i to the stream; returns the bytes it accepted (docs/design.md#heap-frames).
         o = self._span(i)
         i = self._clen(i)
         if _OFFN:
@@ -496,9 +495,8 @@ class ByteDeque(_Chain):
             self.write_from = wf
             self.readinto = r
 
-    # Guarded twins, installed per instance (see _bind). No try/finally on purpose (a
-    # frame with an exception handler comes from the heap on every call): arguments are
-    # checked before the critical section, and the kernels cannot raise after that.
+    # Guarded twins, installed per instance (see _bind): arguments checked before the
+    # critical section, no try/finally (docs/design.md#handlers).
     def _g_push_back(self, b):
         b &= 0xFF  # TypeError for a non-int, before the critical section
         st = self._dis()

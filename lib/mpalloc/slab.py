@@ -210,11 +210,9 @@ class Slab:
         """The requested length of ``h``, -1 when stale. IRQ-safe, no-alloc, O(1)."""
         return self.size(h)
 
-    # Guarded try_alloc/try_free (installed by _bind). No try/finally on purpose
-    # (docs/design.md#handlers). Only a small int enters the critical
-    # section, and the kernels cannot raise for one; anything else goes to the
-    # unguarded kernel, which refuses it (or raises TypeError) as an unguarded slab
-    # does, without leaving interrupts off or the lock held.
+    # Guarded try_alloc/try_free (installed by _bind; docs/design.md#handlers). Only a
+    # small int enters the critical section; anything else goes to the unguarded
+    # kernel, which refuses it (or raises TypeError) as an unguarded slab does.
 
     def _irq_try_alloc(self, n):
         if type(n) is not int or n < -0x3FFFFFFF or n > 0x3FFFFFFF:
@@ -298,8 +296,7 @@ class Slab:
         which touches no byte outside the allocation (writers on distinct handles are
         independent). Safe in an IRQ for a valid buffer type, but not guarded.
         """
-        # Few locals (h is reused for the offset, n for the count):
-        # docs/design.md#heap-frames
+        # h is reused for the offset, n for the count: docs/design.md#heap-frames
         if buf is not self._wok:  # a new buffer object: type and item width, once
             if type(buf) not in _WRITE_TYPES or _wide(buf):
                 from mpalloc._slab_cold import bad_buf
