@@ -357,6 +357,35 @@ def rng(seed):
     return Rng(seed)
 
 
+def pattern(n, seed=1):
+    """``n`` test bytes that never repeat with a short period (a linear congruential
+    sequence from ``seed``): a lost, repeated or shifted block of any length changes what
+    follows, so a byte-for-byte comparison catches it."""
+    out = bytearray(n)
+    x = seed
+    for i in range(n):
+        x = (x * 1103515245 + 12345) & 0x3FFFFFFF
+        out[i] = (x >> 16) & 0xFF
+    return out
+
+
+def address(buf):
+    """The real address of ``buf``'s bytes, found independently of the library: uctypes
+    on MicroPython, ctypes on CPython; 0 where there is neither (CircuitPython: the arena
+    and stack then treat blocks as 16-aligned, as documented)."""
+    try:
+        import uctypes
+
+        return uctypes.addressof(buf)
+    except ImportError:
+        pass
+    try:
+        import ctypes
+    except ImportError:
+        return 0
+    return ctypes.addressof((ctypes.c_char * len(buf)).from_buffer(buf))
+
+
 def start_thread(fn, *args):
     """Start ``fn(*args)`` on a new thread (``_thread``); skips the test where there is
     none (CircuitPython boards, most MicroPython boards)."""

@@ -4,23 +4,12 @@ import sys
 from mpalloc import arena
 from mpalloc.arena import MAX_ALIGN, Arena, Layout
 from mpalloc.errors import AllocError, CapacityError
-from support import IS_MICROPYTHON, eq, has_numbers, no_alloc, raises, rng, skip
+from support import IS_MICROPYTHON, address, eq, has_numbers, no_alloc, raises, rng, skip
 
 try:
     import uctypes
 except ImportError:
     uctypes = None
-
-
-def address(buf):
-    """The real address of buf's bytes, computed here independently of the arena."""
-    if uctypes is not None:
-        return uctypes.addressof(buf)
-    try:
-        import ctypes
-    except ImportError:
-        return 0  # documented: such runtimes treat blocks as 16-aligned
-    return ctypes.addressof((ctypes.c_char * len(buf)).from_buffer(buf))
 
 
 def state(a):

@@ -16,6 +16,7 @@ from support import (
     has_numbers,
     no_alloc,
     no_heap_use,
+    pattern,
     pause,
     produce,
     raises,
@@ -28,15 +29,6 @@ from support import (
 _bytebuf_viper = viper_kernel("_bytebuf_viper")
 
 _mcopy = _mem_py.copy
-
-
-def pattern(n, seed=1):
-    out = bytearray(n)
-    x = seed
-    for i in range(n):
-        x = (x * 1103515245 + 12345) & 0x3FFFFFFF
-        out[i] = (x >> 16) & 0xFF
-    return out
 
 
 class Sink:

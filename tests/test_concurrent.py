@@ -40,50 +40,36 @@ def _fail(what, tid, i, back, want):
                          "copy put an old value back)" % (what, tid, i, j, back[j], want[j]))
 
 
-def _slab_writer(s, h, tid, a, b, back):
+def _keyed_writer(o, key, tid, a, b, back):
+    # Slab handles and BlockPool blocks: o.write(key, data), o.readinto(key, buf).
     for i in range(ROUNDS):
         p = b if i & 1 else a
-        s.write(h, p)
-        s.readinto(h, back)
+        o.write(key, p)
+        o.readinto(key, back)
         if back != p:
-            _fail("slab handle", tid, i, back, p)
+            _fail("%s %d" % (type(o).__name__, key), tid, i, back, p)
+
+
+def _adjacent_and_last(o, keys):
+    # The keys of blocks 0, 1 and the last, each written whole by its own thread.
+    return [(o, keys[k], t) + _pair(16, t) for t, k in enumerate((0, 1, 15))]
 
 
 def test_slab_writers_on_distinct_handles():
-    # Blocks 0, 1 and the last of a 256-byte slab, each written whole.
     need_threads()
     s = Slab(256, 16)
-    hs = [s.alloc(16) for _ in range(16)]
-    args = []
-    for t, k in enumerate((0, 1, 15)):
-        a, b, back = _pair(16, t)
-        args.append((s, hs[k], t, a, b, back))
-    run_threads(_slab_writer, args)
-
-
-def _pool_writer(p, i, tid, a, b, back):
-    for k in range(ROUNDS):
-        v = b if k & 1 else a
-        p.write(i, v)
-        p.readinto(i, back)
-        if back != v:
-            _fail("block %d" % i, tid, k, back, v)
+    run_threads(_keyed_writer, _adjacent_and_last(s, [s.alloc(16) for _ in range(16)]))
 
 
 def test_blockpool_writers_on_distinct_blocks():
     need_threads()
     p = BlockPool(16, 16)
-    blocks = [p.alloc() for _ in range(16)]
-    args = []
-    for t, k in enumerate((0, 1, 15)):
-        a, b, back = _pair(16, t)
-        args.append((p, blocks[k], t, a, b, back))
-    run_threads(_pool_writer, args)
+    run_threads(_keyed_writer, _adjacent_and_last(p, [p.alloc() for _ in range(16)]))
 
 
 def _poison_or_write(p, x, tid, a, b, back):
     if tid:
-        _pool_writer(p, x, tid, a, b, back)
+        _keyed_writer(p, x, tid, a, b, back)
         return
     # Thread 0 frees and re-takes block x (try_free fills it with the poison byte) while
     # the others write their own blocks. Only this thread touches the pool's metadata.
@@ -104,46 +90,29 @@ def test_blockpool_poison_fill_leaves_other_blocks_alone():
     assert p.stats()["poison_hits"] == 0
 
 
-def _deque_user(d, tid, a, b, back):
+def _stream_user(q, tid, a, b, back):
     for i in range(ROUNDS):
         p = b if i & 1 else a
-        d.write(p)
-        d.readinto(back)
+        q.write(p)
+        q.readinto(back)
         if back != p:
-            _fail("deque", tid, i, back, p)
+            _fail(type(q).__name__, tid, i, back, p)
+        q.clear()  # a ByteBuffer keeps what was read; a ByteDeque is empty already
+
+
+def _three_on_one_slab(cls):
+    # Each thread has its own ByteDeque/ByteBuffer on one irq_safe slab: their chunks
+    # interleave in the slab's buffer, so a chunk copy that spills outside its chunk
+    # shows up here.
+    need_threads()
+    s = Slab(16 * 16, 16, irq_safe=True)
+    run_threads(_stream_user, [(cls(s), t) + _pair(5 + 2 * t, t) for t in range(3)])
+    assert s.stats()["in_use"] == 0
 
 
 def test_bytedeques_on_one_slab():
-    # Each thread has its own ByteDeque on one irq_safe slab: their chunks interleave in
-    # the slab's buffer, so a chunk copy that spills outside its chunk shows up here.
-    need_threads()
-    s = Slab(16 * 16, 16, irq_safe=True)
-    ds = [ByteDeque(s) for _ in range(3)]
-    args = []
-    for t in range(3):
-        a, b, back = _pair(5 + 2 * t, t)
-        args.append((ds[t], t, a, b, back))
-    run_threads(_deque_user, args)
-    assert s.stats()["in_use"] == 0
-
-
-def _buffer_user(bb, tid, a, b, back):
-    for i in range(ROUNDS):
-        p = b if i & 1 else a
-        bb.write(p)
-        bb.readinto(back)
-        if back != p:
-            _fail("ByteBuffer", tid, i, back, p)
-        bb.clear()
+    _three_on_one_slab(ByteDeque)
 
 
 def test_bytebuffers_on_one_slab():
-    need_threads()
-    s = Slab(16 * 16, 16, irq_safe=True)
-    bs = [ByteBuffer(s) for _ in range(3)]
-    args = []
-    for t in range(3):
-        a, b, back = _pair(5 + 2 * t, t)
-        args.append((bs[t], t, a, b, back))
-    run_threads(_buffer_user, args)
-    assert s.stats()["in_use"] == 0
+    _three_on_one_slab(ByteBuffer)

@@ -13,6 +13,7 @@ from support import (
     has_numbers,
     no_alloc,
     no_heap_use,
+    pattern,
     produce,
     raises,
     skip,
@@ -139,11 +140,7 @@ def test_two_thread_stress_global_deque():
     d = GlobalDeque()
     s = global_slab.configure(*global_slab.SLAB_1K_32)
     total = 1000000
-    src = bytearray(total)
-    x = 3
-    for i in range(total):
-        x = (x * 1103515245 + 12345) & 0x3FFFFFFF
-        src[i] = (x >> 16) & 0xFF
+    src = pattern(total, 3)
     flags = [0, 0, 0]  # producer done, stop request, bytes refused
     buf = bytearray(48)
     got = 0

@@ -28,7 +28,7 @@ import time
 
 import pytest
 
-from mpalloc_tools import build
+from mpalloc_tools import build, package
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG = os.path.join(ROOT, "lib", "mpalloc")
@@ -169,16 +169,6 @@ def smoke(dev):
     return line[0].split()
 
 
-def library_version():
-    sys.path.insert(0, os.path.join(ROOT, "lib"))
-    try:
-        import mpalloc
-
-        return mpalloc.__version__
-    finally:
-        sys.path.pop(0)
-
-
 def test_device_is_a_raw_repl_behind_the_pty(device):
     out = device.mpremote("exec", "import os; print('CWD', os.getcwd())").stdout
     assert "CWD " + device.fs in out, out
@@ -197,7 +187,7 @@ def test_mip_install_from_package_json(device):
         with open(on_device, "rb") as a, open(os.path.join(ROOT, src), "rb") as b:
             assert a.read() == b.read(), dest
     fields = smoke(device)
-    assert fields[1:5] == [library_version(), "5", "hello", "abc"], fields
+    assert fields[1:5] == [package.version(), "5", "hello", "abc"], fields
     assert fields[5] == fields[6] == "viper", fields  # unix port: native emitter present
     assert fields[7].startswith("lib/mpalloc/"), fields  # the installed copy ran
 
@@ -223,7 +213,7 @@ def test_deploy_unix_mpy(device):
         assert head[:1] == b"M", name
         assert head[2] >> 2 == (2 if name.endswith("_viper.mpy") else 0), name  # x64 kernels
     fields = smoke(device)
-    assert fields[1:5] == [library_version(), "5", "hello", "abc"], fields
+    assert fields[1:5] == [package.version(), "5", "hello", "abc"], fields
     assert fields[5] == fields[6] == "viper", fields
     assert fields[7] == "lib/mpalloc/__init__.mpy", fields
 

@@ -1,5 +1,4 @@
 import sys
-import time
 
 from mpalloc import _pool_py, pool
 from mpalloc.errors import AllocError
@@ -10,12 +9,13 @@ from support import (
     expected_kernel,
     has_numbers,
     message,
+    need_threads,
     no_alloc,
     no_heap_use,
     raises,
     rng,
+    run_threads,
     skip,
-    start_thread,
     viper_kernel,
 )
 
@@ -280,18 +280,24 @@ def _release_all(p, objs):
     return p.available()
 
 
+def _cycle_then_fill(p):
+    """no_alloc(cycle) over a pool of 4, then all 4 objects acquired: the list of them."""
+    objs = [None] * 4
+    last = no_alloc(cycle, p, objs)
+    assert last is not None
+    p.release(last)
+    for i in range(4):
+        objs[i] = p.acquire()
+    return objs
+
+
 def test_big_ids_no_alloc():
     if RUNTIME == "cpython":
         skip("heap_lock and mem_total are MicroPython only")
     for cls in classes():
         for build in (_as_big_id_board, _as_scan_board):
             for p in build(_identity_pools, cls):
-                objs = [None] * 4
-                last = no_alloc(cycle, p, objs)
-                assert last is not None
-                p.release(last)
-                for i in range(4):
-                    objs[i] = p.acquire()
+                objs = _cycle_then_fill(p)
                 assert no_alloc(_release_all, p, objs) == 4
                 a = no_heap_use(p.acquire)
                 assert no_heap_use(p.owns, a) is True
@@ -488,12 +494,7 @@ def test_no_alloc():
             no_alloc(p.release, b)
             assert no_alloc(p.available) == 4 and no_alloc(p.in_use) == 0
             assert no_alloc(p.owns, b) is True
-            objs = [None] * 4
-            last = no_alloc(cycle, p, objs)
-            assert last is not None
-            p.release(last)
-            for i in range(4):
-                objs[i] = p.acquire()
+            objs = _cycle_then_fill(p)
             assert no_alloc(p.try_acquire) is None
             for o in objs:
                 p.release(o)
@@ -612,7 +613,7 @@ def test_locked_wrappers_no_heap_frame():
         assert lk.held == 0 and p.available() == 2
 
 
-def worker(p, tid, iters, owner, held, results, done):
+def worker(p, tid, iters, owner, held, results):
     try:
         got = 0
         n = 0
@@ -645,28 +646,16 @@ def worker(p, tid, iters, owner, held, results, done):
         results[tid - 1] = got
     except BaseException as e:  # noqa: B036 - report anything to the main thread
         results[tid - 1] = repr(e)
-    done[tid - 1] = 1
 
 
 def test_locked_two_threads():
-    try:
-        import _thread  # noqa: F401
-    except ImportError:
-        skip("no _thread on " + RUNTIME)
+    need_threads()
     iters = 4000 if RUNTIME == "unix-pure" else 10000
     Thing.made = -1  # idx 0..7 for the pool's objects
     p = ObjectPool(Thing, 8, locked=True)
     owner = bytearray(9)
     results = [None, None]
-    done = bytearray(2)
-    h1 = [None] * 6
-    h2 = [None] * 6
-    start_thread(worker, p, 1, iters, owner, h1, results, done)
-    start_thread(worker, p, 2, iters, owner, h2, results, done)
-    deadline = time.time() + 120
-    while not (done[0] and done[1]):
-        assert time.time() < deadline, "threads did not finish"
-        time.sleep(0.01)
+    run_threads(worker, [(p, t, iters, owner, [None] * 6, results) for t in (1, 2)])
     for r in results:
         assert isinstance(r, int) and r > 0, results
     st = p.stats()

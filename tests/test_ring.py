@@ -11,6 +11,7 @@ from support import (
     heap_fit,
     need_threads,
     no_alloc,
+    pattern,
     pause,
     produce,
     raises,
@@ -510,19 +511,9 @@ def test_bad_buffers_leave_ring_unchanged():
 
 # --- concurrency --------------------------------------------------------------------
 
-def _pattern(n):
-    # Not periodic: a lost or repeated block of any length changes what follows.
-    out = bytearray(n)
-    x = 1
-    for i in range(n):
-        x = (x * 1103515245 + 12345) & 0x3FFFFFFF
-        out[i] = (x >> 16) & 0xFF
-    return out
-
-
 def _stress(cls, cap, total):
     r = cls(cap)
-    src = _pattern(total)
+    src = pattern(total)
     flags = [0, 0, 0]  # producer done, stop request, bytes refused while full
     bufs = [bytearray(n) for n in (1, 5, 16, 33, 100)]
     got = 0

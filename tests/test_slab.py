@@ -1,5 +1,4 @@
 import sys
-import time
 
 from mpalloc import _slab_py, slab
 from mpalloc.errors import AllocError, StaleHandleError
@@ -15,11 +14,12 @@ from support import (
     expected_kernel,
     has_numbers,
     heap_fit,
+    need_threads,
     no_alloc,
     no_heap_use,
     raises,
+    run_threads,
     skip,
-    start_thread,
     viper_kernel,
 )
 
@@ -827,7 +827,7 @@ def test_twins_agree():
         eq(contents(sv), contents(sp), "seed %d: slab data, viper vs py" % seed)
 
 
-def worker(s, tid, iters, owner, results, done):
+def worker(s, tid, iters, owner, results):
     # Allocation-free loop: on this unix port (threads without a GIL) allocating in both
     # threads at once sporadically corrupted fresh objects even with the slab out of the
     # picture, so patterns and read-back buffers are preallocated.
@@ -889,25 +889,15 @@ def worker(s, tid, iters, owner, results, done):
         results[tid - 1] = got
     except BaseException as e:  # noqa: B036 - report anything to the main thread
         results[tid - 1] = repr(e)
-    done[tid - 1] = 1
 
 
 def test_irq_safe_two_threads():
-    try:
-        import _thread  # noqa: F401
-    except ImportError:
-        skip("no _thread on " + RUNTIME)
+    need_threads()
     iters = 4000 if RUNTIME == "unix-pure" else 8000
     s = Slab(24 * 16, 24, irq_safe=True)
     owner = bytearray(s.slots)
     results = [None, None]
-    done = bytearray(2)
-    start_thread(worker, s, 1, iters, owner, results, done)
-    start_thread(worker, s, 2, iters, owner, results, done)
-    deadline = time.time() + 120
-    while not (done[0] and done[1]):
-        assert time.time() < deadline, "threads did not finish"
-        time.sleep(0.01)
+    run_threads(worker, [(s, t, iters, owner, results) for t in (1, 2)])
     for r in results:
         assert isinstance(r, int) and r > 0, results
     st = s.stats()

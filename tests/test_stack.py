@@ -1,21 +1,6 @@
 from mpalloc.errors import AllocError, CapacityError, OrderError
 from mpalloc.stack import Stack
-from support import has_numbers, message, no_alloc, raises, rng
-
-try:
-    import uctypes
-except ImportError:
-    uctypes = None
-
-
-def address(buf):
-    if uctypes is not None:
-        return uctypes.addressof(buf)
-    try:
-        import ctypes
-    except ImportError:
-        return 0
-    return ctypes.addressof((ctypes.c_char * len(buf)).from_buffer(buf))
+from support import address, has_numbers, message, no_alloc, raises, rng
 
 
 def snapshot(s):
