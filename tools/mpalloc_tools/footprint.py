@@ -46,6 +46,7 @@ import sys
 import tempfile
 
 from mpalloc_tools import DEVICE, ROOT, build, deploy, package
+from mpalloc_tools.mdtable import kb, table
 
 PUBLIC_ORDER = ("errors", "ring", "slab", "bytebuf", "global_slab", "aio", "arena", "stack",
                 "pool", "fixed", "memops", "observe")
@@ -403,14 +404,11 @@ def metadata(exe, lib):
     return out
 
 
-def kb(n):
-    return "%.1f KB" % (n / 1024)
-
-
 # ---- tools/footprint: RAM after import on the qemu boards -----------------------------
 
 BOARD_LANES = ("armv7m", "rv32")
 KINDS = ("mpy", "romfs")
+KIND_TITLES = {"mpy": ".mpy", "romfs": "ROMFS"}
 ALL_KINDS = ("mpy", "romfs", "pure", "romfs_pure", "py")
 # use case -> (modules imported first, tools/device/footprint_mp.py CASES key)
 CASES = {"uart": ("mpalloc.global_slab", "uart"),
@@ -678,41 +676,39 @@ def write_budgets(result):
 
 
 def rows_table(result, kinds):
-    lanes_ = list(result["lanes"])
-    cols = [(ln, k) for ln in lanes_ for k in kinds]
-    lines = ["| RAM after import | %s |" % " | ".join("%s %s" % (ln, k) for ln, k in cols),
-             "|---|%s" % ("---:|" * len(cols))]
-    order = next(iter(result["lanes"].values()))["rows"] if lanes_ else {}
-    for row in [r for r in rows_for(()) if r in order]:
-        label = row_label(row)
-        cells = []
-        for ln, k in cols:
-            rec = result["lanes"][ln]["rows"].get(row, {}).get(k)
-            cells.append("-" if rec is None else "%s (%d B)" % (kb(rec["bytes"]), rec["bytes"]))
-        lines.append("| %s | %s |" % (label, " | ".join(cells)))
-    return "\n".join(lines)
+    cols = [(ln, k) for ln in result["lanes"] for k in kinds]
+    order = next(iter(result["lanes"].values()))["rows"] if result["lanes"] else {}
+    return "\n".join(table(["RAM after import"] + ["%s %s" % c for c in cols],
+                            "l" + "r" * len(cols), [
+        [row_label(row)] + [cell(result["lanes"][ln]["rows"].get(row, {}).get(k), True)
+                            for ln, k in cols]
+        for row in rows_for(()) if row in order]))
+
+
+def cell(rec, with_bytes=False):
+    """A measured row's cell: its KB (and bytes), or "-"."""
+    if rec is None:
+        return "-"
+    return "%s (%d B)" % (kb(rec["bytes"]), rec["bytes"]) if with_bytes else kb(rec["bytes"])
 
 
 def names_table(lane, row, kind, rec):
     """Per name, most expensive first, with the residual import cost no name holds."""
     steps, _ = steps_for(row)
-    lines = ["%s %s: import %s = %d B; per name (bytes freed when it alone is deleted, in "
-             "this order; an object several names share counts at the last one):"
-             % (lane, kind, ", ".join(steps), rec["import_bytes"]),
-             "| module | name | bytes |", "|---|---|---:|"]
-    freed = sum(n for _, _, n in rec["names"])
     per_mod = {}
     for mod, name, n in rec["names"]:
         per_mod.setdefault(mod, []).append((name, n))
-    for mod in per_mod:
-        total = sum(n for _, n in per_mod[mod])
-        lines.append("| **%s** | (all) | **%d** |" % (mod, total))
-        for name, n in sorted(per_mod[mod], key=lambda x: -x[1]):
-            if n:
-                lines.append("| %s | %s | %d |" % (mod, name or "(module object, dict)", n))
-    lines.append("| - | not freed (interned names: qstr pool; fragments) | %d |"
-                 % (rec["import_bytes"] - freed))
-    return "\n".join(lines)
+    rows = []
+    for mod, names in per_mod.items():
+        rows.append(("**%s**" % mod, "(all)", "**%d**" % sum(n for _, n in names)))
+        rows += [(mod, name or "(module object, dict)", n)
+                 for name, n in sorted(names, key=lambda x: -x[1]) if n]
+    rows.append(("-", "not freed (interned names: qstr pool; fragments)",
+                 rec["import_bytes"] - sum(n for _, _, n in rec["names"])))
+    return "\n".join(["%s %s: import %s = %d B; per name (bytes freed when it alone is "
+                      "deleted, in this order; an object several names share counts at the "
+                      "last one):" % (lane, kind, ", ".join(steps), rec["import_bytes"])]
+                     + table(("module", "name", "bytes"), "llr", rows))
 
 
 def packages_table(result, lane, kinds):
@@ -720,30 +716,24 @@ def packages_table(result, lane, kinds):
     importing its module costs, for the README's install section."""
     g = package.graph()
     res = result["lanes"][lane]
-    lines = ["| mip package (with its deps) | files | flash, %s .mpy | %s |" % (
-        res["arch"], " | ".join("RAM after import, %s" % k for k in kinds)),
-        "|---|---:|---:|%s" % ("---:|" * len(kinds))]
+    rows = []
     for name in sorted(g, key=lambda n: (n != "core", n)):
         files = package.files_for([name], g)
         flash = sum(res["mpy_file_bytes"][f[:-3] + ".mpy"] for f in files)
-        cells = []
-        for k in kinds:
-            rec = res["rows"].get(name, {}).get(k)
-            cells.append("-" if rec is None else kb(rec["bytes"]))
-        lines.append("| %s | %d | %s | %s |" % (name, len(files), kb(flash), " | ".join(cells)))
-    return "\n".join(lines)
+        rows.append([name, len(files), kb(flash)]
+                    + [cell(res["rows"].get(name, {}).get(k)) for k in kinds])
+    return "\n".join(table(["mip package (with its deps)", "files", "flash, %s .mpy"
+                            % res["arch"]] + ["RAM after import, %s" % k for k in kinds],
+                           "lrr" + "r" * len(kinds), rows))
 
 
 def instances_table(lane, recs):
-    lines = ["%s: per-instance RAM (bytes one more object keeps alive, built after a "
-             "first one; library from ROMFS)" % lane,
-             "| object | n | bytes for n | bytes for 2n | fixed | per item |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for r in recs:
-        lines.append("| %s | %d | %d | %d | %d | %s |" % (
+    return "\n".join(["%s: per-instance RAM (bytes one more object keeps alive, built "
+                      "after a first one; library from ROMFS)" % lane] + table(
+        ("object", "n", "bytes for n", "bytes for 2n", "fixed", "per item"), "lrrrrr", [(
             r["label"], r["n"], r["bytes_n"], r["bytes_2n"], r["fixed_bytes"],
-            "-" if r["per_item_bytes"] is None else "%g" % r["per_item_bytes"]))
-    return "\n".join(lines)
+            "-" if r["per_item_bytes"] is None else "%g" % r["per_item_bytes"])
+            for r in recs]))
 
 
 # ---- for tools/bench and tools/report -------------------------------------------------------
@@ -788,24 +778,12 @@ def boards_markdown(d):
             "[%s] %s" % kv for kv in d.get("skipped", {}).items())
     lanes_ = [ln for ln in BOARD_LANES if ln in d["lanes"]]
     budgets = d["budgets"]["rows"]
-    head = ["%s .mpy | %s ROMFS" % (ln, ln) for ln in lanes_]
-    lines = [d["note"], "",
-             "| RAM after import | %s | budget ([armv7m] .mpy) | goal |" % " | ".join(head),
-             "|---|%s---:|---|" % ("---:|" * 2 * len(lanes_))]
-    for row in rows_for(()):
-        cells = []
-        for ln in lanes_:
-            rec = d["lanes"][ln]["rows"].get(row, {})
-            cells += [kb(rec[k]["bytes"]) if k in rec else "-" for k in KINDS]
-        b = budgets.get(row, {})
-        goal = b.get("goal")
-        got = d["lanes"].get(BUDGET_LANE, {}).get("rows", {}).get(row, {}).get(BUDGET_KIND)
-        verdict = "-"
-        if goal is not None and got is not None:
-            verdict = "<= %s: **%s**" % (kb(goal), "pass" if got["bytes"] <= goal else "miss")
-        lines.append("| %s | %s | %s | %s |" % (
-            d["labels"].get(row, row), " | ".join(cells),
-            kb(b["budget"]) if "budget" in b else "-", verdict))
+    lines = [d["note"], ""] + table(
+        ["RAM after import"] + ["%s %s" % (ln, KIND_TITLES[k]) for ln in lanes_ for k in KINDS]
+        + ["budget ([armv7m] .mpy)", "goal"], "l" + "r" * (len(lanes_) * len(KINDS)) + "rl",
+        [[d["labels"].get(row, row)] + [cell(d["lanes"][ln]["rows"].get(row, {}).get(k))
+                                        for ln in lanes_ for k in KINDS]
+         + budget_cells(d, row) for row in rows_for(())])
     notes = [(row, b["note"]) for row, b in budgets.items() if b.get("note")]
     if notes:
         lines += [""] + ["- %s: %s" % (d["labels"].get(row, row), n) for row, n in notes]
@@ -813,6 +791,16 @@ def boards_markdown(d):
     if inst:
         lines += ["", instances_table(BUDGET_LANE, inst)]
     return "\n".join(lines)
+
+
+def budget_cells(d, row):
+    """A row's budget and its goal with pass/miss on [armv7m] .mpy."""
+    b = d["budgets"]["rows"].get(row, {})
+    got = d["lanes"].get(BUDGET_LANE, {}).get("rows", {}).get(row, {}).get(BUDGET_KIND)
+    goal = b.get("goal")
+    return [kb(b["budget"]) if "budget" in b else "-",
+            "-" if goal is None or got is None else "<= %s: **%s**" % (
+                kb(goal), "pass" if got["bytes"] <= goal else "miss")]
 
 
 def headline(d):

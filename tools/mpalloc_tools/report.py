@@ -25,6 +25,7 @@ import shutil
 import sys
 
 from mpalloc_tools import ROOT, footprint
+from mpalloc_tools.mdtable import cells_line, kb, table
 
 SCHEMA = 4
 BEGIN, END = "<!-- summary -->", "<!-- /summary -->"
@@ -99,10 +100,6 @@ def miss_note(r):
     return floor + miss_text(r)
 
 
-def kb(n):
-    return "%.1f KB" % (n / 1024)
-
-
 def interpreter(meta):
     mp = meta["micropython"]
     impl = mp["implementation"]
@@ -141,11 +138,9 @@ def summary_block(data):
 def summary_rows(rows):
     """The rows declared summary=<allocator> in tools/device/bench_*.py, in that order."""
     by_id = {r["id"]: r for r in rows}
-    return ["| %s | %s | %s | %s | %s |" % (
-        r["summary"], r["label"].replace("|", "\\|"),
-        by_id[r["baseline"]]["label"].replace("|", "\\|"), fmt_ratio(r),
-        fmt_target(r, miss_note))
-        for r in rows if r.get("summary") and r["ratio"] is not None]
+    return [cells_line((r["summary"], r["label"], by_id[r["baseline"]]["label"],
+                        fmt_ratio(r), fmt_target(r, miss_note)))
+            for r in rows if r.get("summary") and r["ratio"] is not None]
 
 
 def latency_headline(lat):
@@ -217,16 +212,9 @@ def extract_block(text):
 def cases_section(rows):
     """One table per family, kernel-vs-twin rows in a second table of their own."""
     by_id = {r["id"]: r for r in rows}
-    families = []
-    for r in rows:
-        if r["family"] not in families:
-            families.append(r["family"])
     out = []
-    for fam in families:
-        fam_rows = [r for r in rows if r["family"] == fam]
-        twins = {r["baseline"] for r in fam_rows if is_kernel_row(r, by_id)}
-        kern = [r for r in fam_rows if is_kernel_row(r, by_id) or r["id"] in twins]
-        user = [r for r in fam_rows if r not in kern]
+    for fam in dict.fromkeys(r["family"] for r in rows):  # in declared order
+        user, kern = split_kernel_rows([r for r in rows if r["family"] == fam], by_id)
         for title, sel in (("", user), (" - viper kernel vs its pure twin", kern)):
             if sel:
                 out += ["### %s%s" % (FAMILY_TITLES.get(fam, fam), title), ""]
@@ -234,34 +222,35 @@ def cases_section(rows):
     return "\n".join(out)
 
 
+def split_kernel_rows(rows, by_id):
+    """(the rows users read, the kernel-vs-twin rows with their twins)."""
+    twins = {r["baseline"] for r in rows if is_kernel_row(r, by_id)}
+    kern = [r for r in rows if is_kernel_row(r, by_id) or r["id"] in twins]
+    return [r for r in rows if r not in kern], kern
+
+
 def case_table(sel, by_id):
-    out = ["| case | ns/op median | min-max | baseline | time vs baseline (min-max) "
-           "| target | floor |", "|---|---:|---:|---|---:|---|---:|"]
-    for r in sel:
-        label = r["label"] if r["ns_median"] is not None else (
-            "%s (not run: %s)" % (r["label"], r["note"]))
-        base = by_id.get(r["baseline"])
-        out.append("| %s | %s | %s-%s | %s | %s | %s | %s |" % (
-            label.replace("|", "\\|"), fmt_ns(r["ns_median"]), fmt_ns(r["ns_min"]),
-            fmt_ns(r["ns_max"]), base["label"].replace("|", "\\|") if base else "-",
-            fmt_ratio(r), fmt_target(r, miss_text),
-            "-" if r["floor_ratio"] is None else "%.2fx" % r["floor_ratio"]))
+    out = table(("case", "ns/op median", "min-max", "baseline", "time vs baseline (min-max)",
+                 "target", "floor"), "lrrlrlr", [(
+        r["label"] if r["ns_median"] is not None else "%s (not run: %s)" % (r["label"],
+                                                                           r["note"]),
+        fmt_ns(r["ns_median"]), "%s-%s" % (fmt_ns(r["ns_min"]), fmt_ns(r["ns_max"])),
+        by_id[r["baseline"]]["label"] if r["baseline"] in by_id else "-", fmt_ratio(r),
+        fmt_target(r, miss_text), "-" if r["floor_ratio"] is None else
+        "%.2fx" % r["floor_ratio"]) for r in sel])
     notes = ["- %s: %s" % (r["label"], r["note"]) for r in sel
              if r["note"] and r["ns_median"] is not None]
     return out + [""] + notes + ([""] if notes else [])
 
 
 def latency_section(lat):
-    out = ["| single op (%d live objects, gc.threshold(%d), %d ops, min over %d passes per "
-           "op) | worst us | p99.9 us | p99 us | median us | raw worst us (any pass) | GC "
-           "collections |" % (lat["live_objects"], lat["gc_threshold"], lat["ops"],
-                              lat["passes"]),
-           "|---|---:|---:|---:|---:|---:|---:|"]
-    for kind in lat["kinds"]:
-        d = lat[kind]
-        out.append("| %s | %d | %d | %d | %g | %d | %d |" % (
-            d["label"], d["worst_us"], d["p999_us"], d["p99_us"], d["median_us"],
-            d["raw_worst_us"], d["collections"]))
+    out = table(("single op (%d live objects, gc.threshold(%d), %d ops, min over %d passes "
+                 "per op)" % (lat["live_objects"], lat["gc_threshold"], lat["ops"],
+                              lat["passes"]), "worst us", "p99.9 us", "p99 us", "median us",
+                 "raw worst us (any pass)", "GC collections"), "lrrrrrr", [(
+        lat[k]["label"], lat[k]["worst_us"], lat[k]["p999_us"], lat[k]["p99_us"],
+        "%g" % lat[k]["median_us"], lat[k]["raw_worst_us"], lat[k]["collections"])
+        for k in lat["kinds"]])
     out.append("")
     for kind, r in lat["ratios"].items():
         out.append("- %s worst / heap worst = %d / %d us = 1/%.0f (target <= 1/%d): **%s**"
@@ -273,18 +262,22 @@ def latency_section(lat):
 
 
 def footprint_section(fp):
-    out = ["| module (with what it loads) | .py: RAM after import | .mpy (x64): RAM after "
-           "import | .mpy: its own (beyond its public deps) | .mpy: of which `_*` kernels/"
-           "helpers | .mpy from ROMFS | API floor: .mpy / ROMFS | target (.mpy) |",
-           "|---|---:|---:|---:|---:|---:|---:|---|"]
-    for r in fp["modules"]:
-        t = r["target_mpy_bytes"]
-        out.append("| %s | %d B | %d B | %d B | %s | %d B | %d / %d B | %s |" % (
-            r["module"], r["py_bytes"], r["mpy_bytes"], r["mpy_own_bytes"],
-            "-" if r["mpy_private_bytes"] is None else "%d B" % r["mpy_private_bytes"],
-            r["romfs_bytes"], r["floor_mpy_bytes"], r["floor_romfs_bytes"],
-            "<= %d B: **%s**%s" % (t, r["status"], ", below the API floor"
-                                   if r["target_below_floor"] else "") if t else "-"))
+    """x64's footprint: RAM after import per module, .mpy sizes, metadata per slot."""
+    return "\n".join(ram_rows(fp) + mpy_rows(fp) + metadata_rows(fp))
+
+
+def ram_rows(fp):
+    out = table(("module (with what it loads)", ".py: RAM after import", ".mpy (x64): RAM "
+                 "after import", ".mpy: its own (beyond its public deps)", ".mpy: of which "
+                 "`_*` kernels/helpers", ".mpy from ROMFS", "API floor: .mpy / ROMFS",
+                 "target (.mpy)"), "lrrrrrrl", [(
+        r["module"], "%d B" % r["py_bytes"], "%d B" % r["mpy_bytes"],
+        "%d B" % r["mpy_own_bytes"], "-" if r["mpy_private_bytes"] is None else
+        "%d B" % r["mpy_private_bytes"], "%d B" % r["romfs_bytes"],
+        "%d / %d B" % (r["floor_mpy_bytes"], r["floor_romfs_bytes"]),
+        "<= %d B: **%s**%s" % (r["target_mpy_bytes"], r["status"], ", below the API floor"
+                               if r["target_below_floor"] else "")
+        if r["target_mpy_bytes"] else "-") for r in fp["modules"]])
     out += ["", fp["note"], "", fp["romfs_note"], "", fp["floor_note"], ""]
     whole = [r for r in fp["modules"] if r["module"] == "(whole library)"]
     if whole and whole[0].get("steps"):
@@ -293,42 +286,44 @@ def footprint_section(fp):
                 "ones before it in one process, so shared dependencies count once; largest "
                 "first): " + ", ".join("%s %s" % (s["module"], kb(s["mpy_bytes"]))
                                        for s in steps) + ".", ""]
-    arches = fp["arches"]
-    out += ["#### .mpy size per module and arch", "",
-            "Bytes of .mpy a module needs: installed (its files plus the pure twin of each "
-            "viper kernel, which a board without the native emitter falls back to) and, in "
-            "brackets, loaded (what an import reads on a board with viper).", "",
-            "| module | %s |" % " | ".join(arches), "|---|%s" % ("---:|" * len(arches))]
-    for r in fp["mpy_modules"]:
-        out.append("| %s | %s |" % (r["module"], " | ".join(
-            "%d (%d)" % (r["installed"][a], r["loaded"][a]) for a in arches)))
-    c = fp["core_mpy"]
+    return out
+
+
+def mpy_rows(fp):
+    arches, c = fp["arches"], fp["core_mpy"]
     whole = [r for r in fp["mpy_modules"] if r["module"] == "(whole library)"]
-    out += ["", "Core (%s): %d B of .mpy installed on %s (target <= %d B): **%s**. Files: %s."
-            % (", ".join(c["modules"]), c["bytes"][c["arch"]], c["arch"], c["target_bytes"],
-               c["status"], ", ".join(c["files"])), "",
-            "Without the viper kernels (`tools/deploy --pure`: every module on its pure "
-            "twin, no machine code in RAM, 2-25x slower hot paths) the core takes %d B on %s"
-            "%s." % (c["bytes_pure"][c["arch"]], c["arch"],
-                     " and the whole library %d B instead of %d B" % (
-                         whole[0]["installed_pure"][c["arch"]],
-                         whole[0]["installed"][c["arch"]]) if whole else ""), "",
-            "| file | %s |" % " | ".join(arches), "|---|%s" % ("---:|" * len(arches))]
-    for f, s in sorted(fp["mpy_files"].items(), key=lambda kv: -kv[1][c["arch"]]):
-        out.append("| %s | %s |" % (f, " | ".join(str(s[a]) for a in arches)))
-    out += ["", "#### Metadata and fixed overhead", "",
+    return (["#### .mpy size per module and arch", "",
+             "Bytes of .mpy a module needs: installed (its files plus the pure twin of each "
+             "viper kernel, which a board without the native emitter falls back to) and, in "
+             "brackets, loaded (what an import reads on a board with viper).", ""]
+            + table(["module"] + arches, "l" + "r" * len(arches), [
+                [r["module"]] + ["%d (%d)" % (r["installed"][a], r["loaded"][a])
+                                 for a in arches] for r in fp["mpy_modules"]])
+            + ["", "Core (%s): %d B of .mpy installed on %s (target <= %d B): **%s**. Files: "
+               "%s." % (", ".join(c["modules"]), c["bytes"][c["arch"]], c["arch"],
+                        c["target_bytes"], c["status"], ", ".join(c["files"])), "",
+               "Without the viper kernels (`tools/deploy --pure`: every module on its pure "
+               "twin, no machine code in RAM, 2-25x slower hot paths) the core takes %d B on "
+               "%s%s." % (c["bytes_pure"][c["arch"]], c["arch"],
+                          " and the whole library %d B instead of %d B" % (
+                              whole[0]["installed_pure"][c["arch"]],
+                              whole[0]["installed"][c["arch"]]) if whole else ""), ""]
+            + table(["file"] + arches, "l" + "r" * len(arches), [
+                [f] + [s[a] for a in arches] for f, s in sorted(
+                    fp["mpy_files"].items(), key=lambda kv: -kv[1][c["arch"]])]))
+
+
+def metadata_rows(fp):
+    return ["", "#### Metadata and fixed overhead", "",
             "Heap bytes held by one object (gc.mem_alloc() delta, collected), built with n "
             "and 2n slots: per slot = (bytes(2n) - bytes(n)) / n minus the slot's own data; "
             "fixed = bytes(n) minus n slots. For ByteRing/Arena: bytes held minus capacity.",
-            "", "| object | n | bytes for n | per slot/block beyond its data | fixed | target |",
-            "|---|---:|---:|---:|---:|---|"]
-    for m in fp["metadata"]:
-        out.append("| %s | %d | %d | %s | %d B | %s |" % (
-            m["label"], m["n"], m["bytes_n"],
-            "-" if m["per_item_bytes"] is None else "%g B" % m["per_item_bytes"],
-            m["fixed_bytes"], "<= %d B: **%s**" % (m["target_bytes"], m["status"])
-            if m["target_bytes"] is not None else "-"))
-    return "\n".join(out)
+            ""] + table(("object", "n", "bytes for n", "per slot/block beyond its data",
+                         "fixed", "target"), "lrrrrl", [(
+                m["label"], m["n"], m["bytes_n"], "-" if m["per_item_bytes"] is None else
+                "%g B" % m["per_item_bytes"], "%d B" % m["fixed_bytes"],
+                "<= %d B: **%s**" % (m["target_bytes"], m["status"])
+                if m["target_bytes"] is not None else "-") for m in fp["metadata"]])
 
 
 GOAL_GROUPS = (
@@ -360,21 +355,12 @@ def targets_section(targets):
 
 def goal_rows(kind, sel):
     if kind in ("cost_ratio", "kernel", "board_cost_ratio"):
-        out = ["| goal | measured | bound | result | floor: its ratio to the same baseline "
-               "(a miss only) | the miss: floor vs bound, case vs floor |",
-               "|---|---:|---:|---|---|---|"]
-        for t in sel:
-            v = "-" if t["value"] is None else "%.2fx" % t["value"]
-            if t.get("ratio_gc") is not None:
-                v += " GC-incl. (%.2fx short windows)" % t["ratio_short"]
-            floor = "-"
-            if t["status"] == "miss" and t.get("floor_ratio") is not None:
-                floor = "%.2fx: %s" % (t["floor_ratio"], t["floor_label"].replace("|", "\\|"))
-            out.append("| %s | %s | <= %gx | **%s** | %s | %s |" % (
-                t["label"].replace("|", "\\|"), v, t["target"], t["status"], floor,
-                miss_text(t, "value") or "-"))
-        return out
-    out = ["| goal | measured | bound | result |", "|---|---:|---:|---|"]
+        return table(("goal", "measured", "bound", "result", "floor: its ratio to the same "
+                      "baseline (a miss only)", "the miss: floor vs bound, case vs floor"),
+                     "lrrlll", [(t["label"], goal_value(t), "<= %gx" % t["target"],
+                                 "**%s**" % t["status"], goal_floor(t),
+                                 miss_text(t, "value") or "-") for t in sel])
+    rows = []
     for t in sel:
         if kind == "latency":
             v, b = "1/%.0f" % (1 / max(t["value"], 1e-9)), "1/%.0f" % (1 / t["target"])
@@ -382,9 +368,21 @@ def goal_rows(kind, sel):
             v, b = "%g B" % t["value"], "%g B" % t["target"]
             if t.get("target_below_floor"):
                 b += " (the API alone needs %g B here)" % t["api_floor"]
-        out.append("| %s | %s | <= %s | **%s** |" % (t["label"].replace("|", "\\|"), v, b,
-                                                     t["status"]))
-    return out
+        rows.append((t["label"], v, "<= " + b, "**%s**" % t["status"]))
+    return table(("goal", "measured", "bound", "result"), "lrrl", rows)
+
+
+def goal_value(t):
+    v = "-" if t["value"] is None else "%.2fx" % t["value"]
+    if t.get("ratio_gc") is not None:
+        v += " GC-incl. (%.2fx short windows)" % t["ratio_short"]
+    return v
+
+
+def goal_floor(t):
+    if t["status"] == "miss" and t.get("floor_ratio") is not None:
+        return "%.2fx: %s" % (t["floor_ratio"], t["floor_label"])
+    return "-"
 
 
 def board_section(data):
@@ -396,17 +394,13 @@ def board_section(data):
     by_id = {r["id"]: r for r in data["cases"]}
     names = {r["id"]: r["label"] for r in b["cases"]}
     out = ["[%s] %s: the cases declared for the board, the same method; its RAM after "
-           "import is under Footprint." % (b["lane"], b["machine"]), "",
-           "| case | baseline | %s (%s): median (min-max) | target | x64 unix port |"
-           % (b["lane"], b["ratio_note"]), "|---|---|---:|---|---:|"]
-    for r in b["cases"]:
-        if r["ratio"] is None:
-            continue
-        x = by_id.get(r["id"])
-        out.append("| %s | %s | %s | %s | %s |" % (
-            r["label"].replace("|", "\\|"), names.get(r["baseline"], "-").replace("|", "\\|"),
-            fmt_ratio(r), fmt_target(r, miss_note),
-            fmt_ratio(x) if x is not None and x["ratio"] is not None else "-"))
+           "import is under Footprint." % (b["lane"], b["machine"]), ""]
+    out += table(("case", "baseline", "%s (%s): median (min-max)" % (b["lane"],
+                                                                     b["ratio_note"]),
+                  "target", "x64 unix port"), "llrlr", [(
+        r["label"], names.get(r["baseline"], "-"), fmt_ratio(r), fmt_target(r, miss_note),
+        fmt_ratio(by_id[r["id"]]) if by_id.get(r["id"], {}).get("ratio") is not None
+        else "-") for r in b["cases"] if r["ratio"] is not None])
     out += ["", "%d rounds on the board (%s); firmware %s." % (
         b["rounds"], b["method"], os.path.basename(b["firmware"]))]
     return "\n".join(out)
