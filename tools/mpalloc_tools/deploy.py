@@ -364,7 +364,7 @@ def copy(args, files, target):
                           % (done, len(files), proc.returncode, "\n".join(tail)))
 
 
-def main(argv=None):
+def options(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("board", nargs="?", help="one of: " + ", ".join(board_names()))
     ap.add_argument("--circuitpy", metavar="DIR", help="CircuitPython: write DIR/lib/mpalloc "
@@ -387,77 +387,100 @@ def main(argv=None):
                     "image to the board's ROMFS partition (mpremote romfs deploy)")
     ap.add_argument("--partition", type=int, help="ROMFS partition (default: mpremote's, 0)")
     ap.add_argument("--romfs-out", metavar="FILE", help="also save the ROMFS image here")
-    args = ap.parse_args(argv)
-    try:
-        if args.circuitpy:
-            if args.board or args.port or args.py or args.romfs or args.pure or args.target:
-                raise DeployError("--circuitpy writes to a folder: no BOARD, --port, --py, "
-                                  "--romfs, --pure or --target (kernels are always left out;"
-                                  " without --mpy-cross the sources are copied)")
-            return circuitpy(args)
-        if args.mpy_cross:
-            raise DeployError("--mpy-cross applies to --circuitpy (MicroPython installs use "
-                              "the pinned mpy-cross)")
-        if not args.board:
-            raise DeployError("name a BOARD (one of %s) or give --circuitpy DIR"
-                              % ", ".join(board_names()))
-        if (args.romfs_out or args.partition is not None) and not args.romfs:
-            raise DeployError("--romfs-out/--partition only apply with --romfs")
-        if args.romfs and args.py:
-            raise DeployError("--romfs packs .mpy files: sources in ROMFS would still be "
-                              "compiled into RAM at import; drop --py")
-        if args.romfs and args.target:
-            raise DeployError("--romfs installs at /rom/mpalloc (the image root); --target "
-                              "applies to filesystem installs only")
-        board = load_board(args.board)
-        board["_id"] = args.board
-        target = (args.target or default_target(board)).rstrip("/") or "/"
-        if not args.dry_run:
-            check_port(args.port)
-        with tempfile.TemporaryDirectory(prefix="mpalloc-deploy-") as out:
-            files = stage(board, args.py, out, args.only, args.pure)
-            total = sum(os.path.getsize(p) for p, _ in files)
-            kind = "sources (.py)" if args.py else ".mpy for %s" % board["arch"]
-            if args.pure:
-                kind += ", pure twins only (no viper kernels)"
-            image = None
-            if args.romfs:
-                image = romfs_image(files, out)
-                image_path = args.romfs_out or os.path.join(out, "mpalloc.romfs")
-                with open(image_path, "wb") as f:
-                    f.write(image)
-                print("%s: %d files, %s -> ROMFS image of %d bytes, /rom/mpalloc%s"
-                      % (board["name"], len(files), kind, len(image),
-                         " (saved as %s)" % args.romfs_out if args.romfs_out else ""))
-            else:
-                print("%s: %d files, %s -> %s/mpalloc" % (board["name"], len(files), kind,
-                                                          target))
-            if args.dry_run:
-                for local, name in files:
-                    arch = "" if args.py else (" native" if mpy_header(local)[2] else "")
-                    print("  %6d  %s/mpalloc/%s%s" % (os.path.getsize(local),
-                                                       "/rom" if image else target, name, arch))
-                if image is None:
-                    print("\n".join(budget_lines(board, total)))
-                else:
-                    print("ROMFS: %d bytes of the board's ROMFS partition; the heap keeps only "
-                          "the objects import creates (bytecode and names stay in flash)"
-                          % len(image))
-                return 0
-            impl, mpy = probe(args)
-            print("device: %s, sys.implementation._mpy = %d" % (impl, mpy))
-            if not args.force:
-                check_device(board, files, impl, mpy, args.py)
-            if image is not None:
-                deploy_romfs(args, image_path, len(image))
-                print("done: %d files in the ROMFS image; import mpalloc from /rom"
-                      % len(files))
-                return 0
-            for line in budget_lines(board, total):
-                print(line)
-            copy(args, files, target)
-            print("done: %d files, %d bytes in %s/mpalloc" % (len(files), total, target))
+    return ap.parse_args(argv)
+
+
+def refuse_bad_options(args):
+    """DeployError for options that do not go together, before anything is built."""
+    if args.circuitpy:
+        if args.board or args.port or args.py or args.romfs or args.pure or args.target:
+            raise DeployError("--circuitpy writes to a folder: no BOARD, --port, --py, "
+                              "--romfs, --pure or --target (kernels are always left out;"
+                              " without --mpy-cross the sources are copied)")
+        return
+    if args.mpy_cross:
+        raise DeployError("--mpy-cross applies to --circuitpy (MicroPython installs use "
+                          "the pinned mpy-cross)")
+    if not args.board:
+        raise DeployError("name a BOARD (one of %s) or give --circuitpy DIR"
+                          % ", ".join(board_names()))
+    if (args.romfs_out or args.partition is not None) and not args.romfs:
+        raise DeployError("--romfs-out/--partition only apply with --romfs")
+    if args.romfs and args.py:
+        raise DeployError("--romfs packs .mpy files: sources in ROMFS would still be "
+                          "compiled into RAM at import; drop --py")
+    if args.romfs and args.target:
+        raise DeployError("--romfs installs at /rom/mpalloc (the image root); --target "
+                          "applies to filesystem installs only")
+
+
+def deploy_board(args):
+    """Stage the files for BOARD, then list them (--dry-run), write a ROMFS image or copy
+    them with mpremote; the exit status."""
+    board = load_board(args.board)
+    board["_id"] = args.board
+    target = (args.target or default_target(board)).rstrip("/") or "/"
+    if not args.dry_run:
+        check_port(args.port)
+    with tempfile.TemporaryDirectory(prefix="mpalloc-deploy-") as out:
+        files = stage(board, args.py, out, args.only, args.pure)
+        total = sum(os.path.getsize(p) for p, _ in files)
+        image, image_path = announce(args, board, files, target, out)
+        if args.dry_run:
+            dry_run_listing(args, board, files, total, target, image)
             return 0
+        impl, mpy = probe(args)
+        print("device: %s, sys.implementation._mpy = %d" % (impl, mpy))
+        if not args.force:
+            check_device(board, files, impl, mpy, args.py)
+        if image is not None:
+            deploy_romfs(args, image_path, len(image))
+            print("done: %d files in the ROMFS image; import mpalloc from /rom" % len(files))
+            return 0
+        for line in budget_lines(board, total):
+            print(line)
+        copy(args, files, target)
+        print("done: %d files, %d bytes in %s/mpalloc" % (len(files), total, target))
+        return 0
+
+
+def announce(args, board, files, target, out):
+    """Print what goes where; with --romfs build (and save) the image: (image, path)."""
+    kind = "sources (.py)" if args.py else ".mpy for %s" % board["arch"]
+    if args.pure:
+        kind += ", pure twins only (no viper kernels)"
+    if not args.romfs:
+        print("%s: %d files, %s -> %s/mpalloc" % (board["name"], len(files), kind, target))
+        return None, None
+    image = romfs_image(files, out)
+    image_path = args.romfs_out or os.path.join(out, "mpalloc.romfs")
+    with open(image_path, "wb") as f:
+        f.write(image)
+    print("%s: %d files, %s -> ROMFS image of %d bytes, /rom/mpalloc%s"
+          % (board["name"], len(files), kind, len(image),
+             " (saved as %s)" % args.romfs_out if args.romfs_out else ""))
+    return image, image_path
+
+
+def dry_run_listing(args, board, files, total, target, image):
+    for local, name in files:
+        arch = "" if args.py else (" native" if mpy_header(local)[2] else "")
+        print("  %6d  %s/mpalloc/%s%s" % (os.path.getsize(local),
+                                           "/rom" if image else target, name, arch))
+    if image is None:
+        print("\n".join(budget_lines(board, total)))
+    else:
+        print("ROMFS: %d bytes of the board's ROMFS partition; the heap keeps only "
+              "the objects import creates (bytecode and names stay in flash)" % len(image))
+
+
+def main(argv=None):
+    args = options(argv)
+    try:
+        refuse_bad_options(args)
+        if args.circuitpy:
+            return circuitpy(args)
+        return deploy_board(args)
     except DeployError as e:
         print("tools/deploy: error: %s" % e, file=sys.stderr)
         return 2
