@@ -286,7 +286,7 @@ def clear(self):
 
 # ---- ByteDeque consumer side: scan, peek, skip, lines (API second wave) ------------------
 # Chunk q counts from the head (0 = the chunk being read). Small helpers keep every
-# frame under ~11 words.
+# frame on the C stack (docs/design.md#heap-frames).
 
 
 def _cs(h, q):

@@ -10,7 +10,7 @@ def copy(dst, doff, src, soff, n):
 
     No allocation; caller checks bounds. O(n), one Python step per byte.
     """
-    # Arguments reused as loop state: a frame over ~11 words would come from the heap.
+    # Arguments reused as loop state (docs/design.md#heap-frames).
     soff -= doff
     n += doff
     while doff < n:

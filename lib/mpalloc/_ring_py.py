@@ -290,7 +290,7 @@ def peek_into(self, buf, offset=0):
     if c > k:
         c = k
     _copy(buf, 0, self._d, offset, c)
-    offset = k - c  # a local, not an expression in the call: the frame stays <= 11 words
+    offset = k - c  # a local, not an expression in the call (docs/design.md#heap-frames)
     _copy(buf, c, self._d, 0, offset)  # nothing when it does not wrap
     return k
 

@@ -254,7 +254,7 @@ class Arena:
 
     def _more(self, n, align):
         # The allocating slow path (alloc, typed views): a kept block, a new block or
-        # the error; a method apart so that _slow's frame stays <= 11 words.
+        # the error; apart so _slow's frame stays off the heap (docs/design.md#heap-frames).
         from mpalloc._arena_cold import alloc_slow
 
         return alloc_slow(self, n, align, _low)

@@ -199,7 +199,7 @@ def _far(self, obj, mode):
 def _key(self, obj):
     # Modes 0 and 2: the slot keyed by obj itself, -1 when absent or unhashable. The
     # handler lives in this small function and catches Exception, not (KeyError,
-    # TypeError): matching a tuple takes the frame past ~11 words, onto the heap.
+    # TypeError): matching a tuple puts the frame on the heap (docs/design.md#heap-frames).
     try:
         return self._slot.get(obj, -1)  # get: a foreign object raises no KeyError
     except Exception:  # TypeError: an unhashable foreign object
@@ -629,7 +629,7 @@ class BlockPool:
         if not self.used(i):
             return -1
         bs = self.block_size
-        i *= bs  # the block's offset (locals reused: ~11 words or the frame is on the heap)
+        i *= bs  # the block's offset (a local reused: docs/design.md#heap-frames)
         lb = _len(buf)
         if lb < bs:
             bs = lb
@@ -654,7 +654,7 @@ class BlockPool:
         if not self.used(i):
             return -1
         bs = self.block_size
-        i *= bs  # the block's offset (locals reused: ~11 words or the frame is on the heap)
+        i *= bs  # the block's offset (a local reused: docs/design.md#heap-frames)
         if lb < bs:
             bs = lb
         _copy(buf, 0, self._data, i, bs)

@@ -219,7 +219,7 @@ class ByteRing:
 
 def _writable(view):
     # False for a read-only memoryview. Its own function: the try's exception-stack
-    # entry took ByteRing._rchk's frame past ~11 words (a heap frame).
+    # entry put ByteRing._rchk's frame on the heap (docs/design.md#handlers).
     try:
         if _NULL is not None:
             _NULL.readinto(view)  # copies nothing; TypeError when read-only
