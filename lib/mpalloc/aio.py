@@ -74,7 +74,7 @@ class QueueReader:
         """Allocates the flag and the ``async for`` buffer (``chunk`` bytes)."""
         self.queue = queue  # read by the consumer, written by the producer (IRQ)
         self.flag = ThreadSafeFlag()  # set by the producer after each push, waited on
-        self.set = self.flag.set  # bound once: calling it in an IRQ allocates nothing
+        self.set = self.flag.set  # bound once (docs/design.md#bound-on-instance)
         self._put = getattr(queue, "push_back", None) or queue.put  # bound once too
         self._buf = bytearray(chunk)  # async for reads into it (one chunk per step)
         self._mv = memoryview(self._buf)  # sliced for each step's view of _buf
