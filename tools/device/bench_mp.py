@@ -142,13 +142,6 @@ def t_copy(n, fn, bufs):
     return ticks_diff(ticks_us(), t0)
 
 
-def t_find(n, fn, hay):
-    t0 = ticks_us()
-    for _ in range(n):
-        fn(hay, 10)
-    return ticks_diff(ticks_us(), t0)
-
-
 # ---- floors: the least a call of the API's shape costs here --------------------------------
 
 
