@@ -126,7 +126,4 @@ def add_cases(add):
             why = ""
         except (SyntaxError, ImportError, ValueError) as e:
             a, why = None, repr(e)
-        add("arena_take_" + kind, 12, "Arena(65536).take(64) [%s kernel]" % kind,
-            t_take if a is not None else None, a, None,
-            baseline="arena_take_py" if kind == "viper" else None,
-            target=0.5 if kind == "viper" else None, note=why)
+        add("arena_take", 12, "Arena(65536).take(64)", t_take, a, None, note=why, kernel=kind)

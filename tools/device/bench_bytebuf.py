@@ -211,7 +211,6 @@ def add_cases(add):
             deque_cls, why = _with_kernel(kmod)[1], ""
         except (SyntaxError, ImportError, ValueError) as e:
             deque_cls, why = None, repr(e)
-        viper = kind == "viper"
         for cid, label, fn, b in (
                 ("bytebuf_1", "ByteDeque push_back+pop_front, 1 B, 100 B queued", t_push_pop,
                  None),
@@ -222,7 +221,4 @@ def add_cases(add):
                 d = deque_cls(Slab(4096, 32))
                 if cid == "bytebuf_1":
                     d.write(bytes(100))
-            add("%s_%s" % (cid, kind), 13, "%s [%s kernel]" % (label, kind),
-                fn if d is not None else None, d, b,
-                baseline=cid + "_py" if viper else None, target=0.5 if viper else None,
-                note=why)
+            add(cid, 13, label, fn, d, b, note=why, kernel=kind)

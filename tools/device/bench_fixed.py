@@ -159,11 +159,8 @@ def add_cases(add):
         pass
     for name, kmod in kernels:
         vec, fs = fixed._with_kernel(kmod)
-        tgt = 0.5 if name == "viper" else None
-        base = "fixed_ap_py" if name == "viper" else None
-        add("fixed_ap_" + name, 12, "FixedVec(16, 'h') append+pop [%s kernel]" % name,
-            t_append_pop, vec(16, "h"), None, baseline=base, target=tgt)
-        add("fixed_line_" + name, 12, "FixedStr 22-byte line [%s kernel]" % name, t_line,
-            fs(32), vals, baseline=base and "fixed_line_py", target=tgt)
-        add("fixed_render_" + name, 12, "FixedStr.render(Format) [%s kernel]" % name, t_render,
-            fs(32), fixed.Format(spec), baseline=base and "fixed_render_py", target=tgt)
+        add("fixed_ap", 12, "FixedVec(16, 'h') append+pop", t_append_pop, vec(16, "h"), None,
+            kernel=name)
+        add("fixed_line", 12, "FixedStr 22-byte line", t_line, fs(32), vals, kernel=name)
+        add("fixed_render", 12, "FixedStr.render(Format)", t_render, fs(32),
+            fixed.Format(spec), kernel=name)

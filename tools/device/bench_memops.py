@@ -48,7 +48,5 @@ def add_cases(add):
             fn, why = kmod.find, ""
         except (SyntaxError, ImportError, ValueError, AttributeError) as e:
             fn, why = None, repr(e)
-        add("memops_find_64_" + kind, 24, "memops.find, 64 B [%s kernel]" % kind,
-            t_find_k if fn else None, fn, hay,
-            baseline="memops_find_64_py" if kind == "viper" else None,
-            target=0.5 if kind == "viper" else None, note=why)
+        add("memops_find_64", 24, "memops.find, 64 B", t_find_k, fn, hay, note=why,
+            kernel=kind)

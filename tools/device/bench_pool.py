@@ -112,7 +112,5 @@ def add_cases(add):
             ("blockpool", "BlockPool(64, 64) try_alloc+try_free", t_blk,
              lambda c: c[1](64, 64)),
         ):
-            add("pool_%s_%s" % (cid, kind), 12, "%s [%s kernel]" % (label, kind),
-                fn if ok else None, mk(k) if ok else None, None,
-                baseline="pool_%s_py" % cid if kind == "viper" else None,
-                target=0.5 if kind == "viper" else None, note="" if ok else repr(k))
+            add("pool_" + cid, 12, label, fn, mk(k) if ok else None, None,
+                note="" if ok else repr(k), kernel=kind)
