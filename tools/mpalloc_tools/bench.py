@@ -147,32 +147,41 @@ def summarize_case(c, by_id, target):
                                  "floor", "summary", "gc", "collections")}
     row["family"] = c.get("family", "core")
     row["target"] = target
-    samples = c["samples_ns"]
+    samples, incl = c["samples_ns"], c.get("samples_gc_ns") or []
     row["rounds"] = len(samples)
-    row["ns_median"], row["ns_min"], row["ns_max"] = (median_min_max(samples) if samples
-                                                      else (None, None, None))
-    incl = c.get("samples_gc_ns") or []
-    row["ns_gc_median"] = statistics.median(incl) if incl else None
-    base = by_id.get(c["baseline"])
-    gc_basis = base is not None and base.get("gc")
-    short = paired(c, base)
-    incl = paired(c, base, base_key="samples_gc_ns") if gc_basis else None
-    primary = incl if gc_basis else short
-    row["basis"] = "GC-inclusive" if gc_basis else "short windows"
-    row["ratio"], row["ratio_min"], row["ratio_max"] = primary or (None, None, None)
-    row["ratio_short"] = short[0] if short else None
-    row["ratio_gc"] = incl[0] if incl else None
-    floor = paired(by_id.get(c.get("floor")), base,
-                   base_key="samples_gc_ns" if gc_basis else "samples_ns")
-    row["floor_ratio"] = floor[0] if floor else None
-    row["floor_label"] = by_id[c["floor"]]["label"] if c.get("floor") in by_id else None
-    row["status"] = None
-    if target is not None:
-        row["status"] = "missing" if row["ratio"] is None else (
-            "pass" if row["ratio"] <= target else "miss")
+    row["ns_median"], row["ns_min"], row["ns_max"] = first(median_min_max, samples, 3)
+    row["ns_gc_median"] = first(statistics.median, incl)
+    row.update(ratios(c, by_id, target))
     row["over_floor"], row["floor_above_bound"] = report.floor_reading(
         row["ratio"], row["floor_ratio"], target)
     return row
+
+
+def first(fn, values, n=None):
+    """fn(values), or None (n Nones) for no values."""
+    if values:
+        return fn(values)
+    return None if n is None else (None,) * n
+
+
+def ratios(c, by_id, target):
+    """The case against its baseline (GC-inclusive where the baseline allocates) and its
+    floor against the same baseline, on the same basis; pass/miss against ``target``."""
+    base = by_id.get(c["baseline"])
+    gc_basis = bool(base is not None and base.get("gc"))
+    basis_key = "samples_gc_ns" if gc_basis else "samples_ns"
+    short = paired(c, base)
+    incl = paired(c, base, base_key=basis_key) if gc_basis else None
+    out = {"basis": "GC-inclusive" if gc_basis else "short windows",
+           "ratio_short": short and short[0], "ratio_gc": incl and incl[0]}
+    out["ratio"], out["ratio_min"], out["ratio_max"] = (incl if gc_basis else short) or (
+        None, None, None)
+    floor = paired(by_id.get(c.get("floor")), base, base_key=basis_key)
+    out["floor_ratio"] = floor and floor[0]
+    out["floor_label"] = by_id[c["floor"]]["label"] if c.get("floor") in by_id else None
+    out["status"] = None if target is None else (
+        "missing" if out["ratio"] is None else "pass" if out["ratio"] <= target else "miss")
+    return out
 
 
 # ---- latency -------------------------------------------------------------------------------
