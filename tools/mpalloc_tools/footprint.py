@@ -171,32 +171,45 @@ def romfs_image(tree, path):
 # function objects, their dicts and names), before a single line of work.
 def floor_source(stub_text):
     """Python source of the API skeleton for one .pyi stub."""
-    tree = ast.parse(stub_text)
     defined, out = set(), []
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mpalloc"):
-            out.append("from %s import %s" % (node.module,
-                                              ", ".join(a.name for a in node.names)))
-            defined.update(a.asname or a.name for a in node.names)
-        elif isinstance(node, ast.ClassDef):
-            bases = [b.id for b in node.bases if isinstance(b, ast.Name)
-                     and (b.id in defined or hasattr(builtins, b.id))]
-            methods = []
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.name not in methods:
-                    methods.append(item.name)
-            out.append("class %s%s:" % (node.name, "(%s)" % ", ".join(bases) if bases else ""))
-            out += ["    def %s(*a):\n        pass" % m for m in methods] or ["    pass"]
-            defined.add(node.name)
-        elif isinstance(node, ast.FunctionDef) and node.name not in defined:
-            out.append("def %s(*a):\n    pass" % node.name)
-            defined.add(node.name)
-        elif isinstance(node, (ast.AnnAssign, ast.Assign)):
-            for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
-                if isinstance(t, ast.Name) and not t.id.startswith("_"):
-                    out.append("%s = None" % t.id)
-                    defined.add(t.id)
+    for node in ast.parse(stub_text).body:
+        for kind, part in ((ast.ImportFrom, floor_import), (ast.ClassDef, floor_class),
+                           (ast.FunctionDef, floor_function), (ast.AnnAssign, floor_names),
+                           (ast.Assign, floor_names)):
+            if isinstance(node, kind):
+                out += part(node, defined)
     return "\n".join(out) + "\n"
+
+
+def floor_import(node, defined):
+    if not (node.module or "").startswith("mpalloc"):
+        return []
+    defined.update(a.asname or a.name for a in node.names)
+    return ["from %s import %s" % (node.module, ", ".join(a.name for a in node.names))]
+
+
+def floor_class(node, defined):
+    bases = [b.id for b in node.bases if isinstance(b, ast.Name)
+             and (b.id in defined or hasattr(builtins, b.id))]
+    methods = list(dict.fromkeys(item.name for item in node.body
+                                 if isinstance(item, ast.FunctionDef)))
+    defined.add(node.name)
+    return (["class %s%s:" % (node.name, "(%s)" % ", ".join(bases) if bases else "")]
+            + (["    def %s(*a):\n        pass" % m for m in methods] or ["    pass"]))
+
+
+def floor_function(node, defined):
+    if node.name in defined:  # an overload seen before
+        return []
+    defined.add(node.name)
+    return ["def %s(*a):\n    pass" % node.name]
+
+
+def floor_names(node, defined):
+    names = [t.id for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+             if isinstance(t, ast.Name) and not t.id.startswith("_")]
+    defined.update(names)
+    return ["%s = None" % n for n in names]
 
 
 def build_floor(out):
