@@ -596,42 +596,49 @@ def measure(lane_names=BOARD_LANES, rows=None, kinds=KINDS, names=(), instances=
     with tempfile.TemporaryDirectory(prefix="mpalloc-footprint-") as out:
         images = {}
         for name in lane_names:
-            lane = all_lanes.get(name)
-            if lane is None:
+            if name not in all_lanes:
                 raise FootprintError("unknown lane %r: %s" % (name, ", ".join(all_lanes)))
-            why = lane.unavailable()
+            why = all_lanes[name].unavailable()
             if why:
                 result["skipped"][name] = why
-                continue
-            images[name] = BoardImage(lane, os.path.join(out, name))
-        jobs = []
-        for name, image in images.items():
-            jobs += [((name, "row", row, kind), measure_row, (image, kind, row))
-                     for row in rows for kind in kinds]
-            jobs += [((name, "names", row, kind), measure_names, (image, kind, row))
-                     for row in names for kind in kinds]
-            if instances:
-                jobs.append(((name, "instances", None, "romfs"),
-                             lambda im: im.run("romfs", "instances", (), None)["instances"],
-                             (image,)))
+            else:
+                images[name] = BoardImage(all_lanes[name], os.path.join(out, name))
+        jobs = [job for name, image in images.items()
+                for job in lane_jobs(name, image, rows, names, kinds, instances)]
         got = run_jobs(jobs, workers)
         for name, image in images.items():
-            lane = all_lanes[name]
-            res = {"arch": lane.arch, "firmware": os.path.basename(lane.firmware()),
-                   "rows": {}, "names": {}, "mpy_file_bytes": image.mpy_bytes}
-            for (ln, what, row, kind), rec in got.items():
-                if ln != name:
-                    continue
-                if what == "instances":
-                    res["instances"] = [
-                        {"id": k, "label": label, "n": n, "bytes_n": one, "bytes_2n": two,
-                         "fixed_bytes": 2 * one - two, "per_item_bytes":
-                         (two - one) / n if n else None}
-                        for k, label, n, one, two in rec]
-                else:
-                    res[what + "s" if what == "row" else what].setdefault(row, {})[kind] = rec
-            result["lanes"][name] = res
+            result["lanes"][name] = lane_result(all_lanes[name], image,
+                                                {k[1:]: v for k, v in got.items()
+                                                 if k[0] == name})
     return result
+
+
+def lane_jobs(name, image, rows, names, kinds, instances):
+    """run_jobs' [(key, fn, args)] for one lane's image."""
+    jobs = [((name, "rows", row, kind), measure_row, (image, kind, row))
+            for row in rows for kind in kinds]
+    jobs += [((name, "names", row, kind), measure_names, (image, kind, row))
+             for row in names for kind in kinds]
+    if instances:
+        jobs.append(((name, "instances", None, "romfs"),
+                     lambda im: im.run("romfs", "instances", (), None)["instances"],
+                     (image,)))
+    return jobs
+
+
+def lane_result(lane, image, got):
+    """One lane's part of measure()'s result from its jobs' {(what, row, kind): rec}."""
+    res = {"arch": lane.arch, "firmware": os.path.basename(lane.firmware()),
+           "rows": {}, "names": {}, "mpy_file_bytes": image.mpy_bytes}
+    for (what, row, kind), rec in got.items():
+        if what == "instances":
+            res["instances"] = [
+                {"id": k, "label": label, "n": n, "bytes_n": one, "bytes_2n": two,
+                 "fixed_bytes": 2 * one - two, "per_item_bytes": (two - one) / n if n else None}
+                for k, label, n, one, two in rec]
+        else:
+            res[what].setdefault(row, {})[kind] = rec
+    return res
 
 
 BUDGETS = os.path.join(ROOT, "tests", "footprint_budgets.json")
