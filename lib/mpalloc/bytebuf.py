@@ -510,35 +510,45 @@ class ByteDeque(_Chain):
         self._en(st)
         return v
 
+    # The stream twins call the unguarded kernels writek/readk(buf, n) (n < 0: no limit)
+    # with n checked first: an int (TypeError before the critical section), below 2**30
+    # (docs/design.md#compare-as-objects).
     def _g_write(self, buf, n=None):
         if buf is not self._wl:
             self._wchk(buf)
         if n is None or n < 0:
             n = -1
-        return self._gk(self._writek, buf, n)
+        elif n > 0x3FFFFFFF:
+            n = 0x3FFFFFFF
+        n |= 0
+        st = self._dis()
+        n = self._writek(buf, n)
+        self._en(st)
+        return n
 
     def _g_write_from(self, buf, n):
         if buf is not self._wl:
             self._wchk(buf)
         if n < 1:
-            n &= 0  # nothing; TypeError for a non-int count
-        return self._gk(self._writek, buf, n)
+            n = 0 if type(n) is int else n & 0  # nothing; TypeError for a non-int count
+        elif n > 0x3FFFFFFF:
+            n = 0x3FFFFFFF
+        n |= 0
+        st = self._dis()
+        n = self._writek(buf, n)
+        self._en(st)
+        return n
 
     def _g_readinto(self, buf, n=None):
         if buf is not self._rl:
             self._rchk(buf)
         if n is None or n < 0:
             n = -1
-        return self._gk(self._readk, buf, n)
-
-    def _gk(self, k, buf, n):
-        # The unguarded stream kernel k(buf, n) inside the critical section; n checked:
-        # an int (TypeError here, before the section), capped below 2**30.
-        n |= 0
-        if n > 0x3FFFFFFF:
+        elif n > 0x3FFFFFFF:
             n = 0x3FFFFFFF
+        n |= 0
         st = self._dis()
-        n = k(buf, n)
+        n = self._readk(buf, n)
         self._en(st)
         return n
 
