@@ -162,7 +162,14 @@ def kernels(self):
     def readk(buf, n):
         return _readn(self, buf, n)
 
+    wl = self._wl  # the last buffers write/write_from and readinto checked, as the viper
+    rl = self._rl  # twin's cells
+
     def write(buf, n=None):
+        nonlocal wl
+        if buf is not wl:
+            self._wchk(buf)
+            wl = buf
         if n is None or n < 0:
             return writek(buf, -1)
         if n > 0x3FFFFFFF:
@@ -170,15 +177,21 @@ def kernels(self):
         return writek(buf, n)
 
     def write_from(buf, n):
-        if type(n) is not int:
-            n = _count(n)  # TypeError for a float or None (as the viper twin), bool: 0/1
-        if n < 1:
-            n = 0
+        nonlocal wl
+        if buf is not wl:
+            self._wchk(buf)
+            wl = buf
+        if n < 1:  # nothing; TypeError for a non-int count
+            n = n & 0 if n > -0x40000000 else self._nothing(n)
         elif n > 0x3FFFFFFF:
             n = 0x3FFFFFFF
         return writek(buf, n)
 
     def readinto(buf, n=None):
+        nonlocal rl
+        if buf is not rl:
+            self._rchk(buf)
+            rl = buf
         if n is None or n < 0:
             return readk(buf, -1)
         if n > 0x3FFFFFFF:
@@ -204,9 +217,8 @@ def _put(self, buf, i, c):
 
 
 def _writen(self, buf, n):
-    # writek: the first n bytes of buf (n < 0: all); the count queued.
-    if buf is not self._wl:
-        self._wchk(buf)  # a new buffer object: check its type once (cold path)
+    # writek: the first n bytes of buf (n < 0: all); the count queued. The caller has
+    # checked buf.
     if type(n) is not int:
         n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
     if n < 0 or n > _len(buf):
@@ -256,9 +268,8 @@ def _get(self, buf, k, c):
 
 
 def _readn(self, buf, n):
-    # readk: move min(n, len(buf), len(self)) bytes into buf (n < 0: no limit).
-    if buf is not self._rl:
-        self._rchk(buf)  # a new buffer object: check its type once (cold path)
+    # readk: move min(n, len(buf), len(self)) bytes into buf (n < 0: no limit). The
+    # caller has checked buf.
     if type(n) is not int:
         n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
     if n < 0 or n > _len(buf):

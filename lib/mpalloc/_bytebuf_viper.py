@@ -171,8 +171,8 @@ def kernels(self):
     words. Each carries the slab's one-block take/give inline."""
     ha4 = addr(self._h) >> 2
     ln = len  # a cell, not a global: docs/design.md#per-instance-closures
-    one = 1  # write_from's count bounds, as objects
-    big = 0x3FFFFFFF
+    wl = self._wl  # the last buffer write/write_from checked (a cell: docs/design.md
+    rl = self._rl  # #per-instance-closures); the guarded calls keep theirs in _wl/_rl
 
     @micropython.viper
     def push_back(b: int) -> bool:
@@ -279,9 +279,8 @@ def kernels(self):
     @micropython.viper
     def writek(buf, n: int) -> int:
         # Append the first n bytes of buf (n < 0: all); the count queued (short when
-        # the slab or the table runs out; the refused tail counted in _DROP).
-        if buf is not self._wl:
-            self._wchk(buf)  # a new buffer object: check its type once (cold path)
+        # the slab or the table runs out; the refused tail counted in _DROP). The
+        # caller has checked buf.
         k = int(ln(buf))
         if n < 0 or n > k:
             n = k
@@ -381,9 +380,8 @@ def kernels(self):
     @micropython.viper
     def readk(buf, n: int) -> int:
         # Move min(n, len(buf), len(self)) bytes into buf (n < 0: no limit); the count.
-        # A chunk read to its end goes back to the slab at once.
-        if buf is not self._rl:
-            self._rchk(buf)  # a new buffer object: check its type once (cold path)
+        # A chunk read to its end goes back to the slab at once. The caller has
+        # checked buf.
         lim = int(ln(buf))
         if n >= 0 and n < lim:
             lim = n
@@ -481,28 +479,39 @@ def kernels(self):
                 h[_RE] = r + cs
         return lim
 
-    # write/readinto take an optional count, which viper cannot: one @native layer each
-    # over the kernels above (docs/design.md#per-instance-closures).
+    # The public stream calls: @native (write/readinto take an optional count, which
+    # viper cannot), each checking a new buffer object once (cold path) against its cell,
+    # then the count (an int, below 2**30: docs/design.md#compare-as-objects).
     @micropython.native
     def write(buf, n=None):
+        nonlocal wl
+        if buf is not wl:
+            self._wchk(buf)
+            wl = buf
         if n is None or n < 0:
             return writek(buf, -1)
-        if n > 0x3FFFFFFF:  # docs/design.md#compare-as-objects
+        if n > 0x3FFFFFFF:
             n = 0x3FFFFFFF
         return writek(buf, n)
 
-    @micropython.viper
-    def write_from(buf, nobj) -> int:
-        n = int(nobj)  # TypeError for a non-int count, before anything changes
-        # Compared as objects (cells): docs/design.md#compare-as-objects
-        if nobj < one:
-            n = 0
-        elif nobj > big:
+    @micropython.native
+    def write_from(buf, n):
+        nonlocal wl
+        if buf is not wl:
+            self._wchk(buf)
+            wl = buf
+        if n < 1:  # nothing; TypeError for a non-int count
+            n = n & 0 if n > -0x40000000 else self._nothing(n)
+        elif n > 0x3FFFFFFF:
             n = 0x3FFFFFFF
-        return int(writek(buf, n))
+        return writek(buf, n)
 
     @micropython.native
     def readinto(buf, n=None):
+        nonlocal rl
+        if buf is not rl:
+            self._rchk(buf)
+            rl = buf
         if n is None or n < 0:
             return readk(buf, -1)
         if n > 0x3FFFFFFF:

@@ -587,6 +587,11 @@ class ByteDeque(_Chain):
         self._en(st)
         return a
 
+    def _nothing(self, n):
+        # write_from's count n <= -2**30: 0 for an int (no arithmetic on a big int),
+        # TypeError for anything else.
+        return 0 if type(n) is int else n & 0
+
     def _bad(self, what, a, b):
         # Cold path of find (0), readline_into (1), peek_into (2): ValueError.
         from mpalloc._bytebuf_cold import bad_arg
