@@ -1,6 +1,6 @@
 from mpalloc.errors import AllocError, CapacityError, OrderError
 from mpalloc.stack import Stack
-from support import address, has_numbers, message, no_alloc, raises, rng
+from support import address, eq, has_numbers, message, no_alloc, raises, rng, skip
 
 
 def snapshot(s):
@@ -167,3 +167,67 @@ def test_model_random():
             assert s.offset(h) == p
             for i in range(p, p + n):
                 assert s.buf[i] == tag
+
+
+def _kernels():
+    """(viper, pure) stack kernel modules; skips where only the pure one loads."""
+    from mpalloc import _stack_py, stack
+    from support import RUNTIME, viper_kernel
+
+    kv = viper_kernel("_stack_viper")
+    if kv is None:
+        skip("only the pure stack kernel loads on " + RUNTIME + ": nothing to compare")
+    assert stack._k is kv  # the module picked the viper kernel where it loads
+    return kv, _stack_py
+
+
+def _outcome(fn, *args):
+    try:
+        return fn(*args)
+    except TypeError:
+        return "TypeError"
+
+
+def test_twins_agree():
+    # The same calls through the viper and the pure closures give the same results and
+    # leave the same table words (handles, offsets, counters); a difference names the
+    # step, the call and the words.
+    kv, kp = _kernels()
+    a, b = Stack(300, depth=6), Stack(300, depth=6)
+    b._t[6] = a._t[6]  # the same address low bits (_LOW): aligned offsets must agree
+    kv.bind(a)
+    kp.bind(b)
+    r = rng(23)
+    sizes = (0, 1, 7, 64, 99, 150, 299, 300, 301, -1, 1 << 29, 1 << 30, -(1 << 30),
+             1 << 64, -(1 << 64) + 8, 2.0, 0.5, True)
+    aligns = (1, 2, 4, 8, 64, 4096, 3, 0, -8, 8192, 1 << 64, -(1 << 64) + 8, 4.0, True)
+    for step in range(1200):
+        op = r.randrange(6)
+        if op < 3:
+            n = sizes[r.randrange(len(sizes))]
+            al = aligns[r.randrange(len(aligns))]
+            what = "try_alloc(%r, %r)" % (n, al)
+            eq(_outcome(a.try_alloc, n, al), _outcome(b.try_alloc, n, al),
+               "step %d %s: viper vs pure result" % (step, what))
+        else:
+            k = r.randrange(4)
+            h = (a.top(), a.top() - 1, a.top() + (1 << 64), float(a.top()))[k]
+            what = "try_free(%r)" % (h,)
+            eq(_outcome(a.try_free, h), _outcome(b.try_free, h),
+               "step %d %s: viper vs pure result" % (step, what))
+        eq(list(a._t), list(b._t), "step %d %s: viper vs pure table words" % (step, what))
+
+
+def test_closures_keep_their_stack_alive():
+    # try_alloc/try_free hold the table: kept alone, they must keep working.
+    import gc
+
+    s = Stack(64)
+    ta, tf = s.try_alloc, s.try_free
+    del s
+    gc.collect()
+    junk = [bytearray(16) for _ in range(200)]  # reuse of freed memory would show
+    hs = [ta(16, 1) for _ in range(5)]
+    assert hs[4] == 0 and all(hs[:4]), hs
+    assert tf(hs[3]) and not tf(hs[0]) and tf(hs[2])
+    del junk

@@ -15,16 +15,23 @@ more allocations have been made. ``mark()`` is the number of live allocations;
 buffer's real address, as in ``mpalloc.arena``.
 """
 
+from array import array
+
 from mpalloc._util import const
+
+try:
+    from mpalloc import _stack_viper as _k
+except (SyntaxError, ImportError, ValueError):
+    from mpalloc import _stack_py as _k
 
 # As mpalloc.arena.MAX_ALIGN.
 MAX_ALIGN = const(4096)  # layout stack
 _AMASK = const(4095)
-_BAD_ALIGN = const(-4096)  # layout stack
 _SERIAL_MAX = const(0x3FFFFFFF)
-# The table ``_t``: one list (few instance attributes keep method lookups fast on
-# MicroPython), header words then 4 ints per live allocation. _stack_cold repeats the
-# indices it reads, tagged "# layout stack".
+# The table ``_t``: one array('i') (the kernel's closures read it through ptr32; few
+# instance attributes keep method lookups fast, docs/design.md#few-attributes), header
+# words then 4 ints per live allocation, every word below 2**30. _stack_cold and the
+# kernels repeat the indices they read, tagged "# layout stack".
 # Live allocations (entries in use), 0.._DEPTH.
 _D = const(0)  # layout stack
 # The top: bytes in use, padding included, 0.._SIZE.
@@ -46,8 +53,7 @@ _H = const(8)  # layout stack
 # (entries 0.._D-1 are live, ascending offsets; the top is entry _D - 1)
 
 
-# Builtins used on hot paths, as module globals: a found global is cheaper than a
-# builtin looked up through a miss in this (small, densely filled) globals dict.
+# Builtins used on hot paths, as module globals: docs/design.md#builtin-globals
 _type = type
 _int = int
 
@@ -71,7 +77,7 @@ class Stack:
         self._mv = memoryview(self.buf)
         self.capacity = size
         self.depth = depth
-        t = [0] * (_H + 4 * depth)
+        t = array("i", bytes(4 * (_H + 4 * depth)))
         t[_SIZE] = size
         t[_DEPTH] = depth
         try:
@@ -83,35 +89,19 @@ class Stack:
 
             t[_LOW] = _low(self.buf)
         self._t = t
+        _k.bind(self)  # try_alloc, try_free (docs/design.md#closures-without-self)
 
-    def try_alloc(self, n, align):
-        """Allocate ``n`` bytes at an address that is a multiple of ``align``; return
-        a handle, or 0 when they do not fit, the table is full, n < 0 or align is not a
-        power of two up to MAX_ALIGN (any int: big ones included); TypeError for a float,
-        nothing changed. No allocation, IRQ-safe, O(1).
-        """
-        t = self._t
-        # Ranges first, with no arithmetic on the arguments (a big int would allocate);
-        # "| 0" and "&" raise TypeError for a float before anything changes.
-        if n < 0 or n > t[_SIZE] or align < 1 or align > MAX_ALIGN or t[_D] == t[_DEPTH]:
-            t[_FAILS] = (t[_FAILS] + 1) & _SERIAL_MAX
-            return 0
-        n |= 0
-        p = ((t[_POS] + t[_LOW] + align - 1) & -align) - t[_LOW]
-        if p + n > t[_SIZE] or (align - 1) & (align | _BAD_ALIGN):
-            t[_FAILS] = (t[_FAILS] + 1) & _SERIAL_MAX
-            return 0
-        i = _H + (t[_D] << 2)
-        t[_SER] = t[_SER] % _SERIAL_MAX + 1  # 1 .. 2**30 - 1, never 0
-        t[i] = t[_SER]
-        t[i + 1] = t[_POS]
-        t[i + 2] = p
-        t[i + 3] = n
-        t[_D] += 1
-        t[_POS] = p + n
-        if p + n > t[_PEAK]:
-            t[_PEAK] = p + n
-        return t[_SER]
+    # try_alloc(n, align), try_free(h): bound per instance by the kernel's bind
+    # (_stack_viper or _stack_py), closures over self._t called without self.
+    # try_alloc(n, align):
+    #     Allocate ``n`` bytes at an address that is a multiple of ``align``; return a
+    #     handle, or 0 when they do not fit, the table is full, n < 0 or align is not a
+    #     power of two up to MAX_ALIGN (any int: big ones included; refusals are counted
+    #     in stats()["failures"]); TypeError for a float below 2**30, nothing changed.
+    #     No allocation, IRQ-safe, O(1).
+    # try_free(h):
+    #     Free ``h`` if it is the top allocation; True, else False (stack unchanged);
+    #     TypeError for a float below 2**30. No allocation, IRQ-safe, O(1).
 
     def alloc(self, n, align=1):
         """As ``try_alloc`` but raises: ``AllocError`` when the bytes do not fit,
@@ -128,18 +118,6 @@ class Stack:
         from mpalloc._stack_cold import alloc_error
 
         alloc_error(self, n, align)  # raises
-
-    def try_free(self, h):
-        """Free ``h`` if it is the top allocation; True, else False (stack unchanged).
-        No allocation, IRQ-safe, O(1)."""
-        t = self._t
-        i = _H - 4 + (t[_D] << 2)
-        if i < _H or t[i] != h:
-            return False
-        h & 0  # TypeError for a float equal to the handle (1.0 == 1), nothing changed
-        t[_POS] = t[i + 1]
-        t[_D] -= 1
-        return True
 
     def free(self, h):
         """Free the top allocation ``h``. Raises ``OrderError`` naming the allocation

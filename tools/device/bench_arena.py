@@ -116,6 +116,19 @@ def add_cases(add):
         note="O(1): same cost as with 10 (ratio ~1.0)")
     add("stack_alloc_free", 10, "Stack(4096) try_alloc(64, 1)+try_free", t_stack,
         Stack(4096), None, baseline="bytearray_64", summary="Stack")
+    # The stack kernel (_stack_viper) against its pure twin (_stack_py), as below.
+    for kind in ("viper", "py"):
+        try:
+            kmod = __import__("mpalloc._stack_" + kind, None, None, ("bind",))
+            s = Stack(4096)
+            kmod.bind(s)
+            why = ""
+        except (SyntaxError, ImportError, ValueError) as e:
+            s, why = None, repr(e)
+        add("stack_alloc_free_" + kind, 12, "Stack(4096) try_alloc(64, 1)+try_free [%s kernel]"
+            % kind, t_stack if s is not None else None, s, None,
+            baseline="stack_alloc_free_py" if kind == "viper" else None,
+            target=0.5 if kind == "viper" else None, note=why)
     # The take kernel (_arena_viper) against its pure twin (_arena_py), bound on an arena
     # each; cases "arena_take_<kind>" as every kernel-vs-twin row.
     for kind in ("viper", "py"):
