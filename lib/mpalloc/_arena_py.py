@@ -23,7 +23,7 @@ def bind(a):
     # a: for its _slow (looked up per call: observe.on_failure wraps it on the instance).
 
     def take(n):
-        # Range first, with no arithmetic on n (a big int would allocate): -2, or the
+        # Range first, with no arithmetic on n (docs/design.md#small-ints): -2, or the
         # move into a kept block, from the cold path.
         q = s[_POS]
         if n < 0 or n > s[_END] - q:
@@ -34,7 +34,7 @@ def bind(a):
     def take_aligned(n, align):
         if n < 0 or n > _WRAP or align < 1 or align > MAX_ALIGN:  # before arithmetic
             return a._slow(n, align, False)
-        e = s[_LOW]  # locals reused: <= 11 words of frame (docs/design.md#heap-frames)
+        e = s[_LOW]  # locals reused: docs/design.md#heap-frames
         q = ((s[_POS] + e + align - 1) & -align) - e  # TypeError for a float align
         e = q + (n | 0)  # TypeError for a float n
         if e > s[_END] or (align - 1) & (align | _BAD_ALIGN):

@@ -45,8 +45,8 @@ def bind(a):
 
     @micropython.viper
     def take(nobj) -> int:
-        # Range first, as objects (a big int would truncate in int()): -2, or the move
-        # into a kept block, from the cold path.
+        # Range first, as objects (docs/design.md#viper-ints): -2, or the move into a
+        # kept block, from the cold path.
         if nobj < lo or nobj > hi:
             return int(a._slow(nobj, 1, False))
         n = int(nobj)  # TypeError for a float

@@ -114,7 +114,7 @@ def push(self, s, partial):
     m = len(s)
     if m > room:
         return -m
-    room = h[0]  # now where s goes (one local fewer: the frame stays off the heap)
+    room = h[0]  # now where s goes (one local fewer: docs/design.md#heap-frames)
     self._b[room:room + m] = s
     h[0] = room + m
     return m

@@ -74,7 +74,7 @@ def _ops(hq, lo, hi, fail):
         if n >= int(hp[1]):
             fail(1, xo)
         # BEGIN SHARED fixedvec-store
-        if hp[3] and (xo < lo or xo > hi):  # objects: a big int cannot truncate into range
+        if hp[3] and (xo < lo or xo > hi):  # objects: docs/design.md#family-fixed
             fail(3, xo)
         x = int(xo)
         o = int(hp[6])
@@ -97,7 +97,7 @@ def _ops(hq, lo, hi, fail):
         if n >= int(hp[1]):
             return False
         # BEGIN SHARED fixedvec-store
-        if hp[3] and (xo < lo or xo > hi):  # objects: a big int cannot truncate into range
+        if hp[3] and (xo < lo or xo > hi):  # objects: docs/design.md#family-fixed
             fail(3, xo)
         x = int(xo)
         o = int(hp[6])

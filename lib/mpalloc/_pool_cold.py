@@ -115,7 +115,7 @@ def _make_probe(self):
 def locked(p, lk):
     # locked=True: the kernel's closures wrapped in the lock lk, bound on the instance
     # in their place. Two cells each (lk, the kernel closure): with the try/finally
-    # handler the frame stays within ~11 words, off the heap (docs/design.md#heap-frames).
+    # handler the frame stays off the heap (docs/design.md#heap-frames).
     acq = p.acquire
     tacq = p.try_acquire
     rel = p.release

@@ -2,7 +2,7 @@
 same results; ``o_bind``/``b_bind`` bind closures on the instance as there). Used where
 the native emitter is missing (CPython, most CircuitPython boards, firmware built
 without it). Layout: see ``pool.py``. No allocation; every value stays below 2**30.
-Functions stay small: a large frame would come from the heap.
+Functions stay small (docs/design.md#heap-frames).
 """
 
 NAME = "py"

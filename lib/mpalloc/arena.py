@@ -78,8 +78,7 @@ def _low(buf):
     return _addressof(buf) & _AMASK
 
 
-# Builtins used on hot paths, as module globals: a found global is cheaper than a
-# builtin looked up through a miss in this (small, densely filled) globals dict.
+# Builtins used on hot paths, as module globals: docs/design.md#builtin-globals
 _len = len
 _type = type
 _int = int
@@ -243,7 +242,7 @@ class Arena:
             return self._more(n, align)
         if (n < 0 or n > _WRAP or align < 1 or align > MAX_ALIGN
                 or (n | 0) & 0 or (align - 1) & (align | _BAD_ALIGN)):
-            # Out of range (checked before any arithmetic: a big int would allocate);
+            # Out of range, checked before any arithmetic (docs/design.md#small-ints);
             # "| 0" and "&" raise TypeError for a float before anything changes.
             return -2
         p = self._next(n, align)
@@ -262,7 +261,7 @@ class Arena:
     def _next(self, n, align):
         # Move into the next block if it is kept from earlier use (wholly free) and the
         # n bytes fit there: their offset, else -1. Apart from _slow so that neither
-        # frame passes ~11 words (docs/design.md#heap-frames).
+        # frame grows past the C-stack limit (docs/design.md#heap-frames).
         c = self._c
         k = c[_BI] + 1
         if k < _len(c[_BLOCKS]):
@@ -302,7 +301,7 @@ class Arena:
             k = c[_BI] - 1
             while bases[k] > mark:
                 k -= 1
-            mark -= bases[k]  # not inside the call: that stack took the frame to the heap
+            mark -= bases[k]  # not inside the call: docs/design.md#heap-frames
             self._set(k, mark)
 
     def reset(self):
