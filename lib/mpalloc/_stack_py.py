@@ -28,15 +28,19 @@ def bind(s):
     t = s._t
 
     def try_alloc(n, align):
-        # Ranges first, with no arithmetic on the arguments (a big int would allocate);
-        # "| 0" raises TypeError for a float before anything changes.
+        # Ranges first, with no arithmetic on the arguments (docs/design.md#small-ints);
+        # "| 0" raises TypeError for a float before anything changes; then the exact
+        # checks, each before the arithmetic it guards (as the viper twin, in its order).
         if n < 0 or n > _WRAP or align < 0 or align > _WRAP or t[_D] == t[_DEPTH]:
             t[_FAILS] = (t[_FAILS] + 1) & _WRAP
             return 0
         n |= 0
         align |= 0
+        if n > t[_SIZE] or (align - 1) & (align | _BAD_ALIGN):
+            t[_FAILS] = (t[_FAILS] + 1) & _WRAP
+            return 0
         q = ((t[_POS] + t[_LOW] + align - 1) & -align) - t[_LOW]
-        if q + n > t[_SIZE] or (align - 1) & (align | _BAD_ALIGN):
+        if n > t[_SIZE] - q:
             t[_FAILS] = (t[_FAILS] + 1) & _WRAP
             return 0
         # Locals reused: docs/design.md#heap-frames.
