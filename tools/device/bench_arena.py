@@ -125,10 +125,8 @@ def add_cases(add):
             why = ""
         except (SyntaxError, ImportError, ValueError) as e:
             s, why = None, repr(e)
-        add("stack_alloc_free_" + kind, 12, "Stack(4096) try_alloc(64, 1)+try_free [%s kernel]"
-            % kind, t_stack if s is not None else None, s, None,
-            baseline="stack_alloc_free_py" if kind == "viper" else None,
-            target=0.5 if kind == "viper" else None, note=why)
+        add("stack_alloc_free", 12, "Stack(4096) try_alloc(64, 1)+try_free", t_stack, s,
+            None, note=why, kernel=kind)
     # The take kernel (_arena_viper) against its pure twin (_arena_py), bound on an arena
     # each; cases "arena_take_<kind>" as every kernel-vs-twin row.
     for kind in ("viper", "py"):
