@@ -245,9 +245,10 @@ class ByteBuffer(_Chain):
     _W = "ByteBuffer.write"
     _R = "ByteBuffer.readinto"
 
-    # Per-instance closures made by the kernel's buffer_kernels (the constructor is the
-    # one binding site; a kernel function carries no docstring, so the documentation
-    # lives here):
+    # write/try_write: per-instance closures made by the kernel's buffer_kernels (the
+    # constructor is the one binding site), or their guarded wrappers; clear: the
+    # kernel function as a method. A kernel function carries no docstring, so the
+    # documentation lives here:
     # try_write(data) -> bool.  Append all of ``data``, or nothing when the slab runs
     #     out (False). No allocation; O(len(data)) plus one slab allocation per new
     #     chunk. TypeError (nothing appended) for a non-buffer. Not for IRQs.
@@ -398,10 +399,11 @@ class ByteDeque(_Chain):
 
     # Methods bound by _bind (the one binding site; a kernel function carries no
     # docstring, so the documentation lives here). None allocates; all are IRQ-safe on
-    # an irq_safe slab:
+    # an irq_safe slab. push_back, pop_front, write, write_from and readinto are
+    # per-instance closures (the kernel's ``kernels``), or their guarded wrappers; the
+    # class-level methods of those names only forward to them:
     # push_back(b) -> bool.  Append byte ``b & 0xFF``; False when no chunk can be had
-    #     (nothing lost). O(1): one slab allocation per block_size bytes. A per-instance
-    #     closure (the kernel's ``kernels``), or its guarded wrapper.
+    #     (nothing lost). O(1): one slab allocation per block_size bytes.
     # pop_front() -> int.  Remove and return the oldest byte, -1 when empty. O(1). The
     #     chunk it empties goes back to the slab at once. As push_back.
     # write(buf, n=None) -> int.  Append ``buf`` (its first ``n`` bytes with a count;
