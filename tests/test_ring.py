@@ -1,3 +1,4 @@
+import gc
 import time
 from array import array
 
@@ -637,6 +638,47 @@ def test_no_alloc_write_from():
             assert no_alloc(r.readinto, dst) == 50
             assert dst[:50] == chunk[:20] + chunk[:30]
         assert r.dropped == 6
+
+
+def test_write_count_big_negative_and_non_int():
+    # write(buf, n) clamps its count as an object before a viper kernel sees it (2**40 + 2
+    # truncates to 2 on a 32-bit board, -2**40 to 0): n < 0 or past len(buf) means all of
+    # buf; a float or str count raises TypeError with nothing changed.
+    big = 1 << 40
+    for cls in classes():
+        r = cls(16)
+        assert r.write(b"abc", big + 2) == 3 and r.write(b"abc", -big) == 3
+        assert r.write(b"abc", True) == 1 and r.write(b"abc", False) == 0
+        before = state(r)
+        for bad in (2.5, "2"):
+            raises(TypeError, r.write, b"abc", bad)
+            raises(TypeError, r.readinto, bytearray(4), bad)
+            assert state(r) == before
+        raises(TypeError, r.write, "text", 2)
+        raises(TypeError, r.readinto, b"read-only", 2)
+        assert state(r) == before
+        assert r.write(bytes(20), 18) == 9 and r.dropped == 9  # 9 refused of the 18
+        buf = bytearray(4)
+        assert r.readinto(buf, big + 1) == 4 and buf == b"abca"
+        assert r.readinto(buf, -big) == 4 and buf == b"bca\x00"
+
+
+def _kept_entry_points(cls):
+    r = cls(200)
+    return r.put, r.get
+
+
+def test_kept_entry_points_keep_the_storage_alive():
+    # A caller may keep only ``put``/``get`` (or write/readinto) and drop the ring: the
+    # closures must keep its storage alive, or they write into reused heap blocks.
+    for cls in classes():
+        put, get = _kept_entry_points(cls)
+        gc.collect()
+        junk = [bytearray(228) for _ in range(100)]  # would reuse a freed storage block
+        for _ in range(7):
+            assert put(0xAA)
+        assert get() == 0xAA, cls.KERNEL
+        assert not [j for j in junk if any(j)], cls.KERNEL
 
 
 def test_twins_agree_write_from():

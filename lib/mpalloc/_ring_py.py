@@ -79,33 +79,31 @@ def bind(self, capacity):
         self._r = r  # free the slot only after the byte is read
         return v
 
-    def writek(buf):
-        # write(buf) without a count; see ``write``.
-        if buf is not self._wl:
-            self._wchk(buf)  # a new buffer object: check its type once (cold path)
-        n = self._w - self._r
-        if n < 0:
-            n += self._n
-        n = self._cap - n  # free space
-        if _len(buf) <= n:
+    def writek(buf, n):
+        # Unguarded write(buf, n): the caller has checked buf's type. n < 0: all of buf.
+        if n < 0 or n > _len(buf):
             n = _len(buf)
-            if (_type(buf) is _BA or _type(buf) is _BY) and 0 <= self._n - self._w - n <= _TAIL_MAX:
-                # Whole source, no wrap: C slice store (no allocation: same length). It
-                # also memmoves the storage after the copy onto itself, so it runs only
-                # when that tail is at most _TAIL_MAX bytes; those bytes keep their values
-                # (only the producer, this caller, writes ring data).
-                d[self._w:self._w + n] = buf
-                _advance_w(self, n)
-                return n
-        else:
-            _refused(self, _len(buf) - n)
+        k = self._w - self._r
+        if k < 0:
+            k += self._n
+        k = self._cap - k  # free space
+        if k < n:
+            _refused(self, n - k)
+            n = k
+        elif (n == _len(buf) and (_type(buf) is _BA or _type(buf) is _BY)
+              and 0 <= self._n - self._w - n <= _TAIL_MAX):
+            # Whole source, no wrap: C slice store (no allocation: same length). It
+            # also memmoves the storage after the copy onto itself, so it runs only
+            # when that tail is at most _TAIL_MAX bytes; those bytes keep their values
+            # (only the producer, this caller, writes ring data).
+            d[self._w:self._w + n] = buf
+            _advance_w(self, n)
+            return n
         _put_bytes(self, buf, n)
         return n
 
     def readk(buf, n):
-        # readinto(buf, n) with an int count (n < 0: no limit); see ``readinto``.
-        if buf is not self._rl:
-            self._rchk(buf)  # a new buffer object: check its type once (cold path)
+        # Unguarded readinto(buf, n): the caller has checked buf's type. n < 0: no limit.
         if n < 0 or n > _len(buf):
             n = _len(buf)
         k = any(self)
@@ -115,15 +113,30 @@ def bind(self, capacity):
             _get_bytes(self, buf, k)
         return k
 
+    # Entry points with an optional count, as the viper kernel's: check a new buffer
+    # object's type once (cold path) and remember it in a cell.
+    wl = rl = d  # the last buffer write / readinto checked; first the storage (not None: a
+    # None buffer must be checked, and refused)
+
     def write(buf, n=None):
-        if n is None or n < 0:
-            return writek(buf)
-        return write_from(self, buf, n)
+        nonlocal wl
+        if buf is not wl:
+            self._wchk(buf)  # TypeError for a bad buffer, before any change
+            wl = buf
+        if n is None or n < 0 or n > 0x3FFFFFFF:
+            n = -1  # all of buf
+        elif _type(n) is not int:
+            n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
+        return writek(buf, n)
 
     def readinto(buf, n=None):
-        if n is None or n < 0:
-            return readk(buf, -1)
-        if _type(n) is not int:
+        nonlocal rl
+        if buf is not rl:
+            self._rchk(buf)  # TypeError for a bad buffer, before any change
+            rl = buf
+        if n is None or n < 0 or n > 0x3FFFFFFF:
+            n = -1  # no limit
+        elif _type(n) is not int:
             n = _count(n)  # TypeError for a float (as the viper twin), bool: 0/1
         return readk(buf, n)
 
@@ -222,19 +235,13 @@ def write_from(self, buf, n):
     """
     if _type(n) is not int:
         n = _count(n)
-    if n >= _len(buf):
-        return self._writek(buf)
     if buf is not self._wl:
-        self._wchk(buf)
-    if n <= 0:
+        self._wchk(buf)  # a new buffer object: check its type once (cold path)
+    if n >= _len(buf):
+        n = -1
+    elif n <= 0:
         return 0
-    k = any(self)
-    k = self._cap - k  # free space
-    if k < n:
-        _refused(self, n - k)
-        n = k
-    _put_bytes(self, buf, n)
-    return n
+    return self._writek(buf, n)
 
 
 def state(self):

@@ -2,8 +2,9 @@
 
 ``bind(ring, capacity)`` allocates the storage and puts the hot entry points on the
 instance as closures over the storage address (docs/design.md#ring-closures): ``put``,
-``get``, ``write``, ``readinto`` and the unguarded ``_writek``/``_readk``. The other
-functions are ByteRing methods that read the address from ``self._a``.
+``get``, ``write``, ``readinto`` and the unguarded ``_writek``/``_readk`` (they trust
+the buffer's type: callers check it first). The other functions are ByteRing methods
+that read the address from ``self._a``.
 
 Storage: one bytearray ``self._m`` (kept alive by the instance; MicroPython's GC never
 moves it) holding the header words below, then ``size`` data bytes. ``size`` is
@@ -41,9 +42,6 @@ _STORE_MIN = const(512)  # write() copies through C memcpy (_store) from this ma
 from mpalloc._mem_viper import copy as _mcopy  # noqa: E402
 
 _len = len
-_type = type
-_BA = bytearray
-_BY = bytes
 _ONE = 1  # an object (no const): compared with the caller's count object
 _BIG = 0x3FFFFFFF  # an object, not const: compared with the caller's int objects
 
@@ -64,7 +62,7 @@ def _address(m) -> uint:
 
 def bind(self, capacity):
     """Allocate the storage for ``capacity`` bytes and bind the hot entry points on the
-    instance (constructor only: allocates the storage and 6 closures)."""
+    instance (constructor only: allocates the storage, 6 closures and their cells)."""
     size = (capacity + 4) & -4
     m = bytearray(_D + size)
     m[4 * _SIZE:4 * _SIZE + 4] = size.to_bytes(4, "little")
@@ -76,6 +74,12 @@ def bind(self, capacity):
     self._a = a
     a4 = a >> 2  # what the closures capture: a small int on every board (2**30 > 2**32 / 4)
     ln = len  # a closure cell loads faster than a module global
+    # What the kernels' rarer paths call, as one cell: naming a module global costs every
+    # call of a viper/native function ~20 ns (docs/design.md#ring-closures). Also keeps
+    # the storage alive while any closure is.
+    kit = (m, _mcopy, _store)
+    wl = rl = m  # the last buffer write / readinto checked; first the storage (not None: a
+    # None buffer must be checked, and refused)
 
     @micropython.viper
     def put(b: int) -> bool:
@@ -89,6 +93,7 @@ def bind(self, capacity):
         if n == h[_CAP]:
             h[_DROPPED] = (h[_DROPPED] + 1) & 0x3FFFFFFF
             h[_FAILURES] = (h[_FAILURES] + 1) & 0x3FFFFFFF
+            keep = kit  # noqa: F841 (names the storage: a kept ``put`` keeps it alive)
             return False
         d = ptr8(p + _D)
         d[w] = b
@@ -104,6 +109,7 @@ def bind(self, capacity):
         h = ptr32(p)
         r = int(h[_R])
         if r == h[_W]:
+            keep = kit  # noqa: F841 (names the storage: a kept ``get`` keeps it alive)
             return -1
         d = ptr8(p + _D)
         v = d[r]
@@ -116,9 +122,7 @@ def bind(self, capacity):
 
     @micropython.viper
     def writek(buf, n: int) -> int:
-        # write(buf, n) with a machine-int count (n < 0: all of buf); see ``write``.
-        if buf is not self._wl:
-            self._wchk(buf)  # a new buffer object: check its type once (cold path)
+        # Unguarded write(buf, n): the caller has checked buf's type. n < 0: all of buf.
         m = int(ln(buf))
         if n < 0 or n > m:
             n = m
@@ -136,13 +140,12 @@ def bind(self, capacity):
         sa = s0
         left = k
         if k >= _STORE_MIN and k == m and w + k <= size and size - w - k <= k:
-            t = _type(buf)
-            if t is _BA or t is _BY:
-                _store(self._m, _D + w, _D + w + k, buf)  # whole, before the wrap: C memcpy
-                left = 0
-                w += k
-                if w == size:
-                    w = 0
+            store = kit[2]
+            store(kit[0], _D + w, _D + w + k, buf)  # whole, before the wrap: C memcpy
+            left = 0
+            w += k
+            if w == size:
+                w = 0
         while left > 0:
             c = size - w  # room before the wrap point
             if c > left:
@@ -153,7 +156,8 @@ def bind(self, capacity):
             if w == size:
                 w = 0
             if c >= 16 and (da ^ sa) & 3:  # no common word alignment: merge words
-                _mcopy(self._m, da - p, buf, sa - s0, c)
+                copy = kit[1]
+                copy(kit[0], da - p, buf, sa - s0, c)
                 sa += c
                 c = 0
             # BEGIN SHARED copy_aligned
@@ -193,9 +197,7 @@ def bind(self, capacity):
 
     @micropython.viper
     def readk(buf, n: int) -> int:
-        # readinto(buf, n) with a machine-int count (n < 0: no limit); see ``readinto``.
-        if buf is not self._rl:
-            self._rchk(buf)  # a new buffer object: check its type once (cold path)
+        # Unguarded readinto(buf, n): the caller has checked buf's type. n < 0: no limit.
         m = int(ln(buf))
         if n < 0 or n > m:
             n = m
@@ -221,7 +223,8 @@ def bind(self, capacity):
             if r == size:
                 r = 0
             if c >= 16 and (da ^ sa) & 3:  # no common word alignment: merge words
-                _mcopy(buf, da - d0, self._m, sa - p, c)
+                copy = kit[1]
+                copy(buf, da - d0, kit[0], sa - p, c)
                 da += c
                 c = 0
             # BEGIN SHARED copy_aligned
@@ -259,19 +262,27 @@ def bind(self, capacity):
         return k
 
     # Entry points with an optional count: viper functions take no defaults, so these
-    # are @native (one call layer more, docs/design.md#ring-closures).
+    # are @native (one call layer more). They check a new buffer object's type (cold
+    # path) and remember it in a cell, and clamp the count as an object (a big int would
+    # truncate in the viper kernel); docs/design.md#ring-closures.
     @micropython.native
     def write(buf, n=None):
-        if n is None or n < 0:
-            return writek(buf, -1)
-        return write_from(self, buf, n)
+        nonlocal wl
+        if buf is not wl:
+            self._wchk(buf)  # TypeError for a bad buffer, before any change
+            wl = buf
+        if n is None or n < 0 or n > 0x3FFFFFFF:
+            n = -1  # all of buf
+        return writek(buf, n)
 
     @micropython.native
     def readinto(buf, n=None):
-        if n is None or n < 0:
-            return readk(buf, -1)
-        if n > _BIG:  # a big int would truncate in the viper kernel
-            n = _BIG
+        nonlocal rl
+        if buf is not rl:
+            self._rchk(buf)  # TypeError for a bad buffer, before any change
+            rl = buf
+        if n is None or n < 0 or n > 0x3FFFFFFF:
+            n = -1  # no limit
         return readk(buf, n)
 
     self.put = put
@@ -329,11 +340,11 @@ def clear(self):
 @micropython.viper
 def write_from(self, buf, nobj) -> int:
     n = int(nobj)  # TypeError for a float or None
+    if buf is not self._wl:
+        self._wchk(buf)  # a new buffer object: check its type once (cold path)
     if nobj >= _len(buf):  # compared as objects: a big int must not truncate
         n = -1
     elif nobj < _ONE:
-        if buf is not self._wl:
-            self._wchk(buf)  # TypeError for a bad buffer even when nothing is written
         return 0
     return int(self._writek(buf, n))
 

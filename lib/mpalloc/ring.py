@@ -95,9 +95,10 @@ class ByteRing:
     type, and wider items, raise TypeError before the ring changes (misuse, not an
     IRQ-time condition; docs/contract.md).
 
-    ``write``/``readinto`` remember the last buffer object each has checked (one
-    attribute per side, so a reused buffer skips the type check); that buffer stays
-    referenced until another one is passed.
+    ``write``/``readinto`` remember the last buffer object each has checked (in a
+    closure cell; ``write_from`` and the consumer calls in ``_wl``/``_rl``), so a reused
+    buffer skips the type check; that buffer stays referenced until another one is
+    passed.
 
     ``find``, ``peek_into``, ``skip`` and ``readline_into`` are consumer calls (offsets
     count from the oldest waiting byte); ValueError for a byte/delim outside 0..255, a
@@ -193,9 +194,10 @@ class ByteRing:
 
         bad_argument(self, what, a, b)
 
-    # Cold path of write/readinto, run when a buffer object is seen for the first
-    # time in a row: check its type once, then remember it (self._wl / self._rl; the
-    # last buffer stays referenced). No allocation unless it raises.
+    # Cold path of write/readinto (and write_from, peek_into, readline_into), run when a
+    # buffer object is seen for the first time in a row: check its type once, then
+    # remember it (self._wl / self._rl here, a cell in write/readinto; the last buffer
+    # stays referenced). No allocation unless it raises.
     def _wchk(self, buf):
         t = type(buf)
         if t is bytearray or t is bytes or ((t is memoryview or t is _array)
