@@ -398,7 +398,7 @@ def test_only_times_the_named_cases_with_their_baselines_and_floors():
     with open(os.path.join(ROOT, "build", "bench-only.json")) as f:
         ids = [r["id"] for r in json.load(f)["cases"]]
     assert sorted(ids) == sorted(["empty_loop", "ring_128", "ringio_128",
-                                  "floor_calls_buf"]), ids
+                                  "floor_ring_128"]), ids
     bad = subprocess.run(run + ["--only", "no_such_case"], capture_output=True, text=True,
                          cwd=ROOT, timeout=300)
     assert bad.returncode != 0 and "no_such_case" in bad.stderr, bad.stderr
