@@ -402,3 +402,21 @@ def test_only_times_the_named_cases_with_their_baselines_and_floors():
     bad = subprocess.run(run + ["--only", "no_such_case"], capture_output=True, text=True,
                          cwd=ROOT, timeout=300)
     assert bad.returncode != 0 and "no_such_case" in bad.stderr, bad.stderr
+
+
+def test_an_allocating_case_is_read_gc_inclusive_against_an_allocating_baseline():
+    # Both allocate: the case's GC-inclusive samples against the baseline's (its own
+    # collections count); a case that does not allocate keeps its short windows.
+    from mpalloc_tools.bench import ratios
+
+    base = {"id": "b", "gc": True, "samples_ns": [10.0], "samples_gc_ns": [20.0]}
+    alloc = {"id": "a", "baseline": "b", "floor": "f", "gc": True,
+             "samples_ns": [10.0], "samples_gc_ns": [30.0]}
+    floor = {"id": "f", "label": "floor", "gc": False, "samples_ns": [5.0],
+             "samples_gc_ns": []}
+    by_id = {"b": base, "a": alloc, "f": floor}
+    r = ratios(alloc, by_id, 1.0)
+    assert (r["ratio_gc"], r["ratio_short"], r["floor_ratio"]) == (1.5, 1.0, 0.25), r
+    assert r["status"] == "miss", r
+    plain = dict(alloc, gc=False)
+    assert ratios(plain, dict(by_id, a=plain), 1.0)["ratio_gc"] == 0.5

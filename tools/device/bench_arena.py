@@ -99,12 +99,13 @@ def add_cases(add):
         Arena(big), None, baseline="bytearray_64")
     add("arena_alloc", 10, "Arena(65536).alloc(64) (memoryview form)", t_alloc,
         Arena(big), None, baseline="bytearray_64", target=1.5, floor="floor_arena_alloc",
-        note="allocates the memoryview only; includes the amortised reset (1 per 1024)")
+        gc=True, note="allocates the memoryview only (GC-inclusive: with the collections "
+        "its views cause); includes the amortised reset (1 per 1024)")
     add("floor_arena_alloc", 10, "floor: o.alloc(64) as a closure with align=1 on the "
         "instance: the arena's viper take + one slice of a preallocated memoryview "
         "(leaves out the full/bad-request branch and takes the bytes before the view "
         "exists, so a MemoryError there would leave them taken)", t_alloc,
-        floor_alloc(big), None, baseline="bytearray_64")
+        floor_alloc(big), None, baseline="bytearray_64", gc=True)
     add("arena_scope", 10, "with arena.scope(): take(64)", t_scope, Arena(256), None,
         baseline="bytearray_64", note="scope() returns the arena: no allocation")
     a10, p10 = filled(10)

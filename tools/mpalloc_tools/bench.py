@@ -165,23 +165,31 @@ def first(fn, values, n=None):
 
 
 def ratios(c, by_id, target):
-    """The case against its baseline (GC-inclusive where the baseline allocates) and its
-    floor against the same baseline, on the same basis; pass/miss against ``target``."""
+    """The case against its baseline (GC-inclusive where the baseline allocates: then a
+    case or floor that allocates too is read GC-inclusive as well) and its floor against
+    the same baseline, on the same basis; pass/miss against ``target``."""
     base = by_id.get(c["baseline"])
     gc_basis = bool(base is not None and base.get("gc"))
     basis_key = "samples_gc_ns" if gc_basis else "samples_ns"
     short = paired(c, base)
-    incl = paired(c, base, base_key=basis_key) if gc_basis else None
+    incl = paired(c, base, key=own_key(c, gc_basis), base_key=basis_key) if gc_basis else None
     out = {"basis": "GC-inclusive" if gc_basis else "short windows",
            "ratio_short": short and short[0], "ratio_gc": incl and incl[0]}
     out["ratio"], out["ratio_min"], out["ratio_max"] = (incl if gc_basis else short) or (
         None, None, None)
-    floor = paired(by_id.get(c.get("floor")), base, base_key=basis_key)
+    floor_case = by_id.get(c.get("floor"))
+    floor = paired(floor_case, base, key=own_key(floor_case, gc_basis), base_key=basis_key)
     out["floor_ratio"] = floor and floor[0]
     out["floor_label"] = by_id[c["floor"]]["label"] if c.get("floor") in by_id else None
     out["status"] = None if target is None else (
         "missing" if out["ratio"] is None else "pass" if out["ratio"] <= target else "miss")
     return out
+
+
+def own_key(case, gc_basis):
+    # A case's samples read against a GC-inclusive baseline: its own GC-inclusive ones when
+    # it allocates (declared gc=True), else its short windows (it causes no collection).
+    return "samples_gc_ns" if gc_basis and case is not None and case.get("gc") else "samples_ns"
 
 
 # ---- latency -------------------------------------------------------------------------------
