@@ -5,8 +5,8 @@ for both. Each queue class provides, as class attributes of its kernel: ``_scan(
 stop)`` (offset of the first ``byte`` among the waiting bytes i..stop-1, or -1) and
 ``_readk(buf, n)`` (the unguarded kernel readinto); its pure twin keeps readline_into's
 scan memory in ``self._ls``: ``(count << 8) | delim``, the first ``count`` waiting bytes
-hold no ``delim`` (0 after any other consuming call). Few locals on purpose: a frame over
-~11 words would come from the heap (docs/design.md#heap-frames).
+hold no ``delim`` (0 after any other consuming call). Few locals on purpose
+(docs/design.md#heap-frames).
 """
 
 def find(self, byte, start=0):

@@ -31,8 +31,7 @@ NAME = "py"
 _BA = bytearray
 _BY = bytes
 _TAIL_MAX = 64
-# Builtins as module globals: a builtin name is looked up in this module's dict first, and
-# a miss there can cost more than the whole call.
+# Builtins as module globals (docs/design.md#builtin-globals).
 _len = len
 _type = type
 
@@ -92,10 +91,8 @@ def bind(self, capacity):
             n = k
         elif (n == _len(buf) and (_type(buf) is _BA or _type(buf) is _BY)
               and 0 <= self._n - self._w - n <= _TAIL_MAX):
-            # Whole source, no wrap: C slice store (no allocation: same length). It
-            # also memmoves the storage after the copy onto itself, so it runs only
-            # when that tail is at most _TAIL_MAX bytes; those bytes keep their values
-            # (only the producer, this caller, writes ring data).
+            # Whole source, no wrap: a C slice store, only with a short tail after it
+            # (docs/design.md#ring-store).
             d[self._w:self._w + n] = buf
             _advance_w(self, n)
             return n

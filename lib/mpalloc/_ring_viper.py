@@ -47,10 +47,8 @@ _BIG = 0x3FFFFFFF  # an object, not const: compared with the caller's int object
 
 
 def _store(m, lo, hi, buf):
-    # Bytecode on purpose (docs/design.md#ring-store): the VM builds this slice on the C
-    # stack, so the store is a C memcpy without allocation. It also memmoves the storage
-    # after ``hi`` onto itself: write calls it only when that tail is no longer than the
-    # copy; the rewritten bytes keep their values (only the producer writes ring data).
+    # Bytecode on purpose; write calls it only when the tail after ``hi`` is no longer
+    # than the copy (docs/design.md#ring-store).
     m[lo:hi] = buf
 
 
@@ -73,10 +71,9 @@ def bind(self, capacity):
     self._m = m  # keeps the storage alive
     self._a = a
     a4 = a >> 2  # what the closures capture: a small int on every board (2**30 > 2**32 / 4)
-    ln = len  # a closure cell loads faster than a module global
-    # What the kernels' rarer paths call, as one cell: naming a module global costs every
-    # call of a viper/native function ~20 ns (docs/design.md#ring-closures). Also keeps
-    # the storage alive while any closure is.
+    # The closures name no module global: len and what the rarer paths call are cells
+    # (docs/design.md#ring-closures); kit also keeps the storage alive.
+    ln = len
     kit = (m, _mcopy, _store)
     wl = rl = m  # the last buffer write / readinto checked; first the storage (not None: a
     # None buffer must be checked, and refused)
@@ -261,10 +258,8 @@ def bind(self, capacity):
         h[_R] = r  # free the slots only after the data is copied out
         return k
 
-    # Entry points with an optional count: viper functions take no defaults, so these
-    # are @native (one call layer more). They check a new buffer object's type (cold
-    # path) and remember it in a cell, and clamp the count as an object (a big int would
-    # truncate in the viper kernel); docs/design.md#ring-closures.
+    # Entry points with an optional count: @native over the viper kernel, the buffer
+    # last checked in a cell, the count clamped as an object (docs/design.md#ring-closures).
     @micropython.native
     def write(buf, n=None):
         nonlocal wl
@@ -456,9 +451,9 @@ def _line(self, buf, delim: int) -> int:
     return 0
 
 
-# Methods with optional arguments: viper takes no defaults, so these are bytecode (rarely
-# hot: a bytecode layer costs ~35 ns more than @native and ~200 bytes less RAM each). The
-# checks run on the objects, so a big int never truncates to a machine word.
+# Methods with optional arguments: bytecode over the viper kernels (rarely hot;
+# docs/design.md#ram-per-kernel). The checks run on the objects, so a big int never
+# truncates to a machine word.
 
 
 def find(self, byte, start=0):
