@@ -396,6 +396,7 @@ def add_core(add, board):
     one = (bytearray(b"A"), bytearray(1))
     b128 = (bytearray(range(128)), bytearray(128))
     b1024 = (bytearray(1024), bytearray(1024))
+    space_out(board)
     slab_args = (64 * 64, 64)  # 64 blocks of 64 bytes; try_alloc(48) takes one block
 
     add("empty_loop", 0, "empty `for _ in range(n)` loop", t_empty, None, None,
@@ -502,6 +503,7 @@ def build_cases(board=False):
     only the cases declared on_board/board_target and the cases they are compared with."""
     cases = []
     family = ["core"]  # the plug-in adding cases (tools/report groups rows by it)
+    wanted = set()  # baselines and floors of the cases declared so far
 
     def add(cid, group, label, fn, a, b, baseline=None, target=None, note="", floor=None,
             board_target=None, on_board=False, gc=False, summary=None, kernel=None):
@@ -519,27 +521,52 @@ def build_cases(board=False):
                 baseline, target = cid[:-6] + "_py", TWIN_TARGET
             if a is None:
                 fn = None
+        on_board = on_board or board_target is not None
+        if board and not (on_board or cid in wanted):
+            return  # not run on the board: its objects are garbage now (a small heap)
+        wanted.update((baseline, floor))
         cases.append({"id": cid, "group": group, "label": label, "fn": fn, "a": a, "b": b,
                       "baseline": baseline, "target": target, "note": note,
                       "floor": floor, "board_target": board_target,
-                      "on_board": on_board or board_target is not None, "gc": gc,
+                      "on_board": on_board, "gc": gc,
                       "summary": summary, "family": family[0]})
+        space_out(board)
 
-    add_core(add, board)
     # Further allocator families add their cases from tools/device/bench_<family>.py:
-    # add_cases(add), with add() as above.
+    # add_cases(add), with add() as above. Imported first: their machine code is in place
+    # before any case's buffers are allocated (see space_out).
+    plugins = []
     for family_name in BOARD_FAMILIES if board else FAMILIES:
         try:
-            plugin = __import__("bench_" + family_name)
+            plugins.append((family_name, __import__("bench_" + family_name)))
         except ImportError as e:
             if "bench_" + family_name not in str(e):
                 raise
-            continue
+    space_out(board)
+    add_core(add, board)
+    for family_name, plugin in plugins:
         family[0] = family_name
         plugin.add_cases(add)
     if board:
         cases = board_selection(cases)
     return cases
+
+
+_SPACERS = []  # kept for the whole run
+
+
+def space_out(board):
+    """On a board (qemu), put 1100 bytes between what one case allocates and the next.
+
+    qemu retranslates the machine code on a page (1 KiB on Cortex-M) whenever that page is
+    written, and MicroPython keeps viper/native code in the heap: a case whose buffers
+    share a page with code ran 2-5x slower, RingIO included, depending on the heap layout
+    (docs/design.md#ring-closures). Called once before the first case and after each case
+    the board keeps (it keeps no other), so each case's objects sit between spacers, away
+    from code (the imports come first). Not on the unix port: code is not in the heap
+    there, and the x64 rounds keep their layout."""
+    if board:
+        _SPACERS.append(bytearray(1100))
 
 
 def board_selection(cases, wanted=None):
