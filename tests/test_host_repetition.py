@@ -5,12 +5,13 @@ every SHARED block and layout family in lib/ has a row. (`duplicates`, which fin
 repetition, is a reviewer's tool and not available in CI; nothing here runs it.)"""
 
 import ast
-import glob
 import os
 import re
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DESIGN = os.path.join(ROOT, "docs", "design.md")
+import test_host_drift as drift
+
+ROOT = drift.ROOT
+# A row's places and guards, as docs/design.md#repetition writes them.
 PLACE = re.compile(r"`([\w./-]+\.py)(?::([\w.,]+))?`")
 SHARED = re.compile(r"SHARED `([\w-]+)`")
 LAYOUT = re.compile(r"layout `(\w+)`")
@@ -56,16 +57,17 @@ def defined(source):
 
 
 def lib_markers():
-    """({SHARED name: {lib paths}}, {layout family: {lib paths}})."""
-    shared, layout = {}, {}
-    for path in sorted(glob.glob(os.path.join(ROOT, "lib", "mpalloc", "*.py"))):
-        rel = os.path.relpath(path, ROOT)
-        text = read(rel)
-        for name in re.findall(r"# BEGIN SHARED (\S+)", text):
-            shared.setdefault(name, set()).add(rel)
-        for fam in re.findall(r"#\s*layout\s+(\w+)", text):
-            layout.setdefault(fam, set()).add(rel)
-    return shared, layout
+    """({SHARED name: {lib paths}}, {layout family: {lib paths}}), read the way
+    tests/test_host_drift.py reads the markers."""
+    files = drift.sources()
+    blocks, _ = drift.scan_blocks(files)
+    layout = {}
+    for path, text in files.items():
+        for line in text.splitlines():
+            m = drift.LAYOUT.match(line)
+            if m:
+                layout.setdefault(m.group(3), set()).add(path)
+    return {name: {b[0] for b in found} for name, found in blocks.items()}, layout
 
 
 def problems(table, shared, layout):

@@ -1,12 +1,9 @@
 # Bench cases for mpalloc.arena / mpalloc.stack, loaded by tools/device/bench_mp.py (add_cases).
 # fn(n, a, b) times n iterations with time.ticks_us and returns elapsed microseconds.
-import time
+from bench_kit import ticks_diff, ticks_us
 
 from mpalloc.arena import Arena
 from mpalloc.stack import Stack
-
-ticks_us = time.ticks_us
-ticks_diff = time.ticks_diff
 
 
 def t_take(n, a, b):

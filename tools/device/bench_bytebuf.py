@@ -1,26 +1,12 @@
 # Benchmark cases for mpalloc.bytebuf (ByteDeque, ByteBuffer); loaded by tools/device/bench_mp.py.
-import time
-
 import micropython
+from bench_kit import Plain, address, ticks_diff, ticks_us
 
 from mpalloc.bytebuf import ByteBuffer, ByteDeque, _with_kernel
 from mpalloc.slab import Slab
 
-ticks_us = time.ticks_us
-ticks_diff = time.ticks_diff
-
-
 # ---- work floors (issue 15: a missed goal is shown with the least work any viper
 # implementation of its operation must do here, in the same call shape) -----------------
-
-
-@micropython.viper
-def _address(buf) -> uint:
-    return uint(ptr8(buf))
-
-
-class _Plain:
-    pass
 
 
 def floor_deque_byte():
@@ -31,8 +17,8 @@ def floor_deque_byte():
     chunk table, the slab's take/give (the idle deque does one of each per op), dropped
     and the scan memory."""
     m = bytearray(64)  # words 0..3: count, read, write; data from byte 16
-    a4 = _address(m) >> 2
-    o = _Plain()
+    a4 = address(m) >> 2
+    o = Plain()
 
     @micropython.viper
     def push_back(b: int) -> bool:
@@ -72,8 +58,8 @@ def floor_deque_stream():
     count clamps, the chunk table and the slab's take/give (one each per call in the
     case), the misaligned path."""
     m = bytearray(16 + 1024)  # word 0: bytes held; data from byte 16
-    a4 = _address(m) >> 2
-    o = _Plain()
+    a4 = address(m) >> 2
+    o = Plain()
     ln = len
 
     @micropython.viper

@@ -1,13 +1,10 @@
 # tools/bench cases for mpalloc.fixed (imported by bench_mp.py).
-import time
 from array import array
 
 import micropython
+from bench_kit import Plain, address, ticks_diff, ticks_us
 
 from mpalloc import _fixed_py, fixed
-
-ticks_us = time.ticks_us
-ticks_diff = time.ticks_diff
 
 
 def t_append_pop(n, v, b):
@@ -70,15 +67,6 @@ def t_line_f(n, s, vals):
     return ticks_diff(ticks_us(), t0)
 
 
-@micropython.viper
-def _addr(buf) -> int:
-    return int(ptr8(buf))
-
-
-class _Vec:
-    pass
-
-
 def floor_vec():
     """Floor of FixedVec(16, 'h') append+pop: the least any implementation does for that
     call shape: two viper closures on the instance over the address of one 'h' array
@@ -88,7 +76,7 @@ def floor_vec():
     items from one source) and the header/items split."""
     d = array("h", bytes(2 * (2 + 16)))
     d[1] = 16
-    aq = _addr(d) >> 2
+    aq = address(d) >> 2
     lo = -32768
     hi = 32767
 
@@ -115,7 +103,7 @@ def floor_vec():
         p[0] = n
         return (int(p[n + 2]) << 16) >> 16
 
-    o = _Vec()
+    o = Plain()
     o.append = append
     o.pop = pop
     o.d = d

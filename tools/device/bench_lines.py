@@ -1,15 +1,11 @@
 # Benchmark cases for the queues' consumer side (readline_into, find); loaded by
 # tools/device/bench_mp.py. A 60-byte line (59 bytes + "\n"), queued and taken back per iteration.
-import time
-
 import micropython
+from bench_kit import ticks_diff, ticks_us
 
 from mpalloc.bytebuf import ByteDeque
 from mpalloc.ring import ByteRing
 from mpalloc.slab import Slab
-
-ticks_us = time.ticks_us
-ticks_diff = time.ticks_diff
 
 LINE = b"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9*" + b"\n"
 # The piecemeal cases: a 480-byte line (a long AT reply, a JSON record) arrives in 60

@@ -1,12 +1,9 @@
 # tools/bench cases for mpalloc.memops (imported by bench_mp.py): memops.find against
 # bytearray.find (the C idiom it replaces), at 64 bytes and at 1 KiB, and the viper kernel
 # against its pure twin. (fill/copy/compare lost to the C idioms and were removed.)
-import time
+from bench_kit import ticks_diff, ticks_us
 
 from mpalloc import memops
-
-ticks_us = time.ticks_us
-ticks_diff = time.ticks_diff
 
 
 def t_find(n, buf, b):

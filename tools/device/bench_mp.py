@@ -42,16 +42,14 @@ if __name__ == "__main__" and len(sys.argv) > 1:
 
 import gc
 import json
-import time
 from array import array
 from collections import deque
 
 import micropython
+from bench_kit import Plain, address, ticks_diff, ticks_us
 
 from mpalloc import ring, slab
 
-ticks_us = time.ticks_us
-ticks_diff = time.ticks_diff
 FAMILIES = ("bytebuf", "arena", "pool", "fixed", "memops", "lines")
 BOARD_FAMILIES = ("lines",)  # imported on the board: the others' objects do not fit its heap
 LIVE = 20000
@@ -171,14 +169,10 @@ class _Methods:
         return 0
 
 
-class _Plain:
-    pass
-
-
 def floor_object():
     """Empty viper functions stored on an instance and called without self: the cheapest
     call of the API's shape (what a per-instance kernel closure would cost)."""
-    o = _Plain()
+    o = Plain()
     o.put = _v_int
     o.get = _v_none
     o.write = _v_buf
@@ -201,10 +195,10 @@ def floor_slab():
     block count, the hint advance and the scan."""
     m = array("I", [0] * 74)  # word 0: hint, 1: slots; slot words from 10
     m[1] = 64
-    ma4 = _floor_addr(m) >> 2
+    ma4 = address(m) >> 2
     lo = 1
     hi = 0x3FFFFFFF
-    o = _Plain()
+    o = Plain()
 
     @micropython.viper
     def try_alloc(nobj) -> int:
@@ -241,11 +235,6 @@ def floor_slab():
     return o
 
 
-@micropython.viper
-def _floor_addr(buf) -> uint:
-    return uint(ptr8(buf))
-
-
 # ---- work floors of the ring goals: the call shape plus the least work any viper ring does ---
 
 
@@ -261,7 +250,7 @@ def ring_floor(size):
     the start of fixed storage + one index store (no buffer-type check, no ring indices
     or wrap, no alignment step, no dropped counting)."""
     m = bytearray(16 + size)
-    a4 = _floor_addr(m) >> 2  # a small int on every board, as the ring's closures capture
+    a4 = address(m) >> 2  # a small int on every board, as the ring's closures capture
     ln = len
 
     @micropython.viper
@@ -350,7 +339,7 @@ def ring_floor(size):
             n = -1
         return readk(buf, n)
 
-    o = _Plain()
+    o = Plain()
     o.put = put
     o.get = get
     o.write = write

@@ -1,11 +1,8 @@
 # Benchmark cases for mpalloc.pool, imported by tools/device/bench_mp.py (add_cases(add)).
 # Every fn(n, a, b) times n iterations with time.ticks_us and returns microseconds.
-import time
+from bench_kit import ticks_diff, ticks_us
 
 from mpalloc import pool
-
-ticks_us = time.ticks_us
-ticks_diff = time.ticks_diff
 
 
 class Particle:

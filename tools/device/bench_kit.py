@@ -1,0 +1,21 @@
+# What tools/device/bench_mp.py and the families' bench_<family>.py share on the device:
+# the clock their timed loops read, and the parts work floors are built from. Imported,
+# never run; it goes into the board's image with the other bench_* programs.
+import time
+
+import micropython
+
+ticks_us = time.ticks_us
+ticks_diff = time.ticks_diff
+
+
+@micropython.viper
+def address(buf) -> uint:
+    """The address of buf's bytes, unsigned (a floor captures it >> 2, as the library
+    does, so it stays a small int where RAM is at or above 0x80000000)."""
+    return uint(ptr8(buf))
+
+
+class Plain:
+    """An empty object: a floor stores its closures on one and they are called without
+    self, as the library's per-instance kernels are."""
