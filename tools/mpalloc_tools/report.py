@@ -605,15 +605,27 @@ def main(argv=None):
     data = load(args.json)
     block = summary_block(data)
     if args.check_readme:
-        with open(args.check_readme) as f:
-            have = extract_block(f.read())
-        if have != block:
-            sys.exit("tools/report: %s's summary block %s; run tools/report --readme %s"
-                     % (args.check_readme, "is missing" if have is None else "is stale",
-                        args.check_readme))
-        print("%s: summary block is current" % args.check_readme)
-        return
+        return check_readme(args.check_readme, block)
     quick = bool(data["meta"].get("quick"))
+    write_report(args, data, quick)
+    if args.readme and quick:
+        print("report: %s not updated: a --quick run is not a measurement (run make bench "
+              "without --quick to refresh docs/ and the README summary)" % args.readme)
+    elif args.readme:
+        update_readme(args.readme, block)
+
+
+def check_readme(path, block):
+    with open(path) as f:
+        have = extract_block(f.read())
+    if have != block:
+        sys.exit("tools/report: %s's summary block %s; run tools/report --readme %s"
+                 % (path, "is missing" if have is None else "is stale", path))
+    print("%s: summary block is current" % path)
+
+
+def write_report(args, data, quick):
+    """The markdown, the JSON beside it and the plots (a --quick run: under build/)."""
     if args.out is None:
         args.out = os.path.join(ROOT, "build" if quick else "docs",
                                 *(("report", "benchmarks.md") if quick else ("benchmarks.md",)))
@@ -627,19 +639,16 @@ def main(argv=None):
         shutil.copyfile(args.json, copy)
     print("report: %s (+ %s%s)" % (os.path.relpath(args.out), os.path.relpath(copy),
                                    "".join(", img/" + p for p in plots)))
-    if args.readme and quick:
-        print("report: %s not updated: a --quick run is not a measurement (run make bench "
-              "without --quick to refresh docs/ and the README summary)" % args.readme)
-    elif args.readme:
-        with open(args.readme) as f:
-            text = f.read()
-        new = replace_block(text, block, args.readme)
-        if new != text:
-            with open(args.readme, "w") as f:
-                f.write(new)
-        print("report: summary block of %s %s" % (args.readme,
-                                                  "updated" if new != text else "unchanged"))
 
+
+def update_readme(path, block):
+    with open(path) as f:
+        text = f.read()
+    new = replace_block(text, block, path)
+    if new != text:
+        with open(path, "w") as f:
+            f.write(new)
+    print("report: summary block of %s %s" % (path, "updated" if new != text else "unchanged"))
 
 if __name__ == "__main__":
     main()
