@@ -830,6 +830,20 @@ def headline(d):
             for row in ("ring", "slab", "uart", WHOLE_ROW) if row in rows]
 
 
+def tables(result, kinds, names, packages):
+    """tools/footprint's printed tables: the rows (unless --names), each lane's packages,
+    per-name breakdowns and per-instance RAM."""
+    out = [] if names else [rows_table(result, kinds)]
+    if packages:
+        out += [packages_table(result, lane, kinds) for lane in result["lanes"]]
+    for lane, res in result["lanes"].items():
+        out += [names_table(lane, row, kind, rec) for row, by_kind in res["names"].items()
+                for kind, rec in by_kind.items()]
+        if "instances" in res:
+            out.append(instances_table(lane, res["instances"]))
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -867,20 +881,9 @@ def main(argv=None):
         return 2
     for lane, why in result["skipped"].items():
         print("[%s] skipped: %s" % (lane, why))
-    if not args.names:
-        print(rows_table(result, kinds))
-    if args.packages:
-        for lane in result["lanes"]:
-            print()
-            print(packages_table(result, lane, kinds))
-    for lane, res in result["lanes"].items():
-        for row, by_kind in res["names"].items():
-            for kind, rec in by_kind.items():
-                print()
-                print(names_table(lane, row, kind, rec))
-        if "instances" in res:
-            print()
-            print(instances_table(lane, res["instances"]))
+    text = "\n\n".join(tables(result, kinds, args.names, args.packages))
+    if text:
+        print(text)
     if args.write_budgets:
         if BUDGET_LANE not in result["lanes"]:
             print("tools/footprint: error: [%s] unavailable, budgets unchanged" % BUDGET_LANE,
