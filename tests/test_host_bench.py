@@ -396,9 +396,11 @@ def test_only_times_the_named_cases_with_their_baselines_and_floors():
                          cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     with open(os.path.join(ROOT, "build", "bench-only.json")) as f:
-        ids = [r["id"] for r in json.load(f)["cases"]]
-    assert sorted(ids) == sorted(["empty_loop", "ring_128", "ringio_128",
-                                  "floor_ring_128"]), ids
+        rows = {r["id"]: r for r in json.load(f)["cases"]}
+    ring = rows["ring_128"]
+    assert ring["baseline"] == "ringio_128" and ring["floor"], ring  # the floor it declares
+    assert sorted(rows) == sorted(["empty_loop", "ring_128", "ringio_128", ring["floor"]])
+    assert "| %s |" % ring["label"] in out.stdout, out.stdout  # its table is printed
     bad = subprocess.run(run + ["--only", "no_such_case"], capture_output=True, text=True,
                          cwd=ROOT, timeout=300)
     assert bad.returncode != 0 and "no_such_case" in bad.stderr, bad.stderr
