@@ -71,17 +71,21 @@ def filled(k):
 
 
 def floor_alloc(size):
-    """Floor of Arena.alloc: an arena whose ``alloc`` is the least any implementation
+    """Floor of Arena.alloc: an arena whose ``alloc`` is the least a correct implementation
     does for one call of that shape: a Python closure on the instance with the default
-    ``align`` (a viper function cannot have one), the arena's viper ``take`` and one
-    slice of a preallocated memoryview (allocates the view)."""
+    ``align`` (a viper function cannot have one); the view sliced from the current block's
+    memoryview before the arena's viper ``take`` moves the position (a MemoryError for the
+    view must leave the arena unchanged, and a chained arena switches ``_mv``, so it is
+    read per call); two cells, as a third one puts the frame on the heap
+    (docs/design.md#heap-frames)."""
     a = Arena(size)
     take = a.take
-    mv = a._mv
 
     def alloc(n, align=1):
-        p = take(n)
-        return mv[p:p + n]
+        p = a._s[0]
+        v = a._mv[p:p + n]
+        take(n)
+        return v
 
     a.alloc = alloc
     return a
@@ -99,9 +103,9 @@ def add_cases(add):
         gc=True, note="allocates the memoryview only (GC-inclusive: with the collections "
         "its views cause); includes the amortised reset (1 per 1024)")
     add("floor_arena_alloc", 10, "floor: o.alloc(64) as a closure with align=1 on the "
-        "instance: the arena's viper take + one slice of a preallocated memoryview "
-        "(leaves out the full/bad-request branch and takes the bytes before the view "
-        "exists, so a MemoryError there would leave them taken)", t_alloc,
+        "instance: the position read, one slice of the current block's memoryview (made "
+        "first: an error leaves the arena unchanged), the arena's viper take (leaves out "
+        "the align test and the full/bad-request branch)", t_alloc,
         floor_alloc(big), None, baseline="bytearray_64", gc=True)
     add("arena_scope", 10, "with arena.scope(): take(64)", t_scope, Arena(256), None,
         baseline="bytearray_64", note="scope() returns the arena: no allocation")
