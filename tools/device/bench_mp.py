@@ -58,8 +58,12 @@ TWIN_TARGET = 0.5  # a viper kernel is kept only where it is >= 2x its pure twin
 
 
 def emit(kind, rec):
+    # Streamed: the latency record is ~400 KB of JSON, more than a fragmented heap may
+    # hold in one piece (it once failed with MemoryError at the end of a full run).
     rec["kind"] = kind
-    print("@@BENCH " + json.dumps(rec))
+    sys.stdout.write("@@BENCH ")
+    json.dump(rec, sys.stdout)
+    sys.stdout.write("\n")
 
 
 def progress(text):
@@ -810,8 +814,9 @@ def latency(k, passes):
                     "collections": census[key][0], "allocated": census[key][1]}
         if kernel:
             rec[key]["kernel"] = kernel
-    emit("latency", rec)
     del live
+    gc.collect()
+    emit("latency", rec)
 
 
 def fold_min(best, t):
