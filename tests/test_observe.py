@@ -411,21 +411,25 @@ def test_hooked_failing_try_alloc_allocates_nothing():
     r.put(1)
     bp = BlockPool(8, 1)
     bp.alloc()
+    st = Stack(16)
+    st.alloc(16)
     seen = array("i", [0])
 
     def hook(o, n):
         seen[0] += n
 
-    for obj in (s, r, bp):
+    for obj in (s, r, bp, st):
         observe.on_failure(obj, hook)
 
     def run():
         eq(no_alloc(_fail_many, s), 0, "_fail_many")
         eq(no_alloc(r.put, 2), False, "r.put")
+        eq(no_alloc(r.write_from, b"xy", 2), 0, "r.write_from")  # pending: counts only
         eq(no_alloc(bp.try_alloc), -1, "bp.try_alloc")
-        assert fake.calls == 3 and seen[0] == 0  # scheduled once per hook, not run
+        eq(no_alloc(st.try_alloc, 4, 1), 0, "st.try_alloc")  # 2 arguments
+        assert fake.calls == 4 and seen[0] == 0  # scheduled once per hook, not run
         fake.flush()
-        assert seen[0] == 5, seen[0]
+        assert seen[0] == 7, seen[0]
 
     with_schedule(fake, run)
 
@@ -440,6 +444,27 @@ def test_hooked_failing_try_alloc_no_heap_use():
         eq(no_heap_use(s.try_alloc, 1), 0, "s.try_alloc")  # schedules
         eq(no_heap_use(s.try_alloc, 1), 0, "s.try_alloc")  # pending: counts only
         assert hk.count == 2 and fake.calls == 1
+
+    with_schedule(fake, run)
+
+
+def test_hooked_two_argument_failures_no_heap_use():
+    # write_from(buf, n) and Stack.try_alloc(n, align): the wrapper's cells plus two
+    # arguments must stay within a closure call's 5 words (else a heap array per call).
+    r = ByteRing(2)
+    r.write(b"ab")
+    st = Stack(16)
+    st.alloc(16)
+    hr = observe.on_failure(r, None)
+    hs = observe.on_failure(st, None)
+    fake = FakeSchedule()
+
+    def run():
+        eq(no_heap_use(r.write_from, b"xy", 2), 0, "r.write_from")  # schedules
+        eq(no_heap_use(r.write_from, b"xy", 1), 0, "r.write_from")  # pending: counts
+        eq(no_heap_use(st.try_alloc, 4, 1), 0, "st.try_alloc")
+        eq(no_heap_use(st.try_alloc, 4, 1), 0, "st.try_alloc")
+        assert hr.count == 2 and hs.count == 2 and fake.calls == 2
 
     with_schedule(fake, run)
 

@@ -158,11 +158,10 @@ class _Hook:
 
 def _kind(obj):
     # (name, how a failure shows) for the methods to wrap on obj; how: "0", "1", "2":
-    # a call with that many arguments whose int or bool result is a failure below
-    # ``low`` in _wrap ("0": an index, -1 when full; "1"/"2": a handle or a bool,
-    # 0/False when refused), "o": ObjectPool's None, "f": write_from(buf, n) short of n, "s":
-    # write(buf) short of len(buf), "a": Arena._slow, "r": raises AllocError (main-loop
-    # methods only).
+    # a call with that many arguments whose int or bool result shows a failure ("0": an
+    # index, -1 when full; "1"/"2": a handle or a bool, 0/False when refused), "o":
+    # ObjectPool's None, "f": write_from(buf, n) short of n, "s": write(buf) short of
+    # len(buf), "a": Arena._slow, "r": raises AllocError (main-loop methods only).
     m = sys.modules
     for mod, cls, spec in (
             ("mpalloc.slab", "Slab", (("try_alloc", "1"),)),
@@ -218,26 +217,34 @@ def _wrap(inner, how, fire):
                 fire()
             return r
         return wo
-    low = 0 if how == "0" else 1  # results below it are failures
+    # Two cells each (inner, fire): a closure call whose cells and arguments pass 5
+    # words takes its argument array from the heap (docs/design.md#closures-without-self),
+    # so the bound is a literal and write_from's wrapper is its own.
     if how == "0":
         def w0():
             r = inner()
-            if r < low:
+            if r < 0:
                 fire()
             return r
         return w0
     if how == "1":
         def w1(a):
             r = inner(a)
-            if r < low:
+            if r < 1:
                 fire()
             return r
         return w1
-    counted = how == "f"  # write_from(buf, n): short of its count b
+    if how == "f":  # write_from(buf, n): short of its count n
+        def wf(buf, n):
+            r = inner(buf, n)
+            if r < n:
+                fire()
+            return r
+        return wf
 
     def w2(a, b):
         r = inner(a, b)
-        if r < (b if counted else low):
+        if r < 1:
             fire()
         return r
     return w2
