@@ -16,8 +16,9 @@ _FAILS = 5  # layout slab
 _PEAK = 6  # layout slab
 _H = 10  # layout slab
 _LEN = 0x3FFFF  # layout slab
-_HLIMIT = 0x40000000
-_MAX = 0x3FFFF  # _MAX == _MAX
+_HLIMIT = 0x40000000  # layout slab
+MAX_SLOTS = 0x3FFFF  # layout slab: slab.MAX_SLOTS (this module never imports slab)
+MAX_ALLOC = 0x3FFFF  # layout slab: slab.MAX_ALLOC
 
 
 def bad_args(size, slots):
@@ -27,9 +28,9 @@ def bad_args(size, slots):
     if size < 1 or size >= _HLIMIT:
         raise ValueError("Slab size %d out of range: use 1 <= size < %d"
                          % (size, _HLIMIT))
-    if slots < 1 or slots > _MAX:
+    if slots < 1 or slots > MAX_SLOTS:
         raise ValueError("Slab slots %d out of range: use 1 <= slots <= %d"
-                         % (slots, _MAX))
+                         % (slots, MAX_SLOTS))
     raise ValueError("Slab slots %d > size %d leaves 0-byte blocks: use at most "
                      "%d slots or a larger size" % (slots, size, size))
 
@@ -39,9 +40,9 @@ def alloc_fail(self, n):
         raise TypeError("Slab.alloc(n): n must be an int, got %s" % type(n).__name__)
     if n < 1:
         raise ValueError("Slab.alloc(%d): n must be >= 1" % n)
-    if n > _MAX:
+    if n > MAX_ALLOC:
         raise ValueError("Slab.alloc(%d): one allocation holds at most %d bytes; "
-                         "split the data" % (n, _MAX))
+                         "split the data" % (n, MAX_ALLOC))
     bs = self.block_size
     need = (n + bs - 1) // bs
     free = self._m[_FREE]

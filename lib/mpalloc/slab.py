@@ -68,9 +68,9 @@ _H = const(10)  # layout slab
 _LEN = const(0x3FFFF)  # layout slab
 # END SHARED slab-layout
 
-MAX_SLOTS = const(0x3FFFF)  # 262,143: the 18-bit slot field of a handle
-MAX_ALLOC = const(0x3FFFF)  # 262,143 bytes: the 18-bit length field of a slot word
-_HLIMIT = const(0x40000000)  # handles are below 2**30
+MAX_SLOTS = const(0x3FFFF)  # layout slab: 262,143, the 18-bit slot field of a handle
+MAX_ALLOC = const(0x3FFFF)  # layout slab: 262,143 bytes, the 18-bit length field of a slot word
+_HLIMIT = const(0x40000000)  # layout slab: handles are below 2**30
 
 _len = len
 _copy = _mem.copy
