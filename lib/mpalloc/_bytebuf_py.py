@@ -52,10 +52,6 @@ _LEN = const(0x3FFFF)  # layout slab
 # Functions here keep few locals: docs/design.md#heap-frames
 
 
-def addr(buf):
-    return 0
-
-
 def setup(self, h):
     """Record header ``h`` (``_bind`` only); a 1-byte pattern for find."""
     self._h = h

@@ -31,10 +31,6 @@ _LEN = const(0x3FFFF)  # layout slab
 _M30 = const(0x3FFFFFFF)
 
 
-def addr(buf):
-    return 0
-
-
 def _scan(m, i, k, stop):
     # First run of k free blocks from slot i (a run boundary), stepping head to head;
     # a run may only start before ``stop``. -1 if none.
