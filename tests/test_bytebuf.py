@@ -1,7 +1,7 @@
 import time
 from array import array
 
-from mpalloc import _bytebuf_py, _mem_py, bytebuf
+from mpalloc import _mem_py, bytebuf
 from mpalloc.bytebuf import ByteBuffer, ByteDeque
 from mpalloc.errors import AllocError
 from mpalloc.slab import Slab
@@ -14,6 +14,7 @@ from support import (
     eq,
     expected_kernel,
     has_numbers,
+    kernels,
     no_alloc,
     no_heap_use,
     pattern,
@@ -399,7 +400,7 @@ def test_kernel_is_the_expected_one():
 
 
 def _twins():
-    return [bytebuf._with_kernel(k) for k in (_bytebuf_viper, _bytebuf_py) if k is not None]
+    return [bytebuf._with_kernel(k) for k in kernels("bytebuf")]
 
 
 def _state(obj, slab):

@@ -14,6 +14,7 @@ from support import (
     expected_kernel,
     has_numbers,
     heap_fit,
+    kernels,
     need_threads,
     no_alloc,
     no_heap_use,
@@ -33,13 +34,9 @@ LIMIT = 1 << 30
 FORGED = (LIMIT, 1 << 40, -(1 << 40))  # out-of-range handles (big ints on 32-bit)
 
 
-def kernels():
-    return [k for k in (_slab_viper, _slab_py) if k is not None]
-
-
 def classes():
     """The public Slab plus one subclass per importable kernel."""
-    return [Slab] + [slab._with_kernel(k) for k in kernels()]
+    return [Slab] + [slab._with_kernel(k) for k in kernels("slab")]
 
 
 def slot_of(h):
