@@ -1,6 +1,6 @@
 # Bench cases for mpalloc.arena / mpalloc.stack, loaded by tools/device/bench_mp.py (add_cases).
 # fn(n, a, b) times n iterations with time.ticks_us and returns elapsed microseconds.
-from bench_kit import ticks_diff, ticks_us
+from bench_kit import kernel_module, ticks_diff, ticks_us
 
 from mpalloc.arena import Arena
 from mpalloc.stack import Stack
@@ -118,25 +118,18 @@ def add_cases(add):
         note="O(1): same cost as with 10 (ratio ~1.0)")
     add("stack_alloc_free", 10, "Stack(4096) try_alloc(64, 1)+try_free", t_stack,
         Stack(4096), None, baseline="bytearray_64", summary="Stack")
-    # The stack kernel (_stack_viper) against its pure twin (_stack_py), as below.
-    for kind in ("viper", "py"):
-        try:
-            kmod = __import__("mpalloc._stack_" + kind, None, None, ("bind",))
-            s = Stack(4096)
-            kmod.bind(s)
-            why = ""
-        except (SyntaxError, ImportError, ValueError) as e:
-            s, why = None, repr(e)
-        add("stack_alloc_free", 12, "Stack(4096) try_alloc(64, 1)+try_free", t_stack, s,
-            None, note=why, kernel=kind)
-    # The take kernel (_arena_viper) against its pure twin (_arena_py), bound on an arena
-    # each; cases "arena_take_<kind>" as every kernel-vs-twin row.
-    for kind in ("viper", "py"):
-        try:
-            kmod = __import__("mpalloc._arena_" + kind, None, None, ("bind",))
-            a = Arena(big)
-            kmod.bind(a)
-            why = ""
-        except (SyntaxError, ImportError, ValueError) as e:
-            a, why = None, repr(e)
-        add("arena_take", 12, "Arena(65536).take(64)", t_take, a, None, note=why, kernel=kind)
+    # The stack kernel (_stack_viper) and the take kernel (_arena_viper) against their pure
+    # twins (_stack_py, _arena_py), each bound on an allocator of its own: the rows
+    # "stack_alloc_free_<kind>" and "arena_take_<kind>", as every kernel-vs-twin row.
+    for cid, stem, make, label, fn in (
+        ("stack_alloc_free", "_stack_", lambda: Stack(4096),
+         "Stack(4096) try_alloc(64, 1)+try_free", t_stack),
+        ("arena_take", "_arena_", lambda: Arena(big), "Arena(65536).take(64)", t_take),
+    ):
+        for kind in ("viper", "py"):
+            kmod, why = kernel_module(stem + kind)
+            obj = None
+            if kmod is not None:
+                obj = make()
+                kmod.bind(obj)
+            add(cid, 12, label, fn, obj, None, note=why, kernel=kind)

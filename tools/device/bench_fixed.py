@@ -2,7 +2,7 @@
 from array import array
 
 import micropython
-from bench_kit import Plain, address, ticks_diff, ticks_us
+from bench_kit import Plain, address, kernel_module, ticks_diff, ticks_us
 
 from mpalloc import _fixed_py, fixed
 
@@ -140,11 +140,9 @@ def add_cases(add):
     add("line_f", 11, "f-string of the same line", t_line_f, None, vals, baseline="line_pct")
     # Kernel vs pure twin (>= 2x required to keep the kernel).
     kernels = [("py", _fixed_py)]
-    try:
-        from mpalloc import _fixed_viper
-        kernels.insert(0, ("viper", _fixed_viper))
-    except (SyntaxError, ImportError, ValueError):
-        pass
+    kmod = kernel_module("_fixed_viper")[0]
+    if kmod is not None:
+        kernels.insert(0, ("viper", kmod))
     for name, kmod in kernels:
         vec, fs = fixed._with_kernel(kmod)
         add("fixed_ap", 12, "FixedVec(16, 'h') append+pop", t_append_pop, vec(16, "h"), None,

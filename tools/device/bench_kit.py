@@ -1,6 +1,7 @@
 # What tools/device/bench_mp.py and the families' bench_<family>.py share on the device:
-# the clock their timed loops read, and the parts work floors are built from. Imported,
-# never run; it goes into the board's image with the other bench_* programs.
+# the clock their timed loops read, the parts work floors are built from, and the import
+# of a kernel module for the kernel-vs-twin rows. Imported, never run; it goes into the
+# board's image with the other bench_* programs.
 import time
 
 import micropython
@@ -19,3 +20,12 @@ def address(buf) -> uint:
 class Plain:
     """An empty object: a floor stores its closures on one and they are called without
     self, as the library's per-instance kernels are."""
+
+
+def kernel_module(name):
+    """mpalloc.<name> (a kernel module such as "_ring_viper") and "", or None and why it
+    does not import here (a kernel-vs-twin row that is not timed says so in its note)."""
+    try:
+        return __import__("mpalloc." + name, None, None, ("NAME",)), ""
+    except (SyntaxError, ImportError, ValueError) as e:
+        return None, "%s does not import here: %r" % (name, e)

@@ -1,7 +1,7 @@
 # tools/bench cases for mpalloc.memops (imported by bench_mp.py): memops.find against
 # bytearray.find (the C idiom it replaces), at 64 bytes and at 1 KiB, and the viper kernel
 # against its pure twin. (fill/copy/compare lost to the C idioms and were removed.)
-from bench_kit import ticks_diff, ticks_us
+from bench_kit import kernel_module, ticks_diff, ticks_us
 
 from mpalloc import memops
 
@@ -40,10 +40,7 @@ def add_cases(add):
     # Kernel vs pure twin (>= 2x required to keep the kernel): find, 64 B.
     hay = bytearray(b"x" * 63 + b"\n")
     for kind in ("viper", "py"):
-        try:
-            kmod = __import__("mpalloc._memops_" + kind, None, None, ("NAME",))
-            fn, why = kmod.find, ""
-        except (SyntaxError, ImportError, ValueError, AttributeError) as e:
-            fn, why = None, repr(e)
-        add("memops_find_64", 24, "memops.find, 64 B", t_find_k, fn, hay, note=why,
+        kmod, why = kernel_module("_memops_" + kind)
+        add("memops_find_64", 24, "memops.find, 64 B", t_find_k,
+            kmod.find if kmod is not None else None, hay, note=why,
             kernel=kind)

@@ -46,7 +46,7 @@ from array import array
 from collections import deque
 
 import micropython
-from bench_kit import Plain, address, ticks_diff, ticks_us
+from bench_kit import Plain, address, kernel_module, ticks_diff, ticks_us
 
 from mpalloc import ring, slab
 
@@ -355,23 +355,16 @@ def ring_floor(size):
 # ---- the library under test --------------------------------------------------------------
 
 
-def kernel_module(name):
-    """mpalloc.<name> (a kernel module), or (None, why it does not import here)."""
-    try:
-        return __import__("mpalloc." + name, None, None, ("NAME",)), None
-    except (SyntaxError, ImportError, ValueError) as e:
-        return None, "%s does not import here: %r" % (name, e)
-
-
 def kernel_class(mod, kernel_name):
-    """The module's class bound to kernel module ``kernel_name`` (None, why-not)."""
+    """The module's class bound to kernel module ``kernel_name`` and "", or None and why
+    not."""
     hook = getattr(mod, "_with_kernel", None)
     if hook is None:
         return None, "%s has no _with_kernel hook" % mod.__name__
     kmod, why = kernel_module(kernel_name)
     if kmod is None:
         return None, why
-    return hook(kmod), None
+    return hook(kmod), ""
 
 
 def ringio_limit_note(size):
@@ -482,13 +475,13 @@ def add_core(add, board):
                 obj = None
                 if cls is not None:
                     obj = cls(1024) if mod is ring else cls(*slab_args)
-                add("%s_%s" % (stem[1:], suffix), 5, label, fn, obj, b, note=why or "",
+                add("%s_%s" % (stem[1:], suffix), 5, label, fn, obj, b, note=why,
                     kernel=kind)
     # The shared copy loop (_mem_*), called directly: 128 B, aligned.
     for kind in ("viper", "py"):
         kmod, why = kernel_module("_mem_" + kind)
         add("mem_copy_128", 5, "copy loop, 128 B", t_copy, kmod.copy if kmod else None, b128,
-            note=why or "", kernel=kind)
+            note=why, kernel=kind)
 
 
 def build_cases(board=False):

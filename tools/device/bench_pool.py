@@ -1,6 +1,6 @@
 # Benchmark cases for mpalloc.pool, imported by tools/device/bench_mp.py (add_cases(add)).
 # Every fn(n, a, b) times n iterations with time.ticks_us and returns microseconds.
-from bench_kit import ticks_diff, ticks_us
+from bench_kit import kernel_module, ticks_diff, ticks_us
 
 from mpalloc import pool
 
@@ -65,13 +65,6 @@ def t_blk_churn(n, bp, hold):
 
 
 def add_cases(add):
-    kernels = {}
-    for name in ("_pool_viper", "_pool_py"):
-        try:
-            kmod = __import__("mpalloc." + name, None, None, ("NAME",))
-            kernels[kmod.NAME] = pool._with_kernel(kmod)
-        except (SyntaxError, ImportError, ValueError) as e:
-            kernels[name[6:]] = e
     add("pool_obj", 10, "ObjectPool(Particle, 16) acquire+release", t_acq_rel,
         pool.ObjectPool(Particle, 16), None, baseline="new_particle", target=1.0,
         floor="floor_calls_nested", summary="ObjectPool", note="kernel %s" % pool.KERNEL)
@@ -101,13 +94,13 @@ def add_cases(add):
         t_blk, pool.BlockPool(64, 64, poison=0xA5), None, baseline="bytearray_64",
         note="debug mode: fill on free, check on alloc")
     for kind in ("viper", "py"):
-        k = kernels.get(kind)
-        ok = isinstance(k, tuple)
+        kmod, why = kernel_module("_pool_" + kind)
+        k = pool._with_kernel(kmod) if kmod is not None else None  # ObjectPool, BlockPool
         for cid, label, fn, mk in (
             ("objpool", "ObjectPool(Particle, 16) acquire+release", t_acq_rel,
              lambda c: c[0](Particle, 16)),
             ("blockpool", "BlockPool(64, 64) try_alloc+try_free", t_blk,
              lambda c: c[1](64, 64)),
         ):
-            add("pool_" + cid, 12, label, fn, mk(k) if ok else None, None,
-                note="" if ok else repr(k), kernel=kind)
+            add("pool_" + cid, 12, label, fn, mk(k) if k is not None else None, None,
+                note=why, kernel=kind)
