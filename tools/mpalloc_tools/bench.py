@@ -427,12 +427,9 @@ def run_meta(args, exe, meta, plan, started, rows):
 def print_tables(result):
     """The run on stdout: the report's own tables (tools/report renders the same)."""
     meta = result["meta"]
-    impl = meta["micropython"]["implementation"]
-    print("mpalloc bench: MicroPython %s (%s), %s, ring kernel %s, slab kernel %s, "
-          "%d rounds%s" % (".".join(str(v) for v in impl["version"]),
-                           meta["micropython"]["sys_version"], meta["host"]["machine"],
-                           meta["ring_kernel"], meta["slab_kernel"], meta["rounds"],
-                           " (--quick: timings not meaningful)" if meta["quick"] else ""))
+    print("mpalloc bench: %s, ring kernel %s, slab kernel %s, %d rounds%s" % (
+        report.interpreter(meta), meta["ring_kernel"], meta["slab_kernel"], meta["rounds"],
+        " (--quick: timings not meaningful)" if meta["quick"] else ""))
     for part in (report.cases_section(result["cases"]),
                  report.latency_section(result["latency"]),
                  report.footprint_section(result["footprint"]),
