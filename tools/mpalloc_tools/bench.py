@@ -375,10 +375,7 @@ def main(argv=None):
         "footprint_boards": boards_ram,
         "targets": targets_summary(rows, lat, ram, on_board, boards_ram),
     }
-    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-    with open(args.json, "w") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
+    write_json(args.json, result)
     print_tables(result)
     print("JSON: " + os.path.relpath(args.json))
 
@@ -391,12 +388,17 @@ def only_cases(exe, args, plan):
     if missing:
         sys.exit("tools/bench --only: no case %s" % ", ".join(sorted(missing)))
     path = os.path.join(ROOT, "build", "bench-only.json")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump({"schema": SCHEMA, "only": args.only, "cases": rows}, f, indent=1)
-        f.write("\n")
+    write_json(path, {"schema": SCHEMA, "only": args.only, "cases": rows})
     print(report.cases_section(rows))
     print("JSON: " + os.path.relpath(path))
+
+
+def write_json(path, data):
+    """``data`` as JSON at ``path`` (its directory made if need be), newline-terminated."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
 
 
 def run_meta(args, exe, meta, plan, started, rows):
