@@ -19,7 +19,6 @@ The tests skip only when this host cannot make ptys; anything else is a failure.
 import json
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -43,8 +42,7 @@ def micropython_binary():
 
 
 def mpremote_binary():
-    exe = shutil.which("mpremote", path=os.path.dirname(sys.executable) + os.pathsep
-                       + os.environ.get("PATH", ""))
+    exe = build.find_tool("mpremote")  # as tools/deploy finds it
     assert exe, "mpremote missing from the dev venv (pinned in pyproject.toml)"
     return exe
 

