@@ -5,30 +5,15 @@ sources; viper kernels where the port has them); addresses and the kernel name a
 left out of the comparison (tools/observe_docs.normalise).
 """
 
-import os
-import shutil
-
 import pytest
 
+from mpalloc_tools import build
 from mpalloc_tools import observe_docs as tool
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def examples():
     with open(tool.DOC) as f:
         return tool.examples(f.read())
-
-
-def micropython():
-    exe = os.environ.get("MICROPYTHON")
-    if exe:
-        return exe
-    for cand in (os.path.join(ROOT, ".venv", "bin", "micropython"),
-                 shutil.which("micropython")):
-        if cand and os.path.exists(cand):
-            return cand
-    return None
 
 
 def test_every_family_has_an_example():
@@ -47,7 +32,7 @@ def test_example_output_matches_cpython(name):
 
 @pytest.mark.parametrize("name", [n for n, _, _ in examples()])
 def test_example_output_matches_micropython(name):
-    exe = micropython()
+    exe = build.find_micropython()
     if exe is None:
         pytest.skip("no MicroPython unix port (set MICROPYTHON or run `make venv`)")
     code, want = [(c, o) for n, c, o in examples() if n == name][0]
