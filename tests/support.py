@@ -232,8 +232,10 @@ def eq(actual, expected, context=""):
     for ints, bytes and bytearrays, so ``eq`` may run inside a ``no_alloc`` call; on a
     failure under ``heap_lock`` it unlocks once to build the message (as ``no_alloc_locked``
     does), then locks again.
+    A bool ``expected`` needs the bool itself (``1`` is not ``True`` here), as the
+    ``is True`` asserts that ``eq`` replaced did.
     """
-    if actual == expected:
+    if actual == expected and (type(expected) is not bool or actual is expected):
         return
     try:
         err = AssertionError(_eq_message(actual, expected, context))
