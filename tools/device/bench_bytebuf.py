@@ -1,6 +1,6 @@
 # Benchmark cases for mpalloc.bytebuf (ByteDeque, ByteBuffer); loaded by tools/device/bench_mp.py.
 import micropython
-from bench_kit import Plain, address, ticks_diff, ticks_us
+from bench_kit import Plain, address, kernel_module, t_write_readinto, ticks_diff, ticks_us
 
 from mpalloc.bytebuf import ByteBuffer, ByteDeque, _with_kernel
 from mpalloc.slab import Slab
@@ -130,15 +130,6 @@ def t_push_pop(n, d, b):
     return ticks_diff(ticks_us(), t0)
 
 
-def t_write_readinto(n, d, bufs):
-    src, dst = bufs
-    t0 = ticks_us()
-    for _ in range(n):
-        d.write(src)
-        d.readinto(dst)
-    return ticks_diff(ticks_us(), t0)
-
-
 def t_buffer_4k(n, b, piece):
     t0 = ticks_us()
     for _ in range(n):
@@ -192,11 +183,8 @@ def add_cases(add):
         piece, gc=True, note="reallocates as it grows; includes the collections it causes")
     # Kernel vs pure twin (>= 2x required to keep the kernel).
     for kind in ("viper", "py"):
-        try:
-            kmod = __import__("mpalloc._bytebuf_" + kind, None, None, ("NAME",))
-            deque_cls, why = _with_kernel(kmod)[1], ""
-        except (SyntaxError, ImportError, ValueError) as e:
-            deque_cls, why = None, repr(e)
+        kmod, why = kernel_module("_bytebuf_" + kind)
+        deque_cls = _with_kernel(kmod)[1] if kmod is not None else None
         for cid, label, fn, b in (
                 ("bytebuf_1", "ByteDeque push_back+pop_front, 1 B, 100 B queued", t_push_pop,
                  None),

@@ -1,6 +1,7 @@
 # What tools/device/bench_mp.py and the families' bench_<family>.py share on the device:
-# the clock their timed loops read, the parts work floors are built from, and the import
-# of a kernel module for the kernel-vs-twin rows. Imported, never run; it goes into the
+# the clock their timed loops read, the stream loop that the queues and RingIO all run,
+# the parts work floors are built from, and the import of a kernel module for the
+# kernel-vs-twin rows. Imported, never run; it goes into the
 # board's image with the other bench_* programs.
 import time
 
@@ -8,6 +9,17 @@ import micropython
 
 ticks_us = time.ticks_us
 ticks_diff = time.ticks_diff
+
+
+def t_write_readinto(n, q, bufs):
+    # One loop for ByteRing, ByteDeque, RingIO and their floors, so each case and its
+    # baseline run the very same code.
+    src, dst = bufs
+    t0 = ticks_us()
+    for _ in range(n):
+        q.write(src)
+        q.readinto(dst)
+    return ticks_diff(ticks_us(), t0)
 
 
 @micropython.viper

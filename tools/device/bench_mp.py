@@ -46,7 +46,7 @@ from array import array
 from collections import deque
 
 import micropython
-from bench_kit import Plain, address, kernel_module, ticks_diff, ticks_us
+from bench_kit import Plain, address, kernel_module, t_write_readinto, ticks_diff, ticks_us
 
 from mpalloc import ring, slab
 
@@ -85,16 +85,6 @@ def t_put_get(n, r, b):
     for _ in range(n):
         r.put(65)
         r.get()
-    return ticks_diff(ticks_us(), t0)
-
-
-def t_write_readinto(n, r, bufs):
-    # Shared by ByteRing, RingIO and the floor object so all run the very same loop.
-    src, dst = bufs
-    t0 = ticks_us()
-    for _ in range(n):
-        r.write(src)
-        r.readinto(dst)
     return ticks_diff(ticks_us(), t0)
 
 
