@@ -372,7 +372,6 @@ def add_core(add, board):
     one = (bytearray(b"A"), bytearray(1))
     b128 = (bytearray(range(128)), bytearray(128))
     b1024 = (bytearray(1024), bytearray(1024))
-    space_out(board)
     slab_args = (64 * 64, 64)  # 64 blocks of 64 bytes; try_alloc(48) takes one block
 
     add("empty_loop", 0, "empty `for _ in range(n)` loop", t_empty, None, None,
@@ -506,53 +505,41 @@ def build_cases(board=False):
                       "floor": floor, "board_target": board_target,
                       "on_board": on_board, "gc": gc,
                       "summary": summary, "family": family[0]})
-        space_out(board)
 
     # Further allocator families add their cases from tools/device/bench_<family>.py:
-    # add_cases(add), with add() as above. Imported first: their machine code is in place
-    # before any case's buffers are allocated (see space_out).
-    plugins = []
-    for family_name in BOARD_FAMILIES if board else FAMILIES:
-        try:
-            plugins.append((family_name, __import__("bench_" + family_name)))
-        except ImportError as e:
-            if "bench_" + family_name not in str(e):
-                raise
-    space_out(board)
+    # add_cases(add), with add() as above.
     add_core(add, board)
-    for family_name, plugin in plugins:
+    for family_name, plugin in plugins(board):
         family[0] = family_name
         plugin.add_cases(add)
-    if board:
-        cases = board_selection(cases)
+    if board:  # add() kept a baseline/floor only when declared after its case
+        lost = wanted.difference([c["id"] for c in cases] + [None])
+        if lost:
+            raise ValueError("declare %s on_board: a board case names it" % sorted(lost))
     return cases
 
 
-_SPACERS = []  # kept for the whole run
+def plugins(board):
+    """(family, module) of each bench_<family>.py that imports here."""
+    out = []
+    for family_name in BOARD_FAMILIES if board else FAMILIES:
+        try:
+            out.append((family_name, __import__("bench_" + family_name)))
+        except ImportError as e:
+            if "bench_" + family_name not in str(e):
+                raise
+    return out
 
 
-def space_out(board):
-    """On a board (qemu), put 1100 bytes between what one case allocates and the next.
-
-    qemu retranslates the machine code on a page (1 KiB on Cortex-M) whenever that page is
-    written, and MicroPython keeps viper/native code in the heap: a case whose buffers
-    share a page with code ran 2-5x slower, RingIO included, depending on the heap layout
-    (docs/design.md#ring-closures). Called once before the first case and after each case
-    the board keeps (it keeps no other), so each case's objects sit between spacers, away
-    from code (the imports come first). Not on the unix port: code is not in the heap
-    there, and the x64 rounds keep their layout."""
-    if board:
-        _SPACERS.append(bytearray(1100))
-
-
-def board_selection(cases, wanted=None):
-    """The cases declared on_board (or named in ``wanted``), their baselines and floors."""
+def selection(cases, wanted):
+    """tools/bench --only: the cases named in ``wanted``, their baselines and floors, and
+    the empty loop."""
     by_id = {}
     for c in cases:
         by_id[c["id"]] = c
-    keep = set(["empty_loop"]) if wanted else set()
+    keep = set(["empty_loop"])
     for c in cases:
-        if (c["id"] in wanted) if wanted else c["on_board"]:
+        if c["id"] in wanted:
             keep.add(c["id"])
             for other in (c["baseline"], c["floor"]):
                 if other in by_id:
@@ -831,15 +818,26 @@ def main():
     emit_meta()
     cases = build_cases()
     if only:
-        cases = board_selection(cases, only)
+        cases = selection(cases, only)
     throughput(cases, rounds, window_ms, windows, gc_ms)
     if not only:
         latency(lat_k, lat_passes)
     print("@@BENCH-DONE")
 
 
-def board_main(rounds, window_ms, windows, gc_ms):
-    """The board's run (tools/bench imports this file on [armv7m]): throughput only."""
+def board_main(room, rounds, window_ms, windows, gc_ms):
+    """The board's run (tools/bench imports this file on [armv7m]): throughput only.
+
+    ``room`` holds the one bytearray the board script allocated before any import: the
+    cases' objects go there, below every page of machine code. qemu retranslates the
+    machine code on a page (1 KiB on Cortex-M) whenever that page is written, and
+    MicroPython keeps viper code in the heap, so a case whose buffers shared a page with
+    code ran 2-5x slower, RingIO included, as the heap layout fell
+    (docs/design.md#ring-closures). All code is imported first (the plug-ins here), then
+    the room is freed: the heap allocates from its lowest free block."""
+    plugins(True)
+    del room[:]
+    gc.collect()
     emit_meta()
     throughput(build_cases(board=True), rounds, window_ms, windows, gc_ms)
     print("@@BENCH-DONE")

@@ -53,6 +53,7 @@ FULL = Plan(21, 2, 5, 400, 20000, 15)
 QUICK = Plan(3, 1, 2, 50, 2000, 3)
 BOARD_FULL = Plan(9, 10, 3, 400)
 BOARD_QUICK = Plan(2, 2, 1, 50)
+BOARD_ROOM = 40 * 1024  # bytes held below the code for the board's cases (board_main)
 LATENCY_TARGET = 1 / 500  # worst single op <= 1/500 of the heap allocation's worst
 METHOD = ("interleaved rounds (every case once per round, in declared order); per round "
           "the fastest of %d short windows (~%d ms each, after a gc.collect(): an "
@@ -240,11 +241,15 @@ def quantile(values, q):
 # ---- the board: [armv7m] under qemu --------------------------------------------------------
 
 BOARD_SCRIPT = """\
+import gc
 import sys
 sys.path[:] = ['/rom/lib', '/rom', '.frozen']
+gc.collect()
+room = [bytearray(%d)]  # for the cases' objects, below all machine code (board_main)
+gap = bytearray(1100)  # the first code page starts past the room's last page
 import bench_mp
-bench_mp.board_main(%s)
-"""
+bench_mp.board_main(room, %%s)
+""" % BOARD_ROOM
 
 
 def board(quick):
