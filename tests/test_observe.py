@@ -606,6 +606,23 @@ def test_dump_writes_piece_by_piece():
         obj = out = None
 
 
+def test_hook_counts_short_write_from_only():
+    # write_from(buf, n) with n past len(buf) writes all of buf (as write(buf[:n])): not a
+    # failure for the hook, as for stats()["failures"]; short of len(buf) it is one.
+    fake = FakeSchedule()
+
+    def run():
+        for q in (ByteRing(4), ByteDeque(Slab(128, 4))):
+            hk = observe.on_failure(q, None)
+            eq(q.write_from(b"ab", 10), 2, "write_from(b'ab', 10)")
+            eq(hk.count, 0, "failures after a whole write_from")
+            q.write(bytes(200))  # short: fills the queue
+            eq(q.write_from(b"ab", 10), 0, "write_from on a full queue")
+            eq(hk.count, 2, "failures after the short write and write_from")
+
+    with_schedule(fake, run)
+
+
 def test_ring_failures_every_capacity_and_no_alloc():
     for cap in (1, 2, 3, 4, 5, 7, 8, 255):
         r = ByteRing(cap)

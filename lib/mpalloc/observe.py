@@ -234,10 +234,10 @@ def _wrap(inner, how, fire):
                 fire()
             return r
         return w1
-    if how == "f":  # write_from(buf, n): short of its count n
+    if how == "f":  # write_from(buf, n): short of its count n and of len(buf) (as ws)
         def wf(buf, n):
             r = inner(buf, n)
-            if r < n:
+            if r < n and r < len(buf):
                 fire()
             return r
         return wf
