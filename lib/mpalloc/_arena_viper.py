@@ -14,7 +14,6 @@ NAME = "viper"
 _POS = const(0)  # layout arena
 _END = const(1)  # layout arena
 _LOW = const(2)  # layout arena
-MAX_ALIGN = const(4096)  # layout arena
 _BAD_ALIGN = const(-4096)  # layout arena
 _WRAP = const(0x3FFFFFFF)
 # Bounds as objects (viper compares the caller's ints with them before converting: a
@@ -22,7 +21,7 @@ _WRAP = const(0x3FFFFFFF)
 # allocates when its cells plus arguments pass 5 words (docs/design.md#closures-without-self).
 _ZERO = 0
 _ONE = 1
-_AMAX = 4096
+_AMAX = 4096  # MAX_ALIGN (arena.py) as an object
 
 
 @micropython.viper
